@@ -1,0 +1,46 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { createServices, type AppDependencies, type Services } from './domain/services.js';
+import { authenticate } from './http/authenticate.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { distTagRoutes } from './http/routes/dist-tags.js';
+import { healthRoutes } from './http/routes/health.js';
+import { packageRoutes } from './http/routes/packages.js';
+import { searchRoutes } from './http/routes/search.js';
+import { tokenRoutes } from './http/routes/tokens.js';
+
+export type { AppDependencies } from './domain/services.js';
+
+/**
+ * The composition root: builds the HTTP app from explicit dependencies. Tests build as many isolated
+ * instances as they like in one process; `server.ts` wires the real ones from the environment.
+ */
+export function createApp(deps: AppDependencies): { app: Express; services: Services } {
+  const services = createServices(deps);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: { req: (req) => ({ method: req.method, url: req.url }) },
+    }),
+  );
+  // A publish carries the tarball base64-encoded in JSON: 4/3 of the tarball limit, plus the metadata.
+  const bodyLimit = Math.ceil((deps.config.limits.maxTarballBytes * 4) / 3) + 1024 * 1024;
+  app.use(express.json({ limit: bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(healthRoutes(services));
+  app.use(authenticate(services.userTokens));
+  app.use(accountRoutes(services));
+  app.use(tokenRoutes(services));
+  app.use(searchRoutes(services));
+  app.use(distTagRoutes(services));
+  app.use(packageRoutes(services));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return { app, services };
+}

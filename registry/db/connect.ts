@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { Db, Database } from './schema.js';
+
+export interface DatabaseOptions {
+  /** `postgres://…` selects a pg pool; null selects embedded PGlite. */
+  url: string | null;
+  /** Where PGlite keeps its files; null keeps it in memory (tests). */
+  pgliteDir: string | null;
+  /** pg only: confine every table to this schema (tests isolate instances this way). */
+  schema?: string;
+  poolSize?: number;
+  onPoolError?: (err: Error) => void;
+}
+
+/** Opens the database and returns a Kysely instance; the caller owns it and must `destroy()` it. */
+export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
+  if (opts.url) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    // A backend killed under us (restart, pg_terminate_backend) must not crash the process;
+    // the pool drops that client and the next query gets a fresh one.
+    pool.on('error', (err) => opts.onPoolError?.(err));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
+    return db;
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  let dataDir: string | undefined;
+  if (opts.pgliteDir) {
+    await mkdir(path.dirname(opts.pgliteDir), { recursive: true });
+    dataDir = opts.pgliteDir;
+  }
+  const pglite = await PGlite.create(dataDir);
+  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+}

@@ -1,0 +1,110 @@
+import type { ColumnType, Generated, Insertable, Kysely, Selectable } from 'kysely';
+
+/** Timestamps are written as Date (or left to the database default) and read back as Date. */
+type Timestamp = ColumnType<Date, Date | undefined, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+/** jsonb columns: written as a JSON string, read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+
+export type Role = 'owner' | 'admin' | 'member';
+export type Visibility = 'public' | 'team' | 'private';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+/** A namespace is a user's name: `@username/…`. Kept as its own table so teams can hang off it. */
+export interface NamespacesTable {
+  name: string;
+  owner_id: number;
+  created_at: Timestamp;
+}
+
+export interface MembershipsTable {
+  namespace: string;
+  user_id: number;
+  role: Role;
+  created_at: Timestamp;
+}
+
+export interface TokensTable {
+  id: Generated<number>;
+  /** Public identifier (npm's token `key`), safe to show and to revoke by. */
+  key: string;
+  user_id: number;
+  /** SHA-256 hex of the secret; the secret itself is never stored. */
+  token_hash: string;
+  /** First characters of the secret, for recognising a token in a list. */
+  token_prefix: string;
+  name: string;
+  /** `session` for login/adduser, `automation` for tokens made with `token create`. */
+  kind: 'session' | 'automation';
+  readonly: boolean;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface SkillsTable {
+  id: Generated<number>;
+  /** Full name, `@ns/slug`. */
+  name: string;
+  namespace: string;
+  slug: string;
+  visibility: Visibility;
+  description: string;
+  keywords: ColumnType<string[], string[] | undefined, string[]>;
+  latest_version: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SkillVersionsTable {
+  id: Generated<number>;
+  skill_id: number;
+  version: string;
+  /** The version's package.json as published (without `dist`, which is derived). */
+  manifest: Json<Record<string, unknown>>;
+  /** The validated aerostack.json. */
+  aerostack: Json<Record<string, unknown>>;
+  readme: string | null;
+  integrity: string;
+  shasum: string;
+  blob_key: string;
+  size: number;
+  file_count: number;
+  unpacked_size: number;
+  deprecated: string | null;
+  published_by: number;
+  published_at: Timestamp;
+  /** Set when unpublished: the row stays so the number is never reused. */
+  unpublished_at: NullableTimestamp;
+}
+
+export interface DistTagsTable {
+  skill_id: number;
+  tag: string;
+  version: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  namespaces: NamespacesTable;
+  memberships: MembershipsTable;
+  tokens: TokensTable;
+  skills: SkillsTable;
+  skill_versions: SkillVersionsTable;
+  dist_tags: DistTagsTable;
+}
+
+export type Db = Kysely<Database>;
+export type User = Selectable<UsersTable>;
+export type Token = Selectable<TokensTable>;
+export type Skill = Selectable<SkillsTable>;
+export type SkillVersion = Selectable<SkillVersionsTable>;
+export type NewSkillVersion = Insertable<SkillVersionsTable>;

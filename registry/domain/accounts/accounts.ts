@@ -1,0 +1,77 @@
+import type { Db, User } from '../../db/schema.js';
+import type { Clock } from '../clock.js';
+import { badRequest, conflict, unauthorized } from '../errors.js';
+import { USERNAME_RE } from '../names.js';
+import { hashPassword, verifyPassword } from './secrets.js';
+
+export interface SignupInput {
+  username: string;
+  email: string;
+  password: string;
+}
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** Names that would shadow registry routes or confuse people. */
+const RESERVED = new Set(['admin', 'api', 'aerostack', 'join', 'login', 'logout', 'signup', 'ws', 'npm', 'registry', 'www']);
+
+/** Sign-up and password checks. A username is also the user's namespace (`@username/…`). */
+export class Accounts {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async signup(input: SignupInput): Promise<User> {
+    const username = input.username.trim();
+    const email = input.email.trim();
+    if (!USERNAME_RE.test(username)) {
+      throw badRequest('Invalid username: use 1-39 lowercase letters, digits or "-", starting with a letter or digit');
+    }
+    if (RESERVED.has(username)) throw badRequest(`The username "${username}" is reserved`);
+    if (!EMAIL_RE.test(email) || email.length > 254) throw badRequest('Invalid email address');
+    if (input.password.length < MIN_PASSWORD_LENGTH) {
+      throw badRequest(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    }
+    if (input.password.length > 1024) throw badRequest('Password is too long (at most 1024 characters)');
+    const passwordHash = await hashPassword(input.password);
+    const now = this.clock.now();
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const user = await trx
+          .insertInto('users')
+          .values({ username, email, password_hash: passwordHash, created_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx.insertInto('namespaces').values({ name: username, owner_id: user.id, created_at: now }).execute();
+        await trx.insertInto('memberships').values({ namespace: username, user_id: user.id, role: 'owner', created_at: now }).execute();
+        return user;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        const taken = await this.db.selectFrom('users').select('username').where('username', '=', username).executeTakeFirst();
+        throw conflict(taken ? `The username "${username}" is already taken` : 'An account with that email already exists');
+      }
+      throw err;
+    }
+  }
+
+  /** The user if the password is right; the same 401 otherwise, whether or not the user exists. */
+  async authenticate(username: string, password: string): Promise<User> {
+    const user = await this.findByUsername(username);
+    // Hash even for unknown users so response time does not reveal which usernames exist.
+    const ok = user ? await verifyPassword(password, user.password_hash) : await hashPassword(password).then(() => false);
+    if (!user || !ok) throw unauthorized('Incorrect username or password');
+    return user;
+  }
+
+  findByUsername(username: string): Promise<User | undefined> {
+    return this.db.selectFrom('users').selectAll().where('username', '=', username.trim().toLowerCase()).executeTakeFirst();
+  }
+}
+
+/** Postgres unique_violation, from pg or PGlite. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}

@@ -1,0 +1,125 @@
+import type { Db, Token, User } from '../../db/schema.js';
+import type { Clock } from '../clock.js';
+import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import type { Viewer } from '../access/viewer.js';
+import { newKey, newSecret, sha256Hex } from './secrets.js';
+
+export const USER_TOKEN_PREFIX = 'aer_';
+
+export interface IssueTokenInput {
+  name: string;
+  kind: 'session' | 'automation';
+  readonly?: boolean;
+  expiresInSeconds?: number | null;
+}
+
+export type TokenStatus = 'active' | 'revoked' | 'expired';
+
+/** What a token list shows: never the secret, only a recognisable prefix. */
+export interface TokenSummary {
+  key: string;
+  name: string;
+  prefix: string;
+  kind: 'session' | 'automation';
+  readonly: boolean;
+  created: string;
+  expires: string | null;
+  lastUsed: string | null;
+  status: TokenStatus;
+}
+
+// Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/** `aer_…` user tokens: CLI sessions and CI automation. Stored as SHA-256 only. */
+export class UserTokens {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a token and returns its secret, which is shown once and never again. */
+  async issue(user: Pick<User, 'id'>, input: IssueTokenInput): Promise<{ secret: string; token: Token }> {
+    const name = input.name.trim();
+    if (!name || name.length > 100) throw badRequest('Token name must be 1-100 characters');
+    const ttl = input.expiresInSeconds;
+    if (ttl !== undefined && ttl !== null && (!Number.isInteger(ttl) || ttl <= 0 || ttl > 10 * 365 * 86400)) {
+      throw badRequest('expiresInSeconds must be a whole number of seconds between 1 and 315360000');
+    }
+    const now = this.clock.now();
+    const secret = newSecret(USER_TOKEN_PREFIX);
+    const token = await this.db
+      .insertInto('tokens')
+      .values({
+        key: newKey(),
+        user_id: user.id,
+        token_hash: sha256Hex(secret),
+        token_prefix: secret.slice(0, USER_TOKEN_PREFIX.length + 6),
+        name,
+        kind: input.kind,
+        readonly: input.readonly ?? false,
+        created_at: now,
+        expires_at: ttl ? new Date(now.getTime() + ttl * 1000) : null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { secret, token };
+  }
+
+  /** The viewer a bearer secret stands for; a 401 naming the reason for unknown, revoked or expired tokens. */
+  async authenticate(secret: string): Promise<Viewer> {
+    if (!secret.startsWith(USER_TOKEN_PREFIX) || secret.length > 200) throw unauthorized('Invalid token');
+    const row = await this.db
+      .selectFrom('tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .select(['t.id', 't.key', 't.readonly', 't.kind', 't.expires_at', 't.revoked_at', 't.last_used_at'])
+      .select(['u.id as user_id', 'u.username', 'u.email'])
+      .where('t.token_hash', '=', sha256Hex(secret))
+      .executeTakeFirst();
+    if (!row) throw unauthorized('Invalid token');
+    if (row.revoked_at) throw unauthorized('This token has been revoked; sign in again');
+    const now = this.clock.now();
+    if (row.expires_at && row.expires_at <= now) throw unauthorized('This token has expired; sign in again');
+    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
+      await this.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    }
+    return {
+      user: { id: row.user_id, username: row.username, email: row.email },
+      token: { id: row.id, key: row.key, readonly: row.readonly, kind: row.kind },
+    };
+  }
+
+  async list(userId: number): Promise<TokenSummary[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const now = this.clock.now();
+    return rows.map((t) => ({
+      key: t.key,
+      name: t.name,
+      prefix: t.token_prefix,
+      kind: t.kind,
+      readonly: t.readonly,
+      created: t.created_at.toISOString(),
+      expires: t.expires_at?.toISOString() ?? null,
+      lastUsed: t.last_used_at?.toISOString() ?? null,
+      status: t.revoked_at ? 'revoked' : t.expires_at && t.expires_at <= now ? 'expired' : 'active',
+    }));
+  }
+
+  /** Revokes one of the user's tokens by key, name or the secret itself (npm logout sends the secret). */
+  async revoke(userId: number, ref: { key?: string; name?: string; secret?: string }): Promise<number> {
+    let q = this.db.updateTable('tokens').set({ revoked_at: this.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+    if (ref.key !== undefined) q = q.where('key', '=', ref.key);
+    else if (ref.name !== undefined) q = q.where('name', '=', ref.name);
+    else if (ref.secret !== undefined) q = q.where('token_hash', '=', sha256Hex(ref.secret));
+    else throw badRequest('Say which token to revoke');
+    const res = await q.executeTakeFirst();
+    const n = Number(res.numUpdatedRows);
+    if (n === 0) throw notFound('No such active token');
+    return n;
+  }
+
+  /** A read-only token may only mint read-only tokens: it must not be a way to gain publish rights. */
+  assertMayMint(viewer: Viewer, wantReadonly: boolean): void {
+    if (viewer.token?.readonly && !wantReadonly) throw forbidden('A read-only token can only create read-only tokens');
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The `aerostack.json` manifest that every published skill tarball carries.
+ * It comes from an untrusted upload, so every field the registry relies on is validated here;
+ * unknown keys are kept (passthrough) so newer clients can add fields without a registry release.
+ */
+import semver from 'semver';
+import { z } from 'zod';
+import { badRequest } from '../errors.js';
+
+/** URL-safe slug used in routes and storage keys; no leading '.', '_' or '-' so it can never be `.` or `..`. */
+export const SKILL_SLUG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** MCP tool names: snake_case, which every MCP client accepts. */
+export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** zod error map: "is required" when the key is absent, else the field-specific complaint. */
+const says = (problem: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : problem;
+
+const text = (max: number) =>
+  z
+    .string({ error: says('must be a string') })
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
+
+/**
+ * A path inside the package, as `main` names it. Refuses anything that could point outside the
+ * package once joined to an unpack directory: absolute paths, drive letters, `..` and backslashes.
+ */
+const relativePath = z
+  .string({ error: says('must be a string') })
+  .min(1, { error: 'must not be empty' })
+  .max(1024, { error: 'must be at most 1024 characters' })
+  .refine((p) => !p.startsWith('/') && !/^[a-zA-Z]:/.test(p), { error: 'must be a relative path' })
+  .refine((p) => !p.includes('\\'), { error: 'must use "/" as separator, not "\\"' })
+  .refine((p) => !p.split('/').includes('..'), { error: 'must not contain a ".." segment' })
+  // Control characters (NUL above all) never name a real file and confuse logs and terminals.
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), { error: 'must not contain control characters' });
+
+const baseFields = {
+  name: z
+    .string({ error: says('must be a string') })
+    .regex(SKILL_SLUG_RE, {
+      error: 'must be a URL-safe slug: 1-64 of a-z 0-9 . _ -, starting with a letter or digit',
+    }),
+  // `semver.valid(v) === v` also refuses what semver would silently rewrite: "v1.0.0", "=1.0.0", " 1.0.0",
+  // and "+build" metadata (dropped by semver, so 1.0.0+a and 1.0.0+b would be the same version).
+  version: z.string({ error: says('must be a string') }).refine((v) => semver.valid(v) === v, {
+    error: 'must be a valid semver version such as 1.2.3 (no leading "v", no "+build" suffix)',
+  }),
+  description: text(1024),
+  category: text(64).optional(),
+  tags: z
+    .array(text(40), { error: says('must be an array of strings') })
+    .max(20, { error: 'must have at most 20 entries' })
+    .optional(),
+};
+
+const skillManifest = z.looseObject({
+  ...baseFields,
+  type: z.literal('skill'),
+  tool: z.looseObject(
+    {
+      name: z.string({ error: says('must be a string') }).regex(TOOL_NAME_RE, {
+        error: 'must be snake_case: 1-64 of a-z 0-9 _, starting with a letter',
+      }),
+      description: text(2048),
+      // MCP tool arguments are always a JSON object, so the schema's root must describe one.
+      input_schema: z.looseObject(
+        {
+          type: z.literal('object', { error: says('must be "object"') }),
+          properties: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+        },
+        { error: says('must be a JSON Schema object') },
+      ),
+    },
+    { error: says('must be an object') },
+  ),
+  main: relativePath,
+});
+
+const mcpManifest = z.looseObject({
+  ...baseFields,
+  type: z.literal('mcp'),
+  command: z.string({ error: says('must be a string') }).min(1, { error: 'must not be empty' }),
+  args: z
+    .array(z.string({ error: 'must be a string' }), { error: says('must be an array of strings') })
+    .max(64, { error: 'must have at most 64 entries' })
+    .optional(),
+  // Secrets must come from the gateway's configuration, never be baked into a published package.
+  env: z.never({ error: 'is not allowed in a published manifest' }).optional(),
+});
+
+export const aerostackManifestSchema = z.discriminatedUnion('type', [skillManifest, mcpManifest], {
+  error: 'must be "skill" or "mcp"',
+});
+
+export type AerostackManifest = z.infer<typeof aerostackManifestSchema>;
+export type SkillManifest = z.infer<typeof skillManifest>;
+export type McpManifest = z.infer<typeof mcpManifest>;
+
+/** `tool.input_schema.type`, `tags[2]`: how a user would point at the field. */
+function fieldName(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    out += typeof seg === 'number' ? `[${seg}]` : `${out ? '.' : ''}${String(seg)}`;
+  }
+  return out;
+}
+
+/** Validate parsed `aerostack.json` content; throws a 400 naming every bad field (first few). */
+export function parseManifest(json: unknown): AerostackManifest {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw badRequest('Invalid aerostack.json: must be a JSON object');
+  }
+  const result = aerostackManifestSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${fieldName(issue.path) || 'manifest'} ${issue.message}`);
+  const more = result.error.issues.length > 5 ? `; and ${result.error.issues.length - 5} more` : '';
+  throw badRequest(`Invalid aerostack.json: ${problems.join('; ')}${more}`, 'invalid_manifest');
+}

@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/schema.js';
+import type { AccessControl } from '../access/access-control.js';
+import type { Viewer } from '../access/viewer.js';
+import { badRequest } from '../errors.js';
+
+export interface SearchQuery {
+  text: string;
+  size: number;
+  from: number;
+}
+
+export interface SearchHit {
+  name: string;
+  namespace: string;
+  version: string;
+  description: string;
+  keywords: string[];
+  visibility: string;
+  date: Date;
+}
+
+export const MAX_SEARCH_SIZE = 250;
+
+/** Parses `/-/v1/search` query parameters with npm's defaults (size 20, from 0). */
+export function parseSearchQuery(q: Record<string, unknown>): SearchQuery {
+  const text = typeof q.text === 'string' ? q.text.trim().slice(0, 200) : '';
+  const num = (v: unknown, dflt: number, name: string, max: number) => {
+    if (v === undefined || v === '') return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`${name} must be a whole number from 0 to ${max}`);
+    return n;
+  };
+  return { text, size: Math.max(1, num(q.size, 20, 'size', MAX_SEARCH_SIZE)), from: num(q.from, 0, 'from', 100_000) };
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Text search over the skills the viewer may read (public search never sees team or private skills). */
+export async function searchSkills(db: Db, access: AccessControl, viewer: Viewer, q: SearchQuery): Promise<{ total: number; hits: SearchHit[] }> {
+  const terms = q.text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+  let base = db.selectFrom('skills').where(access.visibleSkills(viewer)).where('latest_version', 'is not', null);
+  for (const term of terms) {
+    const like = `%${escapeLike(term)}%`;
+    base = base.where((eb) =>
+      eb.or([
+        eb('name', 'ilike', like),
+        eb('description', 'ilike', like),
+        eb(sql<string>`array_to_string(keywords, ' ')`, 'ilike', like),
+      ]),
+    );
+  }
+  const [{ total }] = (await base.select(sql<number>`count(*)::int`.as('total')).execute()) as [{ total: number }];
+  const first = terms[0] ?? '';
+  const rows = await base
+    .select(['name', 'namespace', 'latest_version', 'description', 'keywords', 'visibility', 'updated_at'])
+    // Exact name first, then names containing the text, then the most recently updated.
+    .orderBy(sql`case when slug = ${first} or name = ${first} then 0 when name ilike ${`%${escapeLike(first)}%`} then 1 else 2 end`)
+    .orderBy('updated_at', 'desc')
+    .orderBy('name')
+    .limit(q.size)
+    .offset(q.from)
+    .execute();
+  return {
+    total,
+    hits: rows.map((r) => ({
+      name: r.name,
+      namespace: r.namespace,
+      version: r.latest_version!,
+      description: r.description,
+      keywords: r.keywords,
+      visibility: r.visibility,
+      date: r.updated_at,
+    })),
+  };
+}

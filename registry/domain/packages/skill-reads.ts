@@ -1,0 +1,77 @@
+import type { Readable } from 'node:stream';
+import type { Db, Skill } from '../../db/schema.js';
+import type { BlobStore } from '../../../storage/blob-store.js';
+import { BlobStoreUnavailableError } from '../../../storage/blob-store.js';
+import type { AccessControl } from '../access/access-control.js';
+import type { Viewer } from '../access/viewer.js';
+import { notFoundMessage } from '../access/visibility.js';
+import { notFound, unavailable } from '../errors.js';
+import { parseSkillName, tarballFileName } from '../names.js';
+import { abbreviatedPackument, fullPackument, type PackumentInput } from './packument.js';
+
+/** Every read of a skill goes through `findReadable`, which asks the access module first. */
+export class SkillReads {
+  constructor(
+    private readonly db: Db,
+    private readonly access: AccessControl,
+    private readonly blobs: BlobStore,
+    private readonly publicUrl: string,
+  ) {}
+
+  /** The skill, if it exists and the viewer may read it; otherwise the visibility table's 401/403/404. */
+  async findReadable(viewer: Viewer, rawName: string): Promise<Skill> {
+    const name = parseSkillName(rawName);
+    const skill = await this.db.selectFrom('skills').selectAll().where('name', '=', name.full).executeTakeFirst();
+    if (!skill) throw notFound(notFoundMessage(name.full));
+    await this.access.assertCanRead(viewer, skill);
+    return skill;
+  }
+
+  async packument(viewer: Viewer, rawName: string, opts: { abbreviated: boolean }) {
+    const input = await this.packumentInput(await this.findReadable(viewer, rawName));
+    return opts.abbreviated ? abbreviatedPackument(input) : fullPackument(input);
+  }
+
+  async distTags(viewer: Viewer, rawName: string): Promise<Record<string, string>> {
+    const skill = await this.findReadable(viewer, rawName);
+    return this.tagsOf(skill.id);
+  }
+
+  /** Streams a version's tarball; unpublished versions are gone. */
+  async tarball(viewer: Viewer, rawName: string, fileName: string): Promise<{ stream: Readable; size: number; integrity: string; shasum: string }> {
+    const skill = await this.findReadable(viewer, rawName);
+    const prefix = `${skill.slug}-`;
+    const version = fileName.startsWith(prefix) && fileName.endsWith('.tgz') ? fileName.slice(prefix.length, -4) : null;
+    const row = version
+      ? await this.db
+          .selectFrom('skill_versions')
+          .select(['blob_key', 'integrity', 'shasum'])
+          .where('skill_id', '=', skill.id)
+          .where('version', '=', version)
+          .where('unpublished_at', 'is', null)
+          .executeTakeFirst()
+      : undefined;
+    if (!row || fileName !== tarballFileName(skill.slug, version!)) throw notFound(`Tarball ${fileName} not found for ${skill.name}`);
+    try {
+      const blob = await this.blobs.get(row.blob_key);
+      if (!blob) throw unavailable(`The tarball of ${skill.name}@${version} is missing from storage`);
+      return { ...blob, integrity: row.integrity, shasum: row.shasum };
+    } catch (err) {
+      if (err instanceof BlobStoreUnavailableError) throw unavailable(`Object storage is unavailable; try again shortly`);
+      throw err;
+    }
+  }
+
+  async packumentInput(skill: Skill): Promise<PackumentInput> {
+    const [versions, tags] = await Promise.all([
+      this.db.selectFrom('skill_versions').selectAll().where('skill_id', '=', skill.id).orderBy('id').execute(),
+      this.tagsOf(skill.id),
+    ]);
+    return { skill, versions, tags, publicUrl: this.publicUrl };
+  }
+
+  async tagsOf(skillId: number): Promise<Record<string, string>> {
+    const rows = await this.db.selectFrom('dist_tags').select(['tag', 'version']).where('skill_id', '=', skillId).orderBy('tag').execute();
+    return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+  }
+}

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { sql } from 'kysely';
+import type { Services } from '../../domain/services.js';
+
+/** Liveness (`/healthz`), readiness (`/readyz`: database and blob store answer) and npm's ping. */
+export function healthRoutes(s: Services): Router {
+  const r = Router();
+  r.get('/-/ping', (_req, res) => {
+    res.json({});
+  });
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  r.get('/readyz', async (_req, res) => {
+    const [database, storage] = await Promise.all([
+      probe(() => sql`select 1`.execute(s.deps.db)),
+      probe(() => s.deps.blobs.check()),
+    ]);
+    const ready = database === 'ok' && storage === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, storage });
+  });
+  return r;
+}
+
+async function probe(check: () => Promise<unknown>): Promise<string> {
+  try {
+    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3s')), 3000).unref())]);
+    return 'ok';
+  } catch (err) {
+    return `unavailable: ${(err as Error).message}`;
+  }
+}

@@ -1,0 +1,68 @@
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { startRegistry } from './server.js';
+import path from 'node:path';
+
+/** `aerostack-registry [serve|migrate]`: the registry server's entry point. */
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'serve';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  switch (command) {
+    case 'serve': {
+      const registry = await startRegistry(config, { logger });
+      logger.info(
+        { url: registry.url, publicUrl: config.publicUrl, database: config.databaseUrl ? 'postgres' : 'pglite', storage: config.s3 ? 's3' : 'filesystem' },
+        `Aerostack registry listening on ${registry.url}`,
+      );
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        registry.close().then(
+          () => process.exit(0),
+          (err) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      return -1;
+    }
+    case 'migrate': {
+      const db = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') });
+      const applied = await migrateToLatest(db);
+      await db.destroy();
+      process.stdout.write(applied.length ? `✓ Applied ${applied.join(', ')}\n` : '✓ Database is up to date\n');
+      return 0;
+    }
+    default:
+      process.stderr.write(`✗ Unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+const USAGE = `Usage: aerostack-registry [serve|migrate]
+  serve     run the registry (default); configuration from the environment, see README
+  migrate   apply database migrations and exit
+`;
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`✗ ${err.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`✗ Start-up failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);

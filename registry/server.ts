@@ -1,0 +1,70 @@
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { RegistryConfig } from './config.js';
+import { createApp } from './app.js';
+import { openDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { Db } from './db/schema.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { createBlobStore } from '../storage/index.js';
+import { S3BlobStore } from '../storage/s3-blob-store.js';
+
+export interface RunningRegistry {
+  url: string;
+  server: http.Server;
+  db: Db;
+  blobs: BlobStore;
+  close(): Promise<void>;
+}
+
+/** Opens the configured database (migrated) and blob store. */
+export async function openBackends(config: RegistryConfig, logger: Logger): Promise<{ db: Db; blobs: BlobStore }> {
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+    onPoolError: (err) => logger.warn({ err }, 'database connection lost; it will be replaced'),
+  });
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const blobs = config.s3
+    ? createBlobStore({ kind: 's3', ...config.s3 })
+    : createBlobStore({ kind: 'fs', dir: path.join(config.dataDir, 'tarballs') });
+  if (blobs instanceof S3BlobStore) {
+    await blobs.ensureBucket().catch((err: Error) => logger.warn({ err: err.message }, 'could not check the S3 bucket at start-up'));
+  }
+  return { db, blobs };
+}
+
+/** Starts a registry: backends from `config` unless given, listening on `config.host:config.port`. */
+export async function startRegistry(
+  config: RegistryConfig,
+  opts: { logger?: Logger; clock?: Clock; db?: Db; blobs?: BlobStore } = {},
+): Promise<RunningRegistry> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const backends = opts.db && opts.blobs ? { db: opts.db, blobs: opts.blobs } : await openBackends(config, logger);
+  const { app } = createApp({ config, ...backends, clock: opts.clock ?? systemClock, logger });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still running after 10 s are cut so shutdown always finishes.
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await backends.db.destroy();
+      await backends.blobs.close?.();
+    })());
+  return { url, server, ...backends, close };
+}

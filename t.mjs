@@ -1,0 +1,18 @@
+import { S3BlobStore, FsBlobStore } from './dist/storage/index.js';
+import { startS3Server, S3RVER_CREDENTIALS } from './dist/test/helpers/s3-server.js';
+import net from 'node:net';
+const srv = await startS3Server();
+const mk = (o) => new S3BlobStore({ bucket: srv.bucket, endpoint: srv.endpoint, forcePathStyle: true, requestTimeoutMs: 800, ...S3RVER_CREDENTIALS, ...o });
+const show = async (label, p) => { const t = Date.now(); try { await p; console.log(label, 'OK'); } catch (e) { console.log(label, Date.now() - t, 'ms', e.name, '|', e.message); } };
+await show('nobucket get', mk({ bucket: 'nope' }).get('x'));
+await show('nobucket head', mk({ bucket: 'nope' }).head('x'));
+await show('badcreds', mk({ accessKeyId: 'a', secretAccessKey: 'b' }).check());
+await show('nocreds', mk({ accessKeyId: undefined, secretAccessKey: undefined }).check());
+await srv.stop();
+await show('refused', mk({}).put('k', Buffer.from('x'), { integrity: 'sha512-' + (await import('node:crypto')).createHash('sha512').update('x').digest('base64') }));
+await show('refused localhost', mk({ endpoint: `http://localhost:${srv.port}` }).check());
+const bh = net.createServer(() => {}); await new Promise(r => bh.listen(0, '127.0.0.1', r));
+await show('blackhole', mk({ endpoint: `http://127.0.0.1:${bh.address().port}` }).check());
+await show('unroutable', mk({ endpoint: `http://10.255.255.1:9000`, requestTimeoutMs: 10000 }).check());
+await show('fs', new FsBlobStore('/proc/nope').check());
+process.exit(0);

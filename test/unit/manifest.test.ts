@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { DomainError } from '../../registry/domain/errors.js';
+import { SKILL_SLUG_RE, parseManifest } from '../../registry/domain/packages/manifest.js';
+import { validMcpManifest, validSkillManifest } from '../helpers/tarballs.js';
+
+/** parseManifest must refuse with a 400 whose message matches `pattern`. */
+function refuses(json: unknown, pattern: RegExp): void {
+  assert.throws(
+    () => parseManifest(json),
+    (err: unknown) => {
+      assert.ok(err instanceof DomainError, `expected DomainError, got ${String(err)}`);
+      assert.equal(err.status, 400);
+      assert.match(err.message, /^Invalid aerostack\.json: /);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
+}
+
+const skill = (over: Record<string, unknown>) => ({ ...validSkillManifest(), ...over });
+const mcp = (over: Record<string, unknown>) => ({ ...validMcpManifest(), ...over });
+const tool = (over: Record<string, unknown>) =>
+  skill({ tool: { ...(validSkillManifest().tool as Record<string, unknown>), ...over } });
+
+describe('parseManifest', () => {
+  it('accepts a valid skill manifest', () => {
+    const m = parseManifest(validSkillManifest());
+    assert.equal(m.type, 'skill');
+    assert.equal(m.name, 'weather');
+    if (m.type !== 'skill') throw new Error('narrowing');
+    assert.equal(m.tool.name, 'get_weather');
+    assert.equal(m.main, 'index.js');
+  });
+
+  it('accepts a valid mcp manifest', () => {
+    const m = parseManifest(validMcpManifest());
+    assert.equal(m.type, 'mcp');
+    if (m.type !== 'mcp') throw new Error('narrowing');
+    assert.equal(m.command, 'node');
+    assert.deepEqual(m.args, ['server.js']);
+  });
+
+  it('keeps unknown keys (passthrough)', () => {
+    const m = parseManifest(skill({ homepage: 'https://example.com', future: { x: 1 } }));
+    assert.equal(m['homepage'], 'https://example.com');
+    assert.deepEqual(m['future'], { x: 1 });
+  });
+
+  it('accepts prerelease versions and ./ in main', () => {
+    parseManifest(skill({ version: '2.0.0-beta.1', main: './lib/index.js' }));
+  });
+
+  it('refuses something that is not an object', () => {
+    for (const v of [null, [], 'x', 3, true]) refuses(v, /must be a JSON object/);
+  });
+
+  it('refuses bad top-level fields, naming the field', () => {
+    refuses(skill({ name: 'Weather' }), /name must be a URL-safe slug/);
+    refuses(skill({ name: '-weather' }), /name must be a URL-safe slug/);
+    refuses(skill({ name: 'a'.repeat(65) }), /name must be a URL-safe slug/);
+    refuses(skill({ name: 'we/ather' }), /name must be a URL-safe slug/);
+    refuses(skill({ name: undefined }), /name is required/);
+    refuses(skill({ type: 'plugin' }), /type must be "skill" or "mcp"/);
+    refuses(skill({ type: undefined }), /type must be "skill" or "mcp"/);
+    refuses(skill({ version: 'v1.0.0' }), /version must be a valid semver/);
+    refuses(skill({ version: '1.0' }), /version must be a valid semver/);
+    refuses(skill({ version: '=1.0.0' }), /version must be a valid semver/);
+    refuses(skill({ version: '1.0.0+build.5' }), /version must be a valid semver/);
+    refuses(skill({ version: 1 }), /version must be a string/);
+    refuses(skill({ description: '' }), /description must not be empty/);
+    refuses(skill({ description: 'x'.repeat(1025) }), /description must be at most 1024 characters/);
+    refuses(skill({ category: 'c'.repeat(65) }), /category must be at most 64 characters/);
+    refuses(skill({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }), /tags must have at most 20 entries/);
+    refuses(skill({ tags: ['ok', 't'.repeat(41)] }), /tags\[1\] must be at most 40 characters/);
+    refuses(skill({ tags: 'weather' }), /tags must be an array of strings/);
+  });
+
+  it('refuses bad skill tool definitions', () => {
+    refuses(skill({ tool: undefined }), /tool is required/);
+    refuses(tool({ name: 'GetWeather' }), /tool\.name must be snake_case/);
+    refuses(tool({ name: '1weather' }), /tool\.name must be snake_case/);
+    refuses(tool({ name: 'get-weather' }), /tool\.name must be snake_case/);
+    refuses(tool({ description: undefined }), /tool\.description is required/);
+    refuses(tool({ description: 'd'.repeat(2049) }), /tool\.description must be at most 2048/);
+    refuses(tool({ input_schema: undefined }), /tool\.input_schema is required/);
+    refuses(tool({ input_schema: { type: 'string' } }), /tool\.input_schema\.type must be "object"/);
+    refuses(tool({ input_schema: 'object' }), /tool\.input_schema must be a JSON Schema object/);
+  });
+
+  it('refuses a main that could escape the package', () => {
+    refuses(skill({ main: undefined }), /main is required/);
+    refuses(skill({ main: '' }), /main must not be empty/);
+    refuses(skill({ main: '/etc/passwd' }), /main must be a relative path/);
+    refuses(skill({ main: 'C:/x.js' }), /main must be a relative path/);
+    refuses(skill({ main: '../index.js' }), /main must not contain a "\.\." segment/);
+    refuses(skill({ main: 'lib/../../index.js' }), /main must not contain a "\.\." segment/);
+    refuses(skill({ main: 'lib\\index.js' }), /main must use "\/" as separator/);
+    refuses(skill({ main: 'index.js\u0000.png' }), /main must not contain control characters/);
+  });
+
+  it('refuses bad mcp fields', () => {
+    refuses(mcp({ command: undefined }), /command is required/);
+    refuses(mcp({ command: '' }), /command must not be empty/);
+    refuses(mcp({ args: ['ok', 3] }), /args\[1\] must be a string/);
+    refuses(mcp({ args: Array.from({ length: 65 }, () => 'a') }), /args must have at most 64 entries/);
+    refuses(mcp({ env: { TOKEN: 'secret' } }), /env is not allowed/);
+  });
+
+  it('reports several bad fields at once', () => {
+    refuses(skill({ name: 'Bad Name', version: 'latest', tool: { name: 'X' } }), /name .*; version .*; tool\.name/);
+  });
+
+  it('SKILL_SLUG_RE matches URL-safe slugs only', () => {
+    for (const ok of ['a', 'weather', 'my-skill.v2', 'a_b', '0x']) assert.match(ok, SKILL_SLUG_RE);
+    for (const bad of ['', '.', '..', '.hidden', 'A', 'a b', 'a/b', 'é', 'a'.repeat(65)]) {
+      assert.doesNotMatch(bad, SKILL_SLUG_RE);
+    }
+  });
+});
