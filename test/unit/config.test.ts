@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../registry/config.js';
+
+describe('configuration from the environment', () => {
+  it('defaults to the embedded registry on 127.0.0.1:4870 with ./data', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 4870);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.publicUrl, 'http://127.0.0.1:4870');
+    assert.equal(c.databaseUrl, null);
+    assert.equal(c.s3, null);
+    assert.match(c.dataDir, /\/data$/);
+  });
+
+  it('selects Postgres and S3 from their variables', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@db/registry',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_BUCKET: 'skills',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'k',
+      S3_SECRET_ACCESS_KEY: 's',
+      PUBLIC_URL: 'https://registry.example.com/',
+    });
+    assert.equal(c.databaseUrl, 'postgres://u@db/registry');
+    assert.deepEqual(c.s3, { bucket: 'skills', region: 'us-east-1', forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', accessKeyId: 'k', secretAccessKey: 's' });
+    assert.equal(c.publicUrl, 'https://registry.example.com');
+  });
+
+  const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be a whole number \(got "eighty"\)$/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT must be between 0 and 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must be a URL starting with postgres:\/\//],
+    [{ PUBLIC_URL: 'registry.example.com' }, /^Invalid configuration: PUBLIC_URL must be a URL/],
+    [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, /S3_BUCKET is required/],
+    [{ S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET must be a valid bucket name/],
+    [{ S3_BUCKET: 'ok-bucket', S3_ACCESS_KEY_ID: 'k' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together/],
+    [{ S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
+    [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be a URL starting with smtp:\/\/ or smtps:\/\//],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'),
+      );
+    });
+  }
+});
