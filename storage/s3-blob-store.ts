@@ -192,18 +192,27 @@ function isMissingObject(err: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || (e?.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket');
 }
 
-/** One short line, e.g. `connect ECONNREFUSED 127.0.0.1:1234` or `NoSuchBucket: The specified bucket…`. */
+/** Wraps any SDK failure; the message is one short line, e.g. `… (connect ECONNREFUSED 127.0.0.1:1234)`. */
 function unavailable(err: unknown): Error {
   if (err instanceof BlobStoreUnavailableError || err instanceof BlobIntegrityError) return err;
-  const e = err as SdkError;
-  // Node reports a refused dual-stack connect as an AggregateError with an empty message.
-  const inner = e?.errors?.[0] as SdkError | undefined;
-  let reason = e?.message || inner?.message || e?.code || String(err);
-  reason = reason.split('\n')[0]!.replace(/^@smithy\/\S+ - \[\w+\] /, '');
-  const status = e?.$metadata?.httpStatusCode;
-  if (status && e.name && !reason.startsWith(e.name)) reason = `${e.name}: ${reason}`;
+  let reason = describeFailure(err as SdkError).split('\n')[0]!;
   if (reason.length > 160) reason = `${reason.slice(0, 157)}...`;
   return new BlobStoreUnavailableError(`Object storage is unavailable (${reason})`, { cause: err });
+}
+
+/** Bodiless error responses (HEAD requests) only give a status; say what it usually means. */
+const STATUS_HINTS: Record<number, string> = { 400: 'bad request', 401: 'access denied', 403: 'access denied', 404: 'bucket not found' };
+
+function describeFailure(e: SdkError): string {
+  const status = e?.$metadata?.httpStatusCode;
+  const message = e?.message && e.message !== 'UnknownError' ? e.message : '';
+  if (status) {
+    const name = e.name && !/^Unknown/.test(e.name) ? e.name : (STATUS_HINTS[status] ?? '');
+    return `HTTP ${status}${name ? ` ${name}` : ''}${message && message !== e.name ? `: ${message}` : ''}`;
+  }
+  // Node reports a refused dual-stack connect as an AggregateError with an empty message.
+  const inner = e?.errors?.[0] as SdkError | undefined;
+  return (message || inner?.message || e?.code || String(e)).replace(/^@smithy\/\S+ - \[\w+\] /, '');
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -216,8 +225,10 @@ async function collect(stream: Readable): Promise<Buffer> {
 function guardStream(body: Readable): Readable {
   const out = new PassThrough();
   body.once('error', (err) => out.destroy(unavailable(err)));
-  // If our reader gives up early, release the socket.
-  out.once('close', () => body.destroy());
+  // If our reader gives up early, release the socket (a fully read body is left alone for keep-alive).
+  out.once('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
   body.pipe(out);
   return out;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Db, Database } from './schema.js';
 
 export interface DatabaseOptions {
@@ -38,6 +39,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     await mkdir(path.dirname(opts.pgliteDir), { recursive: true });
     dataDir = opts.pgliteDir;
   }
-  const pglite = await PGlite.create(dataDir);
+  return kyselyOnPglite(await PGlite.create(dataDir));
+}
+
+/** Wraps an already-open PGlite (tests open theirs from a pre-migrated template). */
+export function kyselyOnPglite(pglite: PGlite): Db {
   return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
 }

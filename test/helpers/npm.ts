@@ -71,7 +71,9 @@ export function runNpm(args: string[], env: Record<string, string>, opts: NpmRun
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, command });
+      const result = { code, stdout, stderr, command };
+      if (process.env.AEROSTACK_NPM_DEBUG) process.stderr.write(`\n${describeRun(result)}\n`);
+      resolve(result);
     });
   });
 }
@@ -99,6 +101,9 @@ export class NpmSandbox {
     const globalconfig = path.join(root, 'global-npmrc');
     await writeFile(userconfig, (opts.scopes ?? []).map((s) => `${s.startsWith('@') ? s : `@${s}`}:registry=${reg}\n`).join(''));
     await writeFile(globalconfig, '');
+    // npm looks for its project (and a project .npmrc) by walking up from the working directory;
+    // this package.json stops that walk inside the sandbox.
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'npm-sandbox', private: true }));
     const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !LEAKY.test(e[0])));
     const env: Record<string, string> = {
       ...inherited,

@@ -90,6 +90,16 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Prom
       assert.deepEqual(await collectKeys(store.list(`${ns}/bad`)), []);
     });
 
+    it('rejects with the body stream\'s own error when the upload is cut off, leaving nothing', async () => {
+      const key = `${ns}/cut`;
+      const body = Readable.from((async function* () {
+        yield mb.subarray(0, 1000);
+        throw Object.assign(new Error('client went away'), { code: 'ECONNRESET' });
+      })());
+      await assert.rejects(store.put(key, body, { integrity: sri(mb) }), /client went away/);
+      assert.equal(await store.head(key), null);
+    });
+
     it('accepts the same key twice and keeps the right content', async () => {
       const data = randomBytes(4096);
       const key = `${ns}/twice`;
@@ -217,53 +227,65 @@ describe('S3BlobStore (s3rver)', function () {
 
   describeBlobStoreConformance('s3', async () => ({ store: s3({ prefix: 'registry' }), dispose: async () => {} }));
 
-  it('fails fast with BlobStoreUnavailableError while the server is down, and recovers after restart', async () => {
-    const store = s3();
-    const data = Buffer.from('before outage');
-    await store.put('outage/a', data, { integrity: sri(data) });
-    await server.stop();
-    try {
-      await assertUnavailable('put', () => store.put('outage/b', data, { integrity: sri(data) }));
-      await assertUnavailable('get', () => store.get('outage/a'));
-      await assertUnavailable('head', () => store.head('outage/a'));
-      await assertUnavailable('check', () => store.check());
-      await assertUnavailable('list', () => collectKeys(store.list('outage/')));
-    } finally {
-      await server.restart();
-    }
-    await store.check();
-    await store.put('outage/b', data, { integrity: sri(data) });
-    const got = await store.get('outage/b');
-    assert.ok(got && (await readAll(got.stream)).equals(data));
-  });
+  describe('failures', () => {
+    it('fails fast with BlobStoreUnavailableError while the server is down, and recovers after restart', async () => {
+      const store = s3();
+      const data = Buffer.from('before outage');
+      await store.put('outage/a', data, { integrity: sri(data) });
+      await server.stop();
+      try {
+        await assertUnavailable('put', () => store.put('outage/b', data, { integrity: sri(data) }));
+        await assertUnavailable('get', () => store.get('outage/a'));
+        await assertUnavailable('head', () => store.head('outage/a'));
+        await assertUnavailable('check', () => store.check());
+        await assertUnavailable('list', () => collectKeys(store.list('outage/')));
+      } finally {
+        await server.restart();
+      }
+      await store.check();
+      await store.put('outage/b', data, { integrity: sri(data) });
+      const got = await store.get('outage/b');
+      assert.ok(got && (await readAll(got.stream)).equals(data));
+    });
 
-  it('times out against an endpoint that accepts connections but never answers', async () => {
-    const sockets = new Set<Socket>();
-    const blackhole: Server = createServer((s) => sockets.add(s));
-    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
-    const { port } = blackhole.address() as { port: number };
-    try {
-      const store = s3({ endpoint: `http://127.0.0.1:${port}`, requestTimeoutMs: 800 });
+    it('times out against an endpoint that accepts connections but never answers', async () => {
+      const sockets = new Set<Socket>();
+      const blackhole: Server = createServer((s) => sockets.add(s));
+      await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+      const { port } = blackhole.address() as { port: number };
+      try {
+        const store = s3({ endpoint: `http://127.0.0.1:${port}`, requestTimeoutMs: 500 });
+        await assertUnavailable('check', () => store.check());
+        await assertUnavailable('get', () => store.get('x'));
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise((resolve) => blackhole.close(resolve));
+      }
+    });
+
+    it('reports a missing bucket as unavailable, and ensureBucket() creates it', async () => {
+      const store = s3({ bucket: `missing-${randomBytes(3).toString('hex')}` });
       await assertUnavailable('check', () => store.check());
       await assertUnavailable('get', () => store.get('x'));
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => blackhole.close(resolve));
-    }
-  });
+      await store.ensureBucket();
+      await store.ensureBucket();
+      await store.check();
+    });
 
-  it('reports a missing bucket as unavailable, and ensureBucket() creates it', async () => {
-    const store = s3({ bucket: `missing-${randomBytes(3).toString('hex')}` });
-    await assertUnavailable('check', () => store.check());
-    await assertUnavailable('get', () => store.get('x'));
-    await store.ensureBucket();
-    await store.ensureBucket();
-    await store.check();
+    it('reports bad credentials as unavailable', async () => {
+      const store = s3({ accessKeyId: 'nobody', secretAccessKey: 'wrong' });
+      await assertUnavailable('check', () => store.check());
+      await assertUnavailable('get', () => store.get('x'));
+    });
   });
+});
 
-  it('reports bad credentials as unavailable', async () => {
-    const store = s3({ accessKeyId: 'nobody', secretAccessKey: 'wrong' });
-    await assertUnavailable('check', () => store.check());
-    await assertUnavailable('get', () => store.get('x'));
+describe('blobKeyFor', () => {
+  it('maps a sha512 SRI to a fanned-out hex key and refuses other algorithms', () => {
+    const integrity = sri(Buffer.from('pkg'));
+    const hex = Buffer.from(integrity.slice('sha512-'.length), 'base64').toString('hex');
+    assert.equal(blobKeyFor(integrity), `tarballs/sha512/${hex.slice(0, 2)}/${hex}`);
+    assert.throws(() => blobKeyFor(ssri.fromData(Buffer.from('pkg'), { algorithms: ['sha1'] }).toString()));
+    assert.throws(() => blobKeyFor('sha512-tooshort'));
   });
 });

@@ -106,7 +106,7 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
         throw conflict(
           same.unpublished_at
             ? `Cannot publish ${name.full}@${version}: that version was unpublished and its number cannot be reused`
-            : `Cannot publish over the previously published version ${name.full}@${version}`,
+            : publishConflict(name.full, version),
         );
       }
       const highest = previous.map((p) => p.version).sort(semver.rcompare)[0];
@@ -151,10 +151,14 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
       tags,
     };
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`Cannot publish over the previously published version ${name.full}@${version}`);
+    if (isUniqueViolation(err)) throw conflict(publishConflict(name.full, version));
     throw err;
   }
 }
+
+/** npm users know this refusal by its old npm error code, so the message carries it. */
+const publishConflict = (name: string, version: string) =>
+  `Cannot publish over the previously published version ${name}@${version} (EPUBLISHCONFLICT)`;
 
 /** Exactly one attachment, named `<slug>-<version>.tgz` (npm also prefixes the scope). */
 function takeAttachment(body: PackageBody, name: SkillName, limits: RegistryLimits): { version: string; bytes: Buffer } {

@@ -47,7 +47,7 @@ export function tokenRoutes(s: Services): Router {
   r.get('/-/npm/v1/tokens', async (req, res) => {
     const tokens = (await s.userTokens.list(requireUser(req).id)).filter((t) => t.status === 'active');
     res.json({
-      objects: tokens.map((t) => ({ key: t.key, token: t.prefix, created: t.created, updated: t.created, readonly: t.readonly, cidr_whitelist: null })),
+      objects: tokens.map((t) => ({ key: t.key, name: t.name, token: t.prefix, created: t.created, updated: t.created, readonly: t.readonly, cidr_whitelist: null })),
       total: tokens.length,
       urls: {},
     });
