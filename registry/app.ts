@@ -8,6 +8,7 @@ import { distTagRoutes } from './http/routes/dist-tags.js';
 import { healthRoutes } from './http/routes/health.js';
 import { packageRoutes } from './http/routes/packages.js';
 import { searchRoutes } from './http/routes/search.js';
+import { skillRoutes } from './http/routes/skills.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 
 export type { AppDependencies } from './domain/services.js';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDependencies): { app: Express; services: Serv
   app.use(accountRoutes(services));
   app.use(tokenRoutes(services));
   app.use(searchRoutes(services));
+  app.use(skillRoutes(services));
   app.use(distTagRoutes(services));
   app.use(packageRoutes(services));
   app.use(notFoundHandler);

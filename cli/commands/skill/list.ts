@@ -1,0 +1,44 @@
+import { AerostackCommand } from '../../base-command.js';
+import { configDir } from '../../lib/config-store.js';
+import { table } from '../../lib/format.js';
+import { LocalSkills } from '../../lib/local-skills.js';
+
+interface Row {
+  name: string;
+  latest: string | null;
+  visibility: string;
+  installed: string | null;
+  source: 'yours' | 'team' | 'installed';
+}
+
+export default class SkillList extends AerostackCommand<typeof SkillList> {
+  static override summary = "List your skills, your teams' skills, and what is installed locally.";
+  static override examples = ['<%= config.bin %> skill list', '<%= config.bin %> skill list --json'];
+
+  async run() {
+    const ctx = await this.context();
+    const lock = await new LocalSkills(configDir()).readLock();
+    const rows = new Map<string, Row>();
+    if (ctx.client.hasToken) {
+      const [me, skills] = await Promise.all([ctx.client.whoami(), ctx.client.mySkills()]);
+      for (const s of skills) {
+        rows.set(s.name, { name: s.name, latest: s.latest, visibility: s.visibility, installed: lock.skills[s.name]?.version ?? null, source: s.namespace === me.username ? 'yours' : 'team' });
+      }
+    }
+    for (const [name, entry] of Object.entries(lock.skills)) {
+      if (!rows.has(name)) rows.set(name, { name, latest: null, visibility: entry.visibility, installed: entry.version, source: 'installed' });
+    }
+    // Latest versions of skills known only from the lockfile (public skills of others, say).
+    await Promise.all(
+      [...rows.values()]
+        .filter((r) => r.latest === null)
+        .map(async (r) => {
+          r.latest = await ctx.client.packument(r.name).then((d) => d['dist-tags'].latest ?? null, () => null);
+        }),
+    );
+    const list = [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
+    if (!list.length) this.log(ctx.client.hasToken ? 'No skills yet: publish one with aerostack skill publish' : 'No skills installed (aerostack login to see your skills)');
+    else this.log(table(list.map((r) => [r.name, r.latest ?? '-', r.visibility, r.installed ?? '-']), { header: ['SKILL', 'LATEST', 'VISIBILITY', 'INSTALLED'] }));
+    return { skills: list };
+  }
+}

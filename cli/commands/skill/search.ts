@@ -1,0 +1,24 @@
+import { Args, Flags } from '@oclif/core';
+import { AerostackCommand } from '../../base-command.js';
+import { table } from '../../lib/format.js';
+
+export default class SkillSearch extends AerostackCommand<typeof SkillSearch> {
+  static override summary = 'Search the skills you can see (public search never shows team or private skills).';
+  static override examples = ['<%= config.bin %> skill search crm', '<%= config.bin %> skill search "jira issues" --limit 5 --json'];
+  static override args = { query: Args.string({ description: 'words to look for in names, descriptions and tags', required: true }) };
+  static override flags = { limit: Flags.integer({ description: 'at most this many results', default: 20, min: 1, max: 250 }) };
+
+  async run() {
+    const ctx = await this.context();
+    const res = await ctx.client.search(this.args.query, this.flags.limit);
+    const results = res.objects.map((o) => ({
+      name: o.package.name,
+      version: o.package.version,
+      visibility: o.package.visibility ?? 'public',
+      description: o.package.description,
+    }));
+    if (!results.length) this.log(`No skills match "${this.args.query}"`);
+    else this.log(table(results.map((r) => [r.name, r.version, r.visibility, r.description]), { header: ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION'] }));
+    return { total: res.total, results };
+  }
+}
