@@ -1,21 +1,18 @@
+import type { TokenSummary } from '../../registry/domain/accounts/user-tokens.js';
+import type { ListedSkill } from '../../registry/domain/packages/skill-list.js';
+import type { PublishResult } from '../../registry/domain/packages/publish.js';
 import { ApiError, UnreachableError } from './errors.js';
+
+// Answers of the registry's JSON API, typed from the registry's own domain types (type-only imports:
+// nothing of the server is loaded by the CLI).
+export type { ListedSkill, PublishResult };
+export type TokenInfo = TokenSummary;
 
 /** Shapes the registry's JSON API answers with (see registry/http/routes). */
 export interface Session {
   username: string;
   email: string;
   token: string;
-}
-export interface TokenInfo {
-  key: string;
-  name: string;
-  prefix: string;
-  kind: 'session' | 'automation';
-  readonly: boolean;
-  created: string;
-  expires: string | null;
-  lastUsed: string | null;
-  status: 'active' | 'revoked' | 'expired';
 }
 export interface VersionDoc {
   name: string;
@@ -41,25 +38,6 @@ export interface Packument {
 export interface SearchResult {
   total: number;
   objects: Array<{ package: { name: string; version: string; description: string; keywords: string[]; date: string; visibility?: string } }>;
-}
-export interface ListedSkill {
-  name: string;
-  namespace: string;
-  visibility: string;
-  latest: string | null;
-  description: string;
-  updated: string;
-}
-export interface PublishResult {
-  name: string;
-  version: string;
-  visibility: string;
-  integrity: string;
-  shasum: string;
-  size: number;
-  fileCount: number;
-  unpackedSize: number;
-  tags: string[];
 }
 
 type Progress = (done: number, total: number) => void;
