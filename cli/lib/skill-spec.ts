@@ -20,20 +20,37 @@ export function parseSkillSpec(raw: string): SkillSpec {
   }
 }
 
-/** npm's resolution: a dist-tag, an exact version, or the highest version in a range. */
+/**
+ * npm's resolution (npm-pick-manifest): after `@`, an exact version means that version and a tag means
+ * what it points at. A range (no spec at all means `*`) takes the `latest` tag when it satisfies the
+ * range and is not deprecated; otherwise the highest satisfying version, non-deprecated ones first.
+ * Prereleases match only ranges that name them (`*` still takes a prerelease `latest`).
+ */
 export function resolveVersion(doc: Packument, spec: string | null): string {
   const versions = Object.keys(doc.versions);
   if (!versions.length) throw new ApiError(404, `${doc.name} has no published versions`);
-  const wanted = spec ?? 'latest';
-  const tagged = doc['dist-tags'][wanted];
-  if (tagged && doc.versions[tagged]) return tagged;
-  if (semver.valid(wanted)) {
-    if (doc.versions[wanted]) return wanted;
-    throw new ApiError(404, `${doc.name}@${wanted} not found`);
+  const tags = doc['dist-tags'];
+  const noMatch = () => new ApiError(404, `No version of ${doc.name} matches "${spec ?? 'latest'}"`);
+  if (spec !== null) {
+    const exact = semver.valid(spec, { loose: true });
+    if (exact) {
+      if (doc.versions[exact]) return exact;
+      throw new ApiError(404, `${doc.name}@${spec} not found`);
+    }
+    if (!semver.validRange(spec, { loose: true })) {
+      const tagged = tags[spec];
+      if (tagged && doc.versions[tagged]) return tagged;
+      throw noMatch();
+    }
   }
-  if (semver.validRange(wanted)) {
-    const best = semver.maxSatisfying(versions, wanted);
-    if (best) return best;
-  }
-  throw new ApiError(404, `No version of ${doc.name} matches "${wanted}"`);
+  const range = spec ?? '*';
+  const latest = tags.latest;
+  const latestDoc = latest ? doc.versions[latest] : undefined;
+  if (latest && latestDoc && !latestDoc.deprecated && (range === '*' || semver.satisfies(latest, range, { loose: true }))) return latest;
+  const live = (v: string) => (doc.versions[v]!.deprecated ? 0 : 1);
+  const best = versions.filter((v) => semver.satisfies(v, range, { loose: true })).sort((a, b) => live(b) - live(a) || semver.rcompare(a, b, { loose: true }))[0];
+  if (best) return best;
+  // Nothing stable to fall back on (say, only a deprecated prerelease): a bare name still gets `latest`.
+  if (spec === null && latest && latestDoc) return latest;
+  throw noMatch();
 }

@@ -79,6 +79,14 @@ describe('publishing skills', function () {
     assert.equal((await request(r.url, 'GET', '/-/package/@acme%2fcrm/dist-tags')).body.latest, '1.2.0');
   });
 
+  it('a stable version published under another tag leaves latest where it was (as npm does)', async () => {
+    const res = await put('@acme/crm', publishBody('@acme/crm', '2.0.0', skillTarball('@acme/crm', '2.0.0'), { tag: 'next' }));
+    assert.equal(res.status, 201);
+    const tags = (await request(r.url, 'GET', '/-/package/@acme%2fcrm/dist-tags')).body;
+    assert.equal(tags.latest, '1.2.0');
+    assert.equal(tags.next, '2.0.0');
+  });
+
   it('adds and removes dist-tags, and refuses tags that are versions or point nowhere', async () => {
     const add = await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/stable', { token: acme, body: '1.0.0' });
     assert.equal(add.status, 201);
@@ -117,7 +125,7 @@ describe('publishing skills', function () {
     const after = (await request(r.url, 'GET', '/@acme/crm')).body;
     assert.equal(after.versions['3.0.0'], undefined);
     assert.ok(after.time['3.0.0'], 'the unpublished number stays in time so npm refuses to reuse it');
-    assert.equal(after['dist-tags'].latest, '1.2.0');
+    assert.equal(after['dist-tags'].latest, '2.0.0', 'latest falls back to the highest remaining stable version');
     assert.equal((await request(r.url, 'GET', '/@acme/crm/-/crm-3.0.0.tgz')).status, 404);
     const again = await put('@acme/crm', publishBody('@acme/crm', '3.0.0', tgz));
     assert.equal(again.status, 409);

@@ -33,7 +33,9 @@ export default class SkillList extends AerostackCommand<typeof SkillList> {
       [...rows.values()]
         .filter((r) => r.latest === null)
         .map(async (r) => {
-          r.latest = await ctx.client.packument(r.name).then((d) => d['dist-tags'].latest ?? null, () => null);
+          const doc = await ctx.client.packument(r.name).catch(() => null);
+          // The registry's visibility, not the lockfile's: the owner may have changed it since.
+          if (doc) Object.assign(r, { latest: doc['dist-tags'].latest ?? null, visibility: doc.visibility });
         }),
     );
     const list = [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -49,7 +49,7 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
     const summary = {
       name: packed.name,
       version: packed.version,
-      visibility: visibility ?? '(unchanged; public if new)',
+      visibility: visibility ?? null,
       size: packed.tarball.length,
       unpackedSize: packed.unpackedSize,
       fileCount: packed.files.length,
@@ -58,7 +58,7 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
     };
     this.log(`  name:       ${packed.name}`);
     this.log(`  version:    ${packed.version}`);
-    this.log(`  visibility: ${summary.visibility}`);
+    this.log(`  visibility: ${visibility ?? '(unchanged; public if new)'}`);
     this.log(`  size:       ${formatBytes(packed.tarball.length)} (${packed.files.length} files, ${formatBytes(packed.unpackedSize)} unpacked)`);
     this.log(`  integrity:  ${packed.integrity}`);
     if (dryRun) {
@@ -87,6 +87,7 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
     };
     const result = await withProgress(this.jsonEnabled(), 'Uploading', packed.tarball.length * 1.4, (onProgress) => client.publish(packed.name, body, onProgress));
     this.success(`Published ${result.name}@${result.version} (${result.visibility})`);
-    return { ...summary, ...result, dryRun: false };
+    const { ok: _ok, ...published } = result as typeof result & { ok?: boolean };
+    return { ...summary, ...published, dryRun: false };
   }
 }

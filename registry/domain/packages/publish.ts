@@ -135,8 +135,10 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
       const visibility = requestedVisibility ?? skill.visibility;
       await trx.updateTable('skills').set({ description, keywords, visibility, updated_at: now }).where('id', '=', skill.id).execute();
       for (const tag of tags) if (tag !== 'latest') await setTag(trx, skill.id, tag, version);
-      // `latest` always follows the highest stable version (npm's default), whatever tag was asked for.
-      await recomputeLatest(trx, skill.id);
+      // Published as `latest` (the default), or the first version: latest follows the highest stable
+      // version. Published under another tag (`--tag beta`), latest stays where it was, as with npm.
+      const hasLatest = await trx.selectFrom('dist_tags').select('tag').where('skill_id', '=', skill.id).where('tag', '=', 'latest').executeTakeFirst();
+      if (tags.includes('latest') || !hasLatest) await recomputeLatest(trx, skill.id);
       return visibility;
     });
     return {
