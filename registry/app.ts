@@ -10,6 +10,8 @@ import { packageRoutes } from './http/routes/packages.js';
 import { searchRoutes } from './http/routes/search.js';
 import { skillRoutes } from './http/routes/skills.js';
 import { tokenRoutes } from './http/routes/tokens.js';
+import { teamRoutes } from './http/routes/teams.js';
+import { joinPageRoutes } from './http/routes/join-page.js';
 
 export type { AppDependencies } from './domain/services.js';
 
@@ -40,6 +42,8 @@ export function createApp(deps: AppDependencies): { app: Express; services: Serv
   app.use(tokenRoutes(services));
   app.use(searchRoutes(services));
   app.use(skillRoutes(services));
+  app.use(teamRoutes(services));
+  app.use(joinPageRoutes(services));
   app.use(distTagRoutes(services));
   app.use(packageRoutes(services));
   app.use(notFoundHandler);

@@ -11,6 +11,8 @@ import { systemClock, type Clock } from './domain/clock.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createBlobStore } from '../storage/index.js';
 import { S3BlobStore } from '../storage/s3-blob-store.js';
+import { createMailer } from './mail/index.js';
+import type { Mailer } from './mail/mailer.js';
 
 export interface RunningRegistry {
   url: string;
@@ -41,11 +43,12 @@ export async function openBackends(config: RegistryConfig, logger: Logger): Prom
 /** Starts a registry: backends from `config` unless given, listening on `config.host:config.port`. */
 export async function startRegistry(
   config: RegistryConfig,
-  opts: { logger?: Logger; clock?: Clock; db?: Db; blobs?: BlobStore } = {},
+  opts: { logger?: Logger; clock?: Clock; db?: Db; blobs?: BlobStore; mailer?: Mailer } = {},
 ): Promise<RunningRegistry> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const backends = opts.db && opts.blobs ? { db: opts.db, blobs: opts.blobs } : await openBackends(config, logger);
-  const { app } = createApp({ config, ...backends, clock: opts.clock ?? systemClock, logger });
+  const mailer = opts.mailer ?? createMailer(config);
+  const { app } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -65,6 +68,7 @@ export async function startRegistry(
       });
       await backends.db.destroy();
       await backends.blobs.close?.();
+      mailer.close?.();
     })());
   return { url, server, ...backends, close };
 }

@@ -92,6 +92,21 @@ export interface DistTagsTable {
   version: string;
 }
 
+export interface InvitationsTable {
+  id: Generated<number>;
+  namespace: string;
+  email: string;
+  role: 'admin' | 'member';
+  code_hash: string;
+  bind_email: boolean;
+  invited_by: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  accepted_by: number | null;
+  revoked_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -100,6 +115,7 @@ export interface Database {
   skills: SkillsTable;
   skill_versions: SkillVersionsTable;
   dist_tags: DistTagsTable;
+  invitations: InvitationsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -108,3 +124,4 @@ export type Token = Selectable<TokensTable>;
 export type Skill = Selectable<SkillsTable>;
 export type SkillVersion = Selectable<SkillVersionsTable>;
 export type NewSkillVersion = Insertable<SkillVersionsTable>;
+export type Invitation = Selectable<InvitationsTable>;

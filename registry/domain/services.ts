@@ -3,18 +3,21 @@ import type { RegistryConfig } from '../config.js';
 import type { Db } from '../db/schema.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Clock } from './clock.js';
+import type { Mailer } from '../mail/mailer.js';
 import { AccessControl } from './access/access-control.js';
 import { Accounts } from './accounts/accounts.js';
 import { UserTokens } from './accounts/user-tokens.js';
 import { SkillReads } from './packages/skill-reads.js';
 import { SkillChanges } from './packages/skill-changes.js';
 import type { PublishDeps } from './packages/publish.js';
+import { Teams } from './teams/teams.js';
 
 /** The explicit dependencies everything is built from; nothing lives in module-level singletons. */
 export interface AppDependencies {
   config: RegistryConfig;
   db: Db;
   blobs: BlobStore;
+  mailer: Mailer;
   clock: Clock;
   logger: Logger;
 }
@@ -26,11 +29,12 @@ export interface Services {
   userTokens: UserTokens;
   reads: SkillReads;
   changes: SkillChanges;
+  teams: Teams;
   publishDeps: PublishDeps;
 }
 
 export function createServices(deps: AppDependencies): Services {
-  const { db, blobs, clock, config, logger } = deps;
+  const { db, blobs, clock, config, logger, mailer } = deps;
   const access = new AccessControl(db);
   const reads = new SkillReads(db, access, blobs, config.publicUrl);
   return {
@@ -48,6 +52,7 @@ export function createServices(deps: AppDependencies): Services {
       unpublishWindowMs: config.limits.unpublishWindowMs,
       onBlobOrphaned: (key, err) => logger.warn({ key, err }, 'could not delete an unpublished blob; gc will retry'),
     }),
+    teams: new Teams({ db, access, mailer, clock, logger, publicUrl: config.publicUrl }),
     publishDeps: { db, blobs, access, clock, limits: config.limits },
   };
 }

@@ -74,11 +74,13 @@ export function mutableClock(): MutableClock {
 }
 
 /** Starts an isolated registry on a free loopback port, with an in-process database and blob store. */
-export async function startTestRegistry(opts: { s3?: S3TestServer; limits?: Partial<RegistryLimits>; blobs?: BlobStore } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(
+  opts: { s3?: S3TestServer; limits?: Partial<RegistryLimits>; blobs?: BlobStore; env?: Record<string, string> } = {},
+): Promise<TestRegistry> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aerostack-test-'));
   // The port is chosen before start-up because tarball URLs in packuments are built from PUBLIC_URL.
   const port = await freePort();
-  const base = loadConfig({ PORT: String(port), HOST: '127.0.0.1', AEROSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const base = loadConfig({ PORT: String(port), HOST: '127.0.0.1', AEROSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...opts.env });
   const { db, drop } = await openTestDatabase();
   const blobs: BlobStore =
     opts.blobs ??

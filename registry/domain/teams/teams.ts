@@ -1,0 +1,282 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db, Invitation, Role } from '../../db/schema.js';
+import type { Mailer } from '../../mail/mailer.js';
+import { MailDeliveryError } from '../../mail/mailer.js';
+import type { AccessControl } from '../access/access-control.js';
+import type { Viewer } from '../access/viewer.js';
+import { sha256Hex } from '../accounts/secrets.js';
+import type { Clock } from '../clock.js';
+import { badRequest, conflict, DomainError, forbidden, notFound, unauthorized } from '../errors.js';
+import { USERNAME_RE } from '../names.js';
+import { displayNameFor, invitationMail } from './invitation-mail.js';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface TeamsDeps {
+  db: Db;
+  access: AccessControl;
+  mailer: Mailer;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string;
+  /** Told of every membership change (the audit log listens here). */
+  onMemberChange?: (event: MemberChange) => Promise<void> | void;
+}
+
+export interface MemberChange {
+  namespace: string;
+  action: 'member_joined' | 'member_removed' | 'member_left';
+  userId: number;
+  actorId: number;
+}
+
+export interface TeamRow {
+  email: string;
+  username: string | null;
+  role: Role;
+  status: 'active' | 'pending';
+  /** joined (active) or invited (pending), ISO. */
+  since: string;
+  expires?: string;
+}
+
+export interface InviteResult {
+  namespace: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'member';
+  expires: string;
+  resent: boolean;
+  anyAccount: boolean;
+}
+
+/**
+ * Teams: a namespace owner (or admin) invites people by email; the join code in the mail is single
+ * use, expires after 7 days and is stored hashed. Membership is read fresh on every request by
+ * AccessControl, so a removal takes effect on the next request everywhere.
+ */
+export class Teams {
+  constructor(private readonly deps: TeamsDeps) {}
+
+  /** The namespace's owner or an admin; only the owner may hand out the admin role. */
+  private async assertManager(viewer: Viewer, namespace: string): Promise<Role> {
+    if (!viewer.user) throw unauthorized('Sign in first (aerostack login)');
+    if (viewer.token?.readonly) throw forbidden('This token is read-only');
+    const role = await this.deps.access.roleIn(viewer, namespace);
+    if (role === 'owner' || role === 'admin') return role;
+    if (role === 'member') throw forbidden(`Only the owner and admins of @${namespace} can manage its team`);
+    throw forbidden(`You are not a member of @${namespace}`);
+  }
+
+  async invite(viewer: Viewer, namespace: string, input: { email: string; role?: 'admin' | 'member'; anyAccount?: boolean }): Promise<InviteResult> {
+    const managerRole = await this.assertManager(viewer, namespace);
+    const email = input.email.trim();
+    if (!EMAIL_RE.test(email) || email.length > 254) throw badRequest(`"${input.email}" is not a valid email address`);
+    const role = input.role ?? 'member';
+    if (role === 'admin' && managerRole !== 'owner') throw forbidden(`Only the owner of @${namespace} can invite admins`);
+    const { db, clock } = this.deps;
+    const already = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select('u.username')
+      .where('m.namespace', '=', namespace)
+      .where((eb) => eb(eb.fn('lower', ['u.email']), '=', email.toLowerCase()))
+      .executeTakeFirst();
+    if (already) throw conflict(`${email} is already a member of @${namespace}`);
+
+    const code = randomBytes(24).toString('base64url');
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
+    // Re-inviting replaces the open invitation: the old link stops working, a fresh one is mailed.
+    const invitation = await db.transaction().execute(async (trx) => {
+      const replaced = await trx
+        .updateTable('invitations')
+        .set({ revoked_at: now })
+        .where('namespace', '=', namespace)
+        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      const row = await trx
+        .insertInto('invitations')
+        .values({ namespace, email, role, code_hash: sha256Hex(code), bind_email: !input.anyAccount, invited_by: viewer.user!.id, created_at: now, expires_at: expiresAt })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { row, resent: Number(replaced.numUpdatedRows) > 0 };
+    });
+
+    const link = `${this.deps.publicUrl}/join/${code}`;
+    try {
+      const delivery = await this.deps.mailer.send(invitationMail({ to: email, namespace, inviter: viewer.user!.username, role, link, code, expiresAt }));
+      if (delivery.via === 'outbox') {
+        // No SMTP configured (development): the link is logged so whoever runs the registry can pass it on.
+        this.deps.logger.info({ namespace, email, file: delivery.file, link }, 'invitation written to the outbox');
+      }
+    } catch (err) {
+      // An invitation nobody received is no invitation: withdraw it and say so.
+      await db.updateTable('invitations').set({ revoked_at: clock.now() }).where('id', '=', invitation.row.id).execute();
+      if (err instanceof MailDeliveryError) throw new DomainError(502, `Could not send the invitation to ${email}: ${err.message}`);
+      throw err;
+    }
+    return {
+      namespace,
+      email,
+      name: displayNameFor(email),
+      role,
+      expires: expiresAt.toISOString(),
+      resent: invitation.resent,
+      anyAccount: Boolean(input.anyAccount),
+    };
+  }
+
+  async revokeInvitation(viewer: Viewer, namespace: string, email: string): Promise<void> {
+    await this.assertManager(viewer, namespace);
+    const res = await this.deps.db
+      .updateTable('invitations')
+      .set({ revoked_at: this.deps.clock.now() })
+      .where('namespace', '=', namespace)
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw notFound(`No pending invitation for ${email} in @${namespace}`);
+  }
+
+  /** What the join page shows before accepting; the same refusals as `join`. */
+  async describeInvitation(code: string): Promise<{ namespace: string; role: string; email: string; anyAccount: boolean; expires: string }> {
+    const inv = await this.openInvitation(code);
+    return { namespace: inv.namespace, role: inv.role, email: inv.email, anyAccount: !inv.bind_email, expires: inv.expires_at.toISOString() };
+  }
+
+  private async openInvitation(code: string): Promise<Invitation> {
+    const inv = await this.deps.db.selectFrom('invitations').selectAll().where('code_hash', '=', sha256Hex(code.trim())).executeTakeFirst();
+    if (!inv) throw notFound('This invitation link is not valid; check that you copied all of it');
+    if (inv.accepted_at) throw new DomainError(410, 'This invitation has already been used');
+    if (inv.revoked_at) throw new DomainError(410, `This invitation was withdrawn; ask @${inv.namespace} for a new one`);
+    if (inv.expires_at <= this.deps.clock.now()) {
+      throw new DomainError(410, `This invitation expired on ${inv.expires_at.toISOString().slice(0, 10)}; ask @${inv.namespace} for a new one`);
+    }
+    return inv;
+  }
+
+  /**
+   * Accepts an invitation for the signed-in user. Rule: the invitation binds to the invited email —
+   * the account's email must match — unless the inviter allowed any account (`--any-account`).
+   */
+  async join(viewer: Viewer, code: string): Promise<{ namespace: string; role: Role }> {
+    const user = viewer.user;
+    if (!user) throw unauthorized('Sign in (or sign up) first, then join');
+    const inv = await this.openInvitation(code);
+    if (inv.bind_email && inv.email.toLowerCase() !== user.email.toLowerCase()) {
+      throw forbidden(`This invitation was sent to ${inv.email}; sign in with the account that uses that email (you are ${user.username}, ${user.email})`);
+    }
+    const owner = await this.deps.db.selectFrom('namespaces').select('owner_id').where('name', '=', inv.namespace).executeTakeFirstOrThrow();
+    if (owner.owner_id === user.id) throw conflict(`You own @${inv.namespace}`);
+    const now = this.deps.clock.now();
+    const joined = await this.deps.db.transaction().execute(async (trx) => {
+      // The conditional update is the single-use guarantee: of two concurrent joins, one updates a row.
+      const taken = await trx
+        .updateTable('invitations')
+        .set({ accepted_at: now, accepted_by: user.id })
+        .where('id', '=', inv.id)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) === 0) throw new DomainError(410, 'This invitation has already been used');
+      const existing = await trx.selectFrom('memberships').select('role').where('namespace', '=', inv.namespace).where('user_id', '=', user.id).executeTakeFirst();
+      if (existing) return { role: existing.role, isNew: false };
+      await trx.insertInto('memberships').values({ namespace: inv.namespace, user_id: user.id, role: inv.role, created_at: now }).execute();
+      return { role: inv.role as Role, isNew: true };
+    });
+    if (joined.isNew) await this.deps.onMemberChange?.({ namespace: inv.namespace, action: 'member_joined', userId: user.id, actorId: user.id });
+    return { namespace: inv.namespace, role: joined.role };
+  }
+
+  /** Active members (the owner first) and pending invitations. Visible to the namespace's own people. */
+  async list(viewer: Viewer, namespace: string): Promise<TeamRow[]> {
+    if (!viewer.user) throw unauthorized('Sign in first (aerostack login)');
+    const role = await this.deps.access.roleIn(viewer, namespace);
+    if (!role) {
+      const exists = await this.deps.db.selectFrom('namespaces').select('name').where('name', '=', namespace).executeTakeFirst();
+      if (!exists) throw notFound(`No namespace @${namespace}`);
+      throw forbidden(`You are not a member of @${namespace}`);
+    }
+    const { db, clock } = this.deps;
+    const members = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.email', 'u.username', 'm.role', 'm.created_at'])
+      .where('m.namespace', '=', namespace)
+      .orderBy('m.created_at')
+      .orderBy('u.username')
+      .execute();
+    const pending = await db
+      .selectFrom('invitations')
+      .select(['email', 'role', 'created_at', 'expires_at'])
+      .where('namespace', '=', namespace)
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', clock.now())
+      .orderBy('created_at')
+      .execute();
+    return [
+      ...members.map((m): TeamRow => ({ email: m.email, username: m.username, role: m.role, status: 'active', since: m.created_at.toISOString() })),
+      ...pending.map((p): TeamRow => ({ email: p.email, username: null, role: p.role, status: 'pending', since: p.created_at.toISOString(), expires: p.expires_at.toISOString() })),
+    ];
+  }
+
+  /** Removes a member by email or username. Admins may remove members; only the owner removes admins. */
+  async remove(viewer: Viewer, namespace: string, ref: string): Promise<{ username: string; email: string }> {
+    const managerRole = await this.assertManager(viewer, namespace);
+    const target = ref.trim().toLowerCase();
+    const member = await this.deps.db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.username', 'u.email', 'm.role'])
+      .where('m.namespace', '=', namespace)
+      .where((eb) => (target.includes('@') ? eb(eb.fn('lower', ['u.email']), '=', target) : eb('u.username', '=', target)))
+      .executeTakeFirst();
+    if (!member) {
+      // A pending invitation is "removed" by withdrawing it, as people expect from the team list.
+      if (target.includes('@')) {
+        await this.revokeInvitation(viewer, namespace, target).catch((err: unknown) => {
+          throw err instanceof DomainError && err.status === 404 ? notFound(`${ref} is not a member of @${namespace}`) : err;
+        });
+        return { username: '', email: target };
+      }
+      throw notFound(`${ref} is not a member of @${namespace}`);
+    }
+    if (member.role === 'owner') throw forbidden(`The owner of @${namespace} cannot be removed`);
+    if (member.role === 'admin' && managerRole !== 'owner') throw forbidden(`Only the owner of @${namespace} can remove an admin`);
+    await this.deps.db.deleteFrom('memberships').where('namespace', '=', namespace).where('user_id', '=', member.id).execute();
+    await this.deps.onMemberChange?.({ namespace, action: 'member_removed', userId: member.id, actorId: viewer.user!.id });
+    return { username: member.username, email: member.email };
+  }
+
+  async leave(viewer: Viewer, namespace: string): Promise<void> {
+    const user = viewer.user;
+    if (!user) throw unauthorized('Sign in first (aerostack login)');
+    const role = await this.deps.access.roleIn(viewer, namespace);
+    if (role === 'owner') throw forbidden(`You own @${namespace}; an owner cannot leave its own namespace`);
+    if (!role) throw notFound(`You are not a member of @${namespace}`);
+    await this.deps.db.deleteFrom('memberships').where('namespace', '=', namespace).where('user_id', '=', user.id).execute();
+    await this.deps.onMemberChange?.({ namespace, action: 'member_left', userId: user.id, actorId: user.id });
+  }
+
+  /** The namespaces the viewer belongs to, with its role in each. */
+  async mine(viewer: Viewer): Promise<Array<{ namespace: string; role: Role; since: string }>> {
+    const user = viewer.user;
+    if (!user) throw unauthorized('Sign in first (aerostack login)');
+    const rows = await this.deps.db.selectFrom('memberships').select(['namespace', 'role', 'created_at']).where('user_id', '=', user.id).orderBy('namespace').execute();
+    return rows.map((r) => ({ namespace: r.namespace, role: r.role, since: r.created_at.toISOString() }));
+  }
+}
+
+/** `@acme` or `acme` → `acme`. */
+export function parseNamespace(raw: string): string {
+  const ns = raw.trim().replace(/^@/, '');
+  if (!USERNAME_RE.test(ns)) throw badRequest(`"${raw}" is not a valid namespace`);
+  return ns;
+}
