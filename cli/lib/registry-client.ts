@@ -1,11 +1,12 @@
 import type { TokenSummary } from '../../registry/domain/accounts/user-tokens.js';
 import type { ListedSkill } from '../../registry/domain/packages/skill-list.js';
 import type { PublishResult } from '../../registry/domain/packages/publish.js';
+import type { InviteResult, TeamRow } from '../../registry/domain/teams/teams.js';
 import { ApiError, UnreachableError } from './errors.js';
 
 // Answers of the registry's JSON API, typed from the registry's own domain types (type-only imports:
 // nothing of the server is loaded by the CLI).
-export type { ListedSkill, PublishResult };
+export type { ListedSkill, PublishResult, InviteResult, TeamRow };
 export type TokenInfo = TokenSummary;
 
 /** Shapes the registry's JSON API answers with (see registry/http/routes). */
@@ -34,6 +35,15 @@ export interface Packument {
   readme?: string;
   visibility: 'public' | 'team' | 'private';
   [key: string]: unknown;
+}
+export interface TeamMembers {
+  namespace: string;
+  members: TeamRow[];
+}
+export interface MyTeam {
+  namespace: string;
+  role: TeamRow['role'];
+  since: string;
 }
 export interface SearchResult {
   total: number;
@@ -117,6 +127,18 @@ export class RegistryClient {
   updatePackage = (name: string, doc: Packument, rev?: string) =>
     this.json<{ ok: true }>('PUT', `/${encodeName(name)}${rev ? `/-rev/${encodeURIComponent(rev)}` : ''}`, doc);
   unpublishAll = (name: string, rev: string) => this.json<{ ok: true; unpublished: string[] }>('DELETE', `/${encodeName(name)}/-rev/${encodeURIComponent(rev)}`);
+
+  // Teams (namespaces are given without the "@")
+  invite = (namespace: string, input: { email: string; role?: 'member' | 'admin'; anyAccount?: boolean }) =>
+    this.json<InviteResult>('POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations`, input);
+  revokeInvitation = (namespace: string, email: string) =>
+    this.json<{ ok: true }>('DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations/${encodeURIComponent(email)}`);
+  teamMembers = (namespace: string) => this.json<TeamMembers>('GET', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members`);
+  removeMember = (namespace: string, ref: string) =>
+    this.json<{ ok: true; removed: { username: string; email: string } }>('DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}`);
+  leaveTeam = (namespace: string) => this.json<{ ok: true }>('POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});
+  joinTeam = (code: string) => this.json<{ namespace: string; role: TeamRow['role'] }>('POST', '/-/api/v1/teams/join', { code });
+  myTeams = async () => (await this.json<{ teams: MyTeam[] }>('GET', '/-/api/v1/teams')).teams;
 
   /** Publishes through npm's `PUT /:name` body; `onProgress` follows the upload. */
   async publish(name: string, body: object, onProgress?: Progress): Promise<PublishResult> {
