@@ -12,6 +12,13 @@ import { skillRoutes } from './http/routes/skills.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { teamRoutes } from './http/routes/teams.js';
 import { joinPageRoutes } from './http/routes/join-page.js';
+import { workspaceRoutes } from './http/routes/workspaces.js';
+import { gatewayRoutes } from './gateway/gateway-routes.js';
+import { RateLimiter } from './gateway/rate-limiter.js';
+import { DEFAULT_RUNTIME_LIMITS } from './gateway/runtime/limits.js';
+import { RuntimePool } from './gateway/runtime/runtime-pool.js';
+import { SkillUnpacker } from './gateway/runtime/unpacker.js';
+import path from 'node:path';
 
 export type { AppDependencies } from './domain/services.js';
 
@@ -19,8 +26,14 @@ export type { AppDependencies } from './domain/services.js';
  * The composition root: builds the HTTP app from explicit dependencies. Tests build as many isolated
  * instances as they like in one process; `server.ts` wires the real ones from the environment.
  */
-export function createApp(deps: AppDependencies): { app: Express; services: Services } {
+export function createApp(deps: AppDependencies): { app: Express; services: Services; close(): void } {
   const services = createServices(deps);
+  const { gateway } = deps.config;
+  const runtime = new RuntimePool(
+    new SkillUnpacker(path.join(deps.config.dataDir, 'runtime', 'skills'), deps.blobs),
+    { ...DEFAULT_RUNTIME_LIMITS, callTimeoutMs: gateway.callTimeoutMs, memoryMb: gateway.memoryMb, maxConcurrentCalls: gateway.maxConcurrentCalls, maxOutputBytes: gateway.maxOutputBytes, idleMs: gateway.idleMs },
+    deps.logger,
+  );
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -37,6 +50,19 @@ export function createApp(deps: AppDependencies): { app: Express; services: Serv
   const bodyLimit = Math.ceil((deps.config.limits.maxTarballBytes * 4) / 3) + 1024 * 1024;
   app.use(express.json({ limit: bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(services));
+  // The gateway authenticates with workspace tokens (mwt_), not user tokens: it comes first.
+  app.use(
+    gatewayRoutes({
+      db: deps.db,
+      access: services.access,
+      tokens: services.workspaceTokens,
+      audit: services.audit,
+      pool: runtime,
+      limiter: new RateLimiter(),
+      logger: deps.logger,
+      version: '0.1.0',
+    }),
+  );
   app.use(authenticate(services.userTokens));
   app.use(accountRoutes(services));
   app.use(tokenRoutes(services));
@@ -44,9 +70,10 @@ export function createApp(deps: AppDependencies): { app: Express; services: Serv
   app.use(skillRoutes(services));
   app.use(teamRoutes(services));
   app.use(joinPageRoutes(services));
+  app.use(workspaceRoutes(services));
   app.use(distTagRoutes(services));
   app.use(packageRoutes(services));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
-  return { app, services };
+  return { app, services, close: () => runtime.close() };
 }

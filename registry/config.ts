@@ -13,6 +13,17 @@ export interface RegistryConfig {
   mailFrom: string;
   logLevel: string;
   limits: RegistryLimits;
+  gateway: GatewayConfig;
+}
+
+export interface GatewayConfig {
+  /** Requests per minute per workspace token. */
+  rateLimitPerMinute: number;
+  callTimeoutMs: number;
+  memoryMb: number;
+  maxConcurrentCalls: number;
+  maxOutputBytes: number;
+  idleMs: number;
 }
 
 export interface S3Config {
@@ -75,6 +86,12 @@ const envSchema = z.object({
   AEROSTACK_MAX_TARBALL_BYTES: intIn(1024, 1024 ** 3).default(10 * 1024 * 1024),
   AEROSTACK_MAX_UNPACKED_BYTES: intIn(1024, 4 * 1024 ** 3).default(50 * 1024 * 1024),
   AEROSTACK_MAX_ENTRIES: intIn(1, 1_000_000).default(5000),
+  AEROSTACK_GATEWAY_RATE_LIMIT: intIn(1, 1_000_000).default(120),
+  AEROSTACK_SKILL_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
+  AEROSTACK_SKILL_MEMORY_MB: intIn(16, 16_384).default(128),
+  AEROSTACK_SKILL_CONCURRENCY: intIn(1, 1000).default(8),
+  AEROSTACK_SKILL_MAX_OUTPUT_BYTES: intIn(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  AEROSTACK_SKILL_IDLE_MS: intIn(1000, 86_400_000).default(300_000),
 });
 
 /**
@@ -121,6 +138,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       maxUnpackedBytes: e.AEROSTACK_MAX_UNPACKED_BYTES,
       maxEntries: e.AEROSTACK_MAX_ENTRIES,
       unpublishWindowMs: 72 * 3600 * 1000,
+    },
+    gateway: {
+      rateLimitPerMinute: e.AEROSTACK_GATEWAY_RATE_LIMIT,
+      callTimeoutMs: e.AEROSTACK_SKILL_TIMEOUT_MS,
+      memoryMb: e.AEROSTACK_SKILL_MEMORY_MB,
+      maxConcurrentCalls: e.AEROSTACK_SKILL_CONCURRENCY,
+      maxOutputBytes: e.AEROSTACK_SKILL_MAX_OUTPUT_BYTES,
+      idleMs: e.AEROSTACK_SKILL_IDLE_MS,
     },
   };
 }

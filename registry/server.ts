@@ -19,6 +19,8 @@ export interface RunningRegistry {
   server: http.Server;
   db: Db;
   blobs: BlobStore;
+  /** Stops the skill processes (part of close(); tests that own the database call it alone). */
+  stopRuntime(): void;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function startRegistry(
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const backends = opts.db && opts.blobs ? { db: opts.db, blobs: opts.blobs } : await openBackends(config, logger);
   const mailer = opts.mailer ?? createMailer(config);
-  const { app } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
+  const { app, close: closeApp } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -66,9 +68,10 @@ export async function startRegistry(
         // Requests still running after 10 s are cut so shutdown always finishes.
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
+      closeApp();
       await backends.db.destroy();
       await backends.blobs.close?.();
       mailer.close?.();
     })());
-  return { url, server, ...backends, close };
+  return { url, server, ...backends, stopRuntime: closeApp, close };
 }

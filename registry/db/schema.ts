@@ -107,6 +107,66 @@ export interface InvitationsTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface WorkspacesTable {
+  id: Generated<number>;
+  slug: string;
+  namespace: string;
+  created_by: number;
+  created_at: Timestamp;
+}
+
+export interface WorkspaceSkillsTable {
+  workspace_id: number;
+  skill_id: number;
+  /** The exact version installed (resolved from the spec at install time). */
+  version: string;
+  installed_by: number;
+  installed_at: Timestamp;
+}
+
+export interface WorkspaceTokensTable {
+  id: Generated<number>;
+  workspace_id: number;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  user_id: number | null;
+  created_by: number;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  rate_limit_per_minute: ColumnType<number, number | undefined, number>;
+}
+
+export type AuditAction =
+  | 'install'
+  | 'uninstall'
+  | 'tool_call'
+  | 'token_created'
+  | 'token_revoked'
+  | 'member_joined'
+  | 'member_removed'
+  | 'member_left'
+  | 'workspace_created';
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: Timestamp;
+  workspace_id: number | null;
+  workspace: string | null;
+  namespace: string;
+  actor_user_id: number | null;
+  /** Who, as shown: `alice@acme` for a member, or the token's name for a shared token. */
+  actor: string;
+  action: AuditAction;
+  skill: string | null;
+  tool: string | null;
+  status: string | null;
+  duration_ms: number | null;
+  detail: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -116,6 +176,10 @@ export interface Database {
   skill_versions: SkillVersionsTable;
   dist_tags: DistTagsTable;
   invitations: InvitationsTable;
+  workspaces: WorkspacesTable;
+  workspace_skills: WorkspaceSkillsTable;
+  workspace_tokens: WorkspaceTokensTable;
+  audit_events: AuditEventsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -125,3 +189,6 @@ export type Skill = Selectable<SkillsTable>;
 export type SkillVersion = Selectable<SkillVersionsTable>;
 export type NewSkillVersion = Insertable<SkillVersionsTable>;
 export type Invitation = Selectable<InvitationsTable>;
+export type Workspace = Selectable<WorkspacesTable>;
+export type WorkspaceToken = Selectable<WorkspaceTokensTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;

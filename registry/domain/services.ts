@@ -11,6 +11,9 @@ import { SkillReads } from './packages/skill-reads.js';
 import { SkillChanges } from './packages/skill-changes.js';
 import type { PublishDeps } from './packages/publish.js';
 import { Teams } from './teams/teams.js';
+import { AuditLog } from './audit/audit-log.js';
+import { Workspaces } from './workspaces/workspaces.js';
+import { WorkspaceTokens } from './workspaces/workspace-tokens.js';
 
 /** The explicit dependencies everything is built from; nothing lives in module-level singletons. */
 export interface AppDependencies {
@@ -30,6 +33,9 @@ export interface Services {
   reads: SkillReads;
   changes: SkillChanges;
   teams: Teams;
+  audit: AuditLog;
+  workspaces: Workspaces;
+  workspaceTokens: WorkspaceTokens;
   publishDeps: PublishDeps;
 }
 
@@ -37,6 +43,24 @@ export function createServices(deps: AppDependencies): Services {
   const { db, blobs, clock, config, logger, mailer } = deps;
   const access = new AccessControl(db);
   const reads = new SkillReads(db, access, blobs, config.publicUrl);
+  const audit = new AuditLog(db, clock);
+  const workspaces = new Workspaces(db, access, reads, audit, clock);
+  const workspaceTokens = new WorkspaceTokens(db, workspaces, audit, clock, config.gateway.rateLimitPerMinute);
+  const teams = new Teams({
+    db,
+    access,
+    mailer,
+    clock,
+    logger,
+    publicUrl: config.publicUrl,
+    // A member who leaves or is removed loses the workspace tokens bound to them, and it is audited.
+    onMemberChange: async (e) => {
+      if (e.action !== 'member_joined') await workspaceTokens.revokeForMember(e.namespace, e.userId);
+      const who = await db.selectFrom('users').select('username').where('id', '=', e.userId).executeTakeFirst();
+      const actor = await db.selectFrom('users').select('username').where('id', '=', e.actorId).executeTakeFirst();
+      await audit.record({ namespace: e.namespace, actorUserId: e.actorId, actor: `${actor?.username ?? '?'}@${e.namespace}`, action: e.action, detail: who?.username ?? null });
+    },
+  });
   return {
     deps,
     access,
@@ -52,7 +76,10 @@ export function createServices(deps: AppDependencies): Services {
       unpublishWindowMs: config.limits.unpublishWindowMs,
       onBlobOrphaned: (key, err) => logger.warn({ key, err }, 'could not delete an unpublished blob; gc will retry'),
     }),
-    teams: new Teams({ db, access, mailer, clock, logger, publicUrl: config.publicUrl }),
+    teams,
+    audit,
+    workspaces,
+    workspaceTokens,
     publishDeps: { db, blobs, access, clock, limits: config.limits },
   };
 }

@@ -1,0 +1,181 @@
+import type { Db, Workspace } from '../../db/schema.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { isUniqueViolation } from '../accounts/accounts.js';
+import { newSecret, sha256Hex } from '../accounts/secrets.js';
+import type { Viewer } from '../access/viewer.js';
+import type { Clock } from '../clock.js';
+import { badRequest, conflict, notFound, unauthorized } from '../errors.js';
+import { actorLabel, type Workspaces } from './workspaces.js';
+
+export const WORKSPACE_TOKEN_PREFIX = 'mwt_';
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 120;
+
+export interface WorkspaceTokenSummary {
+  name: string;
+  prefix: string;
+  user: string | null;
+  created: string;
+  lastUsed: string | null;
+  expires: string | null;
+  status: 'active' | 'revoked' | 'expired';
+  rateLimitPerMinute: number;
+}
+
+/** Who a gateway request acts for, once its `mwt_` token checks out. */
+export interface GatewayPrincipal {
+  tokenId: number;
+  tokenName: string;
+  workspace: Workspace;
+  user: { id: number; username: string; email: string } | null;
+  rateLimitPerMinute: number;
+  /** How audit rows name this caller. */
+  actor: string;
+}
+
+// last_used_at is for people reading `token list`; writing it more than once a minute is waste.
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/** `mwt_` tokens: one per editor (or a shared one), stored as SHA-256 only, revocable at once. */
+export class WorkspaceTokens {
+  constructor(
+    private readonly db: Db,
+    private readonly workspaces: Workspaces,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly defaultRateLimit: number,
+  ) {}
+
+  async create(viewer: Viewer, slug: string, input: { name: string; user?: string; expiresInSeconds?: number }): Promise<{ token: string; summary: WorkspaceTokenSummary }> {
+    const { ws } = await this.workspaces.open(viewer, slug, 'manager');
+    const name = input.name.trim();
+    if (!name || name.length > 100) throw badRequest('Token name must be 1-100 characters');
+    const ttl = input.expiresInSeconds;
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0 || ttl > 10 * 365 * 86400)) throw badRequest('expires-in must be a whole number of seconds');
+    let userId: number | null = null;
+    if (input.user) {
+      const member = await this.db
+        .selectFrom('memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select('u.id')
+        .where('m.namespace', '=', ws.namespace)
+        .where('u.username', '=', input.user.replace(/^@/, '').toLowerCase())
+        .executeTakeFirst();
+      if (!member) throw badRequest(`${input.user} is not a member of @${ws.namespace}; invite them first`);
+      userId = member.id;
+    }
+    const now = this.clock.now();
+    const secret = newSecret(WORKSPACE_TOKEN_PREFIX);
+    try {
+      await this.db
+        .insertInto('workspace_tokens')
+        .values({
+          workspace_id: ws.id,
+          name,
+          token_hash: sha256Hex(secret),
+          token_prefix: secret.slice(0, WORKSPACE_TOKEN_PREFIX.length + 6),
+          user_id: userId,
+          created_by: viewer.user!.id,
+          created_at: now,
+          expires_at: ttl ? new Date(now.getTime() + ttl * 1000) : null,
+          rate_limit_per_minute: this.defaultRateLimit,
+        })
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`Workspace ${slug} already has an active token named "${name}"`);
+      throw err;
+    }
+    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: viewer.user!.id, actor: actorLabel(viewer.user!.username, ws.namespace), action: 'token_created', detail: name });
+    const summary = (await this.list(viewer, slug)).find((t) => t.name === name && t.status === 'active')!;
+    return { token: secret, summary };
+  }
+
+  async list(viewer: Viewer, slug: string): Promise<WorkspaceTokenSummary[]> {
+    const { ws } = await this.workspaces.open(viewer, slug, 'manager');
+    const rows = await this.db
+      .selectFrom('workspace_tokens as t')
+      .leftJoin('users as u', 'u.id', 't.user_id')
+      .select(['t.name', 't.token_prefix', 'u.username', 't.created_at', 't.last_used_at', 't.expires_at', 't.revoked_at', 't.rate_limit_per_minute'])
+      .where('t.workspace_id', '=', ws.id)
+      .orderBy('t.created_at')
+      .orderBy('t.id')
+      .execute();
+    const now = this.clock.now();
+    return rows.map((t) => ({
+      name: t.name,
+      prefix: t.token_prefix,
+      user: t.username,
+      created: t.created_at.toISOString(),
+      lastUsed: t.last_used_at?.toISOString() ?? null,
+      expires: t.expires_at?.toISOString() ?? null,
+      status: t.revoked_at ? 'revoked' : t.expires_at && t.expires_at <= now ? 'expired' : 'active',
+      rateLimitPerMinute: t.rate_limit_per_minute,
+    }));
+  }
+
+  async revoke(viewer: Viewer, slug: string, name: string): Promise<void> {
+    const { ws } = await this.workspaces.open(viewer, slug, 'manager');
+    const res = await this.db
+      .updateTable('workspace_tokens')
+      .set({ revoked_at: this.clock.now() })
+      .where('workspace_id', '=', ws.id)
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw notFound(`Workspace ${slug} has no active token named "${name}"`);
+    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: viewer.user!.id, actor: actorLabel(viewer.user!.username, ws.namespace), action: 'token_revoked', detail: name });
+  }
+
+  /** Revokes every token bound to a user in a namespace's workspaces (the user left or was removed). */
+  async revokeForMember(namespace: string, userId: number): Promise<number> {
+    const res = await this.db
+      .updateTable('workspace_tokens')
+      .set({ revoked_at: this.clock.now() })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('workspace_id', 'in', (eb) => eb.selectFrom('workspaces').select('id').where('namespace', '=', namespace))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * Checks a gateway request's bearer token against the workspace in the URL, on every request:
+   * unknown, revoked, expired, another workspace's, or bound to someone no longer in the team → 401.
+   */
+  async authenticate(slug: string, secret: string): Promise<GatewayPrincipal> {
+    if (!secret.startsWith(WORKSPACE_TOKEN_PREFIX) || secret.length > 200) throw unauthorized('Invalid workspace token');
+    const row = await this.db
+      .selectFrom('workspace_tokens as t')
+      .innerJoin('workspaces as w', 'w.id', 't.workspace_id')
+      .leftJoin('users as u', 'u.id', 't.user_id')
+      .select(['t.id', 't.name', 't.user_id', 't.expires_at', 't.revoked_at', 't.last_used_at', 't.rate_limit_per_minute'])
+      .select(['w.id as ws_id', 'w.slug', 'w.namespace', 'w.created_by', 'w.created_at as ws_created_at', 'u.username', 'u.email'])
+      .where('t.token_hash', '=', sha256Hex(secret))
+      .executeTakeFirst();
+    if (!row || row.slug !== slug) throw unauthorized('Invalid workspace token');
+    if (row.revoked_at) throw unauthorized('This workspace token has been revoked');
+    const now = this.clock.now();
+    if (row.expires_at && row.expires_at <= now) throw unauthorized('This workspace token has expired');
+    if (row.user_id !== null) {
+      const still = await this.db
+        .selectFrom('memberships')
+        .select('role')
+        .where('namespace', '=', row.namespace)
+        .where('user_id', '=', row.user_id)
+        .executeTakeFirst();
+      if (!still) throw unauthorized(`${row.username} is no longer a member of @${row.namespace}`);
+    }
+    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
+      await this.db.updateTable('workspace_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    }
+    const user = row.user_id !== null ? { id: row.user_id, username: row.username!, email: row.email! } : null;
+    return {
+      tokenId: row.id,
+      tokenName: row.name,
+      workspace: { id: row.ws_id, slug: row.slug, namespace: row.namespace, created_by: row.created_by, created_at: row.ws_created_at },
+      user,
+      rateLimitPerMinute: row.rate_limit_per_minute,
+      actor: user ? actorLabel(user.username, row.namespace) : row.name,
+    };
+  }
+}
+
