@@ -98,13 +98,15 @@ export class Teams {
         .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
         .where('accepted_at', 'is', null)
         .where('revoked_at', 'is', null)
-        .executeTakeFirst();
+        .returning('expires_at')
+        .execute();
       const row = await trx
         .insertInto('invitations')
         .values({ namespace, email, role, code_hash: sha256Hex(code), bind_email: !input.anyAccount, invited_by: viewer.user!.id, created_at: now, expires_at: expiresAt })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return { row, resent: Number(replaced.numUpdatedRows) > 0 };
+      // An expired invitation is retired too, but replacing it is a new invitation, not a resend.
+      return { row, resent: replaced.some((r) => r.expires_at > now) };
     });
 
     const link = `${this.deps.publicUrl}/join/${code}`;
