@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import ssri from 'ssri';
 import { extract } from 'tar';
+import lockfile from 'proper-lockfile';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -45,6 +46,23 @@ export class LocalSkills {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lockfileVersion: 1, skills: {} };
       throw new Error(`Cannot read ${this.lockPath}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Read-modify-write of the lockfile under an exclusive lock, so two installs running at once in
+   * the same config folder (an onboarding script in two terminals) cannot lose each other's entries.
+   */
+  private async updateLock<T>(change: (lock: Lockfile) => T): Promise<T> {
+    await mkdir(this.root, { recursive: true });
+    const release = await lockfile.lock(this.root, { lockfilePath: `${this.lockPath}.lock`, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
+    try {
+      const lock = await this.readLock();
+      const result = change(lock);
+      await this.writeLock(lock);
+      return result;
+    } finally {
+      await release();
     }
   }
 
@@ -99,22 +117,24 @@ export class LocalSkills {
       throw err;
     }
     const entry: LockedSkill = { version, integrity: meta.integrity, resolved: meta.resolved, visibility: meta.visibility, path: final, installedAt: new Date().toISOString() };
-    const lock = await this.readLock();
-    const previous = lock.skills[name];
-    lock.skills[name] = entry;
-    await this.writeLock(lock);
+    const previous = await this.updateLock((lock) => {
+      const before = lock.skills[name];
+      lock.skills[name] = entry;
+      return before;
+    });
     if (previous && previous.path !== final) await rm(previous.path, { recursive: true, force: true });
     return entry;
   }
 
   /** Removes a skill's files and lock entry; false when it was not installed. */
   async uninstall(name: string): Promise<LockedSkill | null> {
-    const lock = await this.readLock();
-    const entry = lock.skills[name];
-    if (!entry) return null;
-    delete lock.skills[name];
-    await this.writeLock(lock);
-    await rm(path.dirname(entry.path), { recursive: true, force: true });
+    const entry = await this.updateLock((lock) => {
+      const found = lock.skills[name] ?? null;
+      delete lock.skills[name];
+      return found;
+    });
+    if (entry) await rm(path.dirname(entry.path), { recursive: true, force: true });
     return entry;
   }
+
 }

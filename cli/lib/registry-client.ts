@@ -2,11 +2,13 @@ import type { TokenSummary } from '../../registry/domain/accounts/user-tokens.js
 import type { ListedSkill } from '../../registry/domain/packages/skill-list.js';
 import type { PublishResult } from '../../registry/domain/packages/publish.js';
 import type { InviteResult, TeamRow } from '../../registry/domain/teams/teams.js';
+import type { InstalledSkill, WorkspaceSummary } from '../../registry/domain/workspaces/workspaces.js';
+import type { WorkspaceTokenSummary } from '../../registry/domain/workspaces/workspace-tokens.js';
 import { ApiError, UnreachableError } from './errors.js';
 
 // Answers of the registry's JSON API, typed from the registry's own domain types (type-only imports:
 // nothing of the server is loaded by the CLI).
-export type { ListedSkill, PublishResult, InviteResult, TeamRow };
+export type { ListedSkill, PublishResult, InviteResult, TeamRow, InstalledSkill, WorkspaceTokenSummary };
 export type TokenInfo = TokenSummary;
 
 /** Shapes the registry's JSON API answers with (see registry/http/routes). */
@@ -48,6 +50,45 @@ export interface MyTeam {
 export interface SearchResult {
   total: number;
   objects: Array<{ package: { name: string; version: string; description: string; keywords: string[]; date: string; visibility?: string } }>;
+}
+
+/** Workspaces: every answer names the gateway URL (`PUBLIC_URL/ws/<slug>`). */
+export interface WorkspaceInfo extends WorkspaceSummary {
+  url: string;
+}
+export interface CreatedWorkspace {
+  slug: string;
+  namespace: string;
+  url: string;
+  createdAt: string;
+}
+export interface WorkspaceSkills {
+  workspace: string;
+  url: string;
+  skills: InstalledSkill[];
+}
+export interface CreatedWorkspaceToken extends WorkspaceTokenSummary {
+  /** The `mwt_…` secret: returned once, never again. */
+  token: string;
+  workspace: string;
+  url: string;
+}
+export interface AuditEventRow {
+  at: string;
+  user: string;
+  action: string;
+  skill: string | null;
+  tool: string | null;
+  status: string | null;
+  durationMs: number | null;
+  detail: string | null;
+}
+export interface AuditFilter {
+  since?: string;
+  user?: string;
+  skill?: string;
+  action?: string;
+  limit?: number;
 }
 
 type Progress = (done: number, total: number) => void;
@@ -139,6 +180,28 @@ export class RegistryClient {
   leaveTeam = (namespace: string) => this.json<{ ok: true }>('POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});
   joinTeam = (code: string) => this.json<{ namespace: string; role: TeamRow['role'] }>('POST', '/-/api/v1/teams/join', { code });
   myTeams = async () => (await this.json<{ teams: MyTeam[] }>('GET', '/-/api/v1/teams')).teams;
+
+  // Workspaces (slugs and token names are URL-encoded; skill names as npm encodes scoped names)
+  listWorkspaces = async () => (await this.json<{ workspaces: WorkspaceInfo[] }>('GET', '/-/api/v1/workspaces')).workspaces;
+  createWorkspace = (slug: string, namespace?: string) =>
+    this.json<CreatedWorkspace>('POST', '/-/api/v1/workspaces', { slug, ...(namespace ? { namespace } : {}) });
+  deleteWorkspace = (slug: string) => this.json<{ ok: true }>('DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}`);
+  workspaceSkills = (slug: string) => this.json<WorkspaceSkills>('GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills`);
+  installInWorkspace = (slug: string, name: string, version: string) =>
+    this.json<{ name: string; version: string; changed: boolean }>('PUT', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`, { version });
+  uninstallFromWorkspace = (slug: string, name: string) =>
+    this.json<{ ok: true }>('DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`);
+  workspaceTokens = async (slug: string) => (await this.json<{ tokens: WorkspaceTokenSummary[] }>('GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`)).tokens;
+  createWorkspaceToken = (slug: string, input: { name: string; user?: string; expiresInSeconds?: number }) =>
+    this.json<CreatedWorkspaceToken>('POST', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`, input);
+  revokeWorkspaceToken = (slug: string, name: string) =>
+    this.json<{ ok: true }>('DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens/${encodeURIComponent(name)}`);
+  workspaceAudit = (slug: string, filter: AuditFilter = {}) => {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') query.set(k, String(v));
+    const qs = query.toString();
+    return this.json<{ workspace: string; events: AuditEventRow[] }>('GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/audit${qs ? `?${qs}` : ''}`);
+  };
 
   /** Publishes through npm's `PUT /:name` body; `onProgress` follows the upload. */
   async publish(name: string, body: object, onProgress?: Progress): Promise<PublishResult> {

@@ -148,7 +148,8 @@ export type AuditAction =
   | 'member_joined'
   | 'member_removed'
   | 'member_left'
-  | 'workspace_created';
+  | 'workspace_created'
+  | 'workspace_deleted';
 
 export interface AuditEventsTable {
   id: Generated<string>;

@@ -1,24 +1,39 @@
 import { Args } from '@oclif/core';
-import { AerostackCommand } from '../../base-command.js';
+import { AerostackCommand, type Context } from '../../base-command.js';
 import { configDir } from '../../lib/config-store.js';
 import { LocalSkills } from '../../lib/local-skills.js';
 import { withProgress } from '../../lib/progress.js';
+import type { Packument } from '../../lib/registry-client.js';
 import { parseSkillSpec, resolveVersion } from '../../lib/skill-spec.js';
+import { checkSlug, workspaceFlag } from '../../lib/workspace-target.js';
 
 export default class SkillInstall extends AerostackCommand<typeof SkillInstall> {
-  static override summary = 'Install a skill (verified by its sha512 integrity) into the local skill cache.';
+  static override summary = 'Install a skill (verified by its sha512 integrity) into the local skill cache, and into the workspace in use.';
   static override examples = [
     '<%= config.bin %> skill install @acme/internal-crm-skill',
     '<%= config.bin %> skill install johndoe/github-skill@^2',
     '<%= config.bin %> skill install @acme/deploy-skill@beta',
+    '<%= config.bin %> skill install @acme/jira-skill --workspace acme-team',
   ];
   static override args = { name: Args.string({ description: '@ns/skill or ns/skill, optionally @version, @range or @tag', required: true }) };
+  static override flags = { workspace: workspaceFlag };
 
   async run() {
     const ctx = await this.context();
     const spec = parseSkillSpec(this.args.name);
     const doc = await ctx.client.packument(spec.full);
     const version = resolveVersion(doc, spec.spec);
+    // With a workspace in use the skill goes into it too, and first: the registry may refuse (unknown
+    // workspace, a private skill…) and then nothing is installed anywhere.
+    const workspace = this.flags.workspace ?? ctx.config.workspace;
+    const added = workspace ? await ctx.client.installInWorkspace(checkSlug(workspace), doc.name, version) : null;
+    const local = await this.installLocally(ctx, doc, version);
+    if (!workspace || !added) return local;
+    this.success(`Added to workspace ${workspace}`);
+    return { ...local, workspace: { slug: workspace, version: added.version, changed: added.changed } };
+  }
+
+  private async installLocally(ctx: Context, doc: Packument, version: string) {
     const meta = doc.versions[version]!;
     const local = new LocalSkills(configDir());
     const result = { name: doc.name, version, visibility: doc.visibility, integrity: meta.dist.integrity };

@@ -18,13 +18,17 @@ export interface AuditRecord {
 
 export interface AuditQuery {
   since?: Date;
+  /** Exclusive upper bound (the dashboard's date range). */
+  until?: Date;
   user?: string;
   skill?: string;
   action?: string;
   limit?: number;
+  /** Rows to skip, newest first (the dashboard's pages). */
+  offset?: number;
 }
 
-export const AUDIT_ACTIONS: AuditAction[] = ['install', 'uninstall', 'tool_call', 'token_created', 'token_revoked', 'member_joined', 'member_removed', 'member_left', 'workspace_created'];
+export const AUDIT_ACTIONS: AuditAction[] = ['install', 'uninstall', 'tool_call', 'token_created', 'token_revoked', 'member_joined', 'member_removed', 'member_left', 'workspace_created', 'workspace_deleted'];
 
 /**
  * The append-only audit log (the database refuses UPDATE and DELETE on it). A tool call is recorded
@@ -65,7 +69,10 @@ export class AuditLog {
       .selectFrom('audit_events')
       .selectAll()
       .where((eb) => eb.or([eb('workspace_id', '=', ws.id), eb.and([eb('workspace_id', 'is', null), eb('namespace', '=', ws.namespace)])]));
+    const offset = q.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000) throw badRequest('offset must be a whole number from 0 to 1000000');
     if (q.since) query = query.where('at', '>=', q.since);
+    if (q.until) query = query.where('at', '<', q.until);
     if (q.action) query = query.where('action', '=', q.action as AuditAction);
     if (q.user) {
       // "alice", "alice@acme" or a shared token's name all find alice's rows.
@@ -73,6 +80,6 @@ export class AuditLog {
       query = query.where((eb) => eb.or([eb(eb.fn('lower', ['actor']), '=', u), eb(eb.fn('lower', ['actor']), 'like', `${u.replace(/[\\%_]/g, '\\$&')}@%`)]));
     }
     if (q.skill) query = query.where((eb) => eb.or([eb('skill', '=', q.skill!), eb('tool', '=', q.skill!), eb('skill', 'like', `%/${q.skill!.replace(/[\\%_]/g, '\\$&')}`)]));
-    return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
   }
 }

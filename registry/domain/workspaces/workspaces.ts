@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Db, Role, Workspace } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
@@ -7,7 +8,11 @@ import { isUniqueViolation } from '../accounts/accounts.js';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
 import { parseSkillName } from '../names.js';
+import { parseManifest } from '../packages/manifest.js';
 import type { SkillReads } from '../packages/skill-reads.js';
+
+/** The commands an MCP-type skill may be started with in the gateway (see gateway/runtime/mcp-child.ts). */
+export const GATEWAY_MCP_COMMANDS = ['node', 'nodejs'];
 
 export const WORKSPACE_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -93,6 +98,9 @@ export class Workspaces {
   async remove(viewer: Viewer, slug: string): Promise<void> {
     const { ws } = await this.open(viewer, slug, 'manager');
     await this.db.deleteFrom('workspaces').where('id', '=', ws.id).execute();
+    const user = viewer.user!;
+    // The log outlives the workspace: its rows keep the slug and namespace.
+    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: user.id, actor: actorLabel(user.username, ws.namespace), action: 'workspace_deleted' });
   }
 
   async skills(viewer: Viewer, slug: string): Promise<InstalledSkill[]> {
@@ -127,8 +135,14 @@ export class Workspaces {
           : `${skill.name} is shared with the @${skill.namespace} team only; workspace ${slug} belongs to @${ws.namespace}`,
       );
     }
-    const row = await this.db.selectFrom('skill_versions').select('id').where('skill_id', '=', skill.id).where('version', '=', version).where('unpublished_at', 'is', null).executeTakeFirst();
+    const row = await this.db.selectFrom('skill_versions').select(['id', 'aerostack']).where('skill_id', '=', skill.id).where('version', '=', version).where('unpublished_at', 'is', null).executeTakeFirst();
     if (!row) throw notFound(`${skill.name}@${version} not found`);
+    // The gateway sandboxes MCP servers with Node's permission model, so it runs only `node` ones;
+    // refuse anything else here, where the installer sees why, not later in a gateway log.
+    const manifest = parseManifest(row.aerostack);
+    if (manifest.type === 'mcp' && !GATEWAY_MCP_COMMANDS.includes(path.basename(manifest.command))) {
+      throw badRequest(`${skill.name}@${version} is an MCP server started with "${manifest.command}"; the gateway runs only "node" MCP servers (sandboxed by Node's permission model), so it cannot be installed into a workspace`);
+    }
     const previous = await this.db.selectFrom('workspace_skills').select('version').where('workspace_id', '=', ws.id).where('skill_id', '=', skill.id).executeTakeFirst();
     await this.db
       .insertInto('workspace_skills')
