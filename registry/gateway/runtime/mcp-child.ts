@@ -26,6 +26,10 @@ class CappedStdioTransport implements Transport {
   ) {}
 
   async start(): Promise<void> {
+    // Writing to a server that just died fails with EPIPE; its exit fails the pending calls, and an
+    // unhandled 'error' event would take the whole gateway down.
+    this.child.stdin!.on('error', () => {});
+    this.child.on('error', () => {});
     this.child.stdout!.on('data', (chunk: Buffer) => {
       const nl = chunk.lastIndexOf(10);
       this.partialBytes = nl === -1 ? this.partialBytes + chunk.length : chunk.length - nl - 1;
@@ -67,6 +71,8 @@ export class McpChild {
   private exited = false;
   private inFlight = 0;
   private toolsCache: Tool[] | null = null;
+  /** Why the transport gave up on the server (e.g. a stdout flood): the reason a pending call reports. */
+  private failure: SkillCallError | null = null;
   lastUsed = Date.now();
 
   private constructor(
@@ -75,6 +81,13 @@ export class McpChild {
     private readonly limits: RuntimeLimits,
   ) {
     child.on('exit', () => (this.exited = true));
+    client.onerror = (err) => {
+      // The transport gave up on the server and is killing it: remember why, for the call in flight.
+      if (err instanceof SkillCallError) {
+        this.failure ??= err;
+        this.exited = true;
+      }
+    };
   }
 
   static async start(dir: string, command: string, args: string[], limits: RuntimeLimits): Promise<McpChild> {
@@ -124,6 +137,7 @@ export class McpChild {
       return result;
     } catch (err) {
       if (err instanceof SkillCallError) throw err;
+      if (this.failure) throw this.failure;
       if (this.exited) throw new SkillCallError('The MCP server exited during the call', 'crashed');
       const timedOut = /timed out|timeout/i.test((err as Error).message);
       if (timedOut) this.stop();
@@ -134,6 +148,10 @@ export class McpChild {
   }
 
   stop(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (this.exited) return;
+    // Dead from now on, not when 'exit' arrives: the pool must not hand the next call to a process
+    // that is being killed (it would fail with "exited during the call" for nothing it did).
+    this.exited = true;
+    this.child.kill('SIGKILL');
   }
 }

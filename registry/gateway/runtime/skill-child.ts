@@ -32,6 +32,8 @@ export class SkillChild {
       if (msg.error !== undefined) p.reject(new SkillCallError(msg.error, msg.status === 'too_large' ? 'too_large' : 'error'));
       else p.resolve(msg.result!);
     });
+    // Spawn and signal failures: the start or call timeout reports them; unhandled, they would be fatal.
+    child.on('error', () => {});
     child.on('exit', (code, signal) => {
       this.exited = true;
       const why = signal ? `was killed (${signal})` : `exited with code ${code}`;
@@ -100,11 +102,23 @@ export class SkillChild {
         this.stop();
       }, this.limits.callTimeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.child.send({ id, input, context });
+      // A child that is exiting on its own (process.exit) may have closed the channel already: that
+      // fails this call, instead of an unhandled 'error' event that would take the gateway down.
+      this.child.send({ id, input, context }, (err) => {
+        const p = err ? this.pending.get(id) : undefined;
+        if (!p) return;
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(new SkillCallError('The skill process exited before it received the call', 'crashed'));
+      });
     });
   }
 
   stop(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (this.exited) return;
+    // Dead from now on, not when 'exit' arrives: the pool must not hand the next call to a process
+    // that is being killed (it would fail with "killed during the call" for nothing it did).
+    this.exited = true;
+    this.child.kill('SIGKILL');
   }
 }

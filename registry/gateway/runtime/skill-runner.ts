@@ -26,6 +26,13 @@ try {
         const result = await (run as (input: unknown, ctx: unknown) => unknown)(msg.input, Object.freeze({ ...msg.context }));
         const content = (result as { content?: unknown } | null)?.content;
         if (!Array.isArray(content)) throw new Error('the skill must return { content: [{ type: "text", text }] }');
+        // A 50 MB string may be a cheap rope in the skill; JSON.stringify would flatten and copy it
+        // and run the child out of memory before the size check below. Refuse it first.
+        const atLeast = jsonSizeAtLeast(result, maxOutputBytes);
+        if (atLeast > maxOutputBytes) {
+          send({ id: msg.id, error: `output exceeds the limit of ${maxOutputBytes} bytes`, status: 'too_large' });
+          return;
+        }
         const json = JSON.stringify(result);
         // Checked here too, so a huge result is never pushed down the IPC channel.
         if (Buffer.byteLength(json) > maxOutputBytes) {
@@ -42,4 +49,38 @@ try {
 } catch (err) {
   send({ startError: err instanceof Error ? err.message : String(err) });
   process.exitCode = 1;
+}
+
+/**
+ * A lower bound of the size of `JSON.stringify(value)`, computed without building it (string lengths
+ * are read, never flattened); it stops counting once past `limit`.
+ */
+function jsonSizeAtLeast(value: unknown, limit: number): number {
+  let total = 0;
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length && total <= limit) {
+    const v = stack.pop();
+    if (typeof v === 'string') total += v.length + 2;
+    else if (typeof v !== 'object' || v === null) total += 1;
+    else if (seen.has(v)) continue;
+    else if (ArrayBuffer.isView(v)) total += v.byteLength;
+    else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') continue; // serialised as something else
+    else {
+      seen.add(v);
+      if (Array.isArray(v)) {
+        total += v.length + 1;
+        for (let i = 0; i < v.length && total <= limit; i++) stack.push(v[i]);
+      } else {
+        for (const k of Object.keys(v)) {
+          const x = (v as Record<string, unknown>)[k];
+          if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue; // JSON leaves these out
+          total += k.length + 4;
+          stack.push(x);
+          if (total > limit) break;
+        }
+      }
+    }
+  }
+  return total;
 }
