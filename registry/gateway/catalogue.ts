@@ -32,14 +32,13 @@ export async function workspaceCatalogue(db: Db, access: AccessControl, pool: Ru
     .orderBy('s.name')
     .execute();
 
-  const readable = await Promise.all(
-    rows.map(async (r) => {
-      if (!workspaceMayHold(r, p.workspace.namespace)) return false;
-      if (!p.user) return true;
-      const { relation } = await access.relationTo({ user: p.user, token: null }, r.namespace);
-      return decideRead(r.visibility, relation, r).allowed;
-    }),
-  );
+  // One query for the caller's standing in every namespace involved, then the pure table per skill.
+  const relations = p.user ? await access.relationsTo({ user: p.user, token: null }, rows.map((r) => r.namespace)) : null;
+  const readable = rows.map((r) => {
+    if (!workspaceMayHold(r, p.workspace.namespace)) return false;
+    if (!relations) return true;
+    return decideRead(r.visibility, relations.get(r.namespace) ?? 'other', r).allowed;
+  });
 
   const perSkill = await Promise.all(
     rows

@@ -33,6 +33,29 @@ export class AccessControl {
     return { relation: 'other', role: null };
   }
 
+  /**
+   * The viewer's relation to each of `namespaces`, in one query (lists that check many skills at
+   * once — the gateway's catalogue — would otherwise ask once per skill).
+   */
+  async relationsTo(viewer: Viewer, namespaces: string[]): Promise<Map<string, Relation>> {
+    const out = new Map<string, Relation>();
+    const unique = [...new Set(namespaces)];
+    if (!viewer.user) {
+      for (const ns of unique) out.set(ns, 'anonymous');
+      return out;
+    }
+    if (!unique.length) return out;
+    const rows = await this.db
+      .selectFrom('namespaces as n')
+      .leftJoin('memberships as m', (j) => j.onRef('m.namespace', '=', 'n.name').on('m.user_id', '=', viewer.user!.id))
+      .select(['n.name', 'n.owner_id', 'm.role'])
+      .where('n.name', 'in', unique)
+      .execute();
+    for (const ns of unique) out.set(ns, 'other');
+    for (const r of rows) out.set(r.name, r.owner_id === viewer.user.id ? 'owner' : r.role ? 'member' : 'other');
+    return out;
+  }
+
   /** Throws the table's 401/403/404 when the viewer may not read the skill. */
   async assertCanRead(viewer: Viewer, skill: { name: string; namespace: string; visibility: Database['skills']['visibility'] }) {
     if (skill.visibility === 'public') return;
