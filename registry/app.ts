@@ -12,6 +12,7 @@ import { skillRoutes } from './http/routes/skills.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { teamRoutes } from './http/routes/teams.js';
 import { joinPageRoutes } from './http/routes/join-page.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { workspaceRoutes } from './http/routes/workspaces.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
@@ -70,6 +71,8 @@ export function createApp(deps: AppDependencies): { app: Express; services: Serv
   app.use(skillRoutes(services));
   app.use(teamRoutes(services));
   app.use(joinPageRoutes(services));
+  // The admin dashboard (cookie sessions, read by its own routes only); before the package routes.
+  app.use(dashboardRoutes(services));
   app.use(workspaceRoutes(services));
   app.use(distTagRoutes(services));
   app.use(packageRoutes(services));

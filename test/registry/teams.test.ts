@@ -167,8 +167,14 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     assert.match(body, /Join @acme/);
     assert.match(body, /sent to heidi@acme\.test/);
     assert.equal(pageRes.headers.get('referrer-policy'), 'no-referrer');
-    const form = new URLSearchParams({ action: 'signup', username: 'heidi', email: 'heidi@acme.test', password: 'heidi-password' });
-    const accepted = await fetch(link, { method: 'POST', body: form });
+    // The page's forms carry a CSRF token tied to the (pre-)session cookie it set; both must come back.
+    const cookie = pageRes.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
+    assert.ok(cookie && csrf, 'the join page sets a cookie and embeds a CSRF token');
+    const forged = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'signup', username: 'heidi', email: 'heidi@acme.test', password: 'heidi-password' }) });
+    assert.equal(forged.status, 403, 'a form post without the page token is refused');
+    const form = new URLSearchParams({ action: 'signup', username: 'heidi', email: 'heidi@acme.test', password: 'heidi-password', _csrf: csrf! });
+    const accepted = await fetch(link, { method: 'POST', body: form, headers: { cookie } });
     assert.equal(accepted.status, 200);
     assert.match(await accepted.text(), /You joined @acme/);
     const used = await fetch(link);

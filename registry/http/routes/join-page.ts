@@ -1,66 +1,106 @@
-import express, { Router, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { Services } from '../../domain/services.js';
 import type { Viewer } from '../../domain/access/viewer.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, forbidden, unauthorized } from '../../domain/errors.js';
+import { CSRF_FIELD, CSRF_REFUSED, csrfMatches, sameOrigin } from '../../dashboard/csrf.js';
+import { csrfField } from '../../dashboard/layout.js';
+import { DashboardRouter, send } from '../../dashboard/render.js';
+import { dash, sessionConfig, startSession } from '../../dashboard/session.js';
 import { param } from '../context.js';
-import { html, page, type Html } from '../html.js';
+import { html } from '../html.js';
 
 /**
- * `/join/<code>`: the link in the invitation mail. Sign in or sign up on the page, and the invitation
- * is accepted in the same step. The form carries the password itself, so there is no session to forge.
+ * `/join/<code>`: the link in the invitation mail, a dashboard page. Signed in, one "Accept" button
+ * (a session form: CSRF-checked). Signed out, sign in or sign up on the page and the invitation is
+ * accepted in the same step; those forms carry the password itself, and they also open a dashboard
+ * session only when their CSRF token is valid (so no other site can sign a browser into an account).
  */
 export function joinPageRoutes(s: Services): Router {
-  const r = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
+  const cfg = sessionConfig(s.deps.config.publicUrl);
+  const d = new DashboardRouter(s, cfg);
+  const noReferrer = (res: Response) => {
+    // The code is a secret in the URL: never leak it to other sites through Referer.
+    res.setHeader('Referrer-Policy', 'no-referrer');
+  };
 
-  r.get('/join/:code', async (req, res) => {
+  const joinPage = async (req: Request, res: Response, opts: { error?: string; status?: number; username?: string; email?: string } = {}) => {
+    noReferrer(res);
+    const ctx = dash(res);
     const code = param(req, 'code');
-    await render(res, async () => {
-      const inv = await s.teams.describeInvitation(code);
-      return html`<h1>Join @${inv.namespace}</h1>
-<p>You are invited to the <b>@${inv.namespace}</b> team as ${inv.role === 'admin' ? 'an admin' : 'a member'}${inv.anyAccount ? '' : html` (sent to ${inv.email})`}.
-The invitation expires on ${inv.expires.slice(0, 10)}.</p>
-<form method="post" aria-label="Sign in and join"><h2>I have an account</h2><input type="hidden" name="action" value="signin">
-<label>Username <input name="username" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+    const inv = await s.teams.describeInvitation(code);
+    const as = inv.role === 'admin' ? 'an admin' : 'a member';
+    const action = `/join/${encodeURIComponent(code)}`;
+    const user = ctx.viewer.user;
+    const forms = user
+      ? html`<div class="card narrow"><p>You are signed in as <strong>${user.username}</strong> (${user.email}).</p>
+<form method="post" action="${action}">${csrfField(ctx)}<input type="hidden" name="action" value="accept"><button type="submit">Accept and join @${inv.namespace}</button></form>
+<p class="muted">Not you? Sign out first, then open this link again.</p></div>`
+      : html`<div class="grid"><form method="post" action="${action}" class="stack card" aria-labelledby="join-signin-h"><h2 id="join-signin-h">I have an account</h2>${csrfField(ctx)}<input type="hidden" name="action" value="signin">
+<label for="join-signin-username">Username</label><input id="join-signin-username" name="username" autocomplete="username" required value="${opts.username ?? ''}">
+<label for="join-signin-password">Password</label><input id="join-signin-password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in and join @${inv.namespace}</button></form>
-<form method="post" aria-label="Sign up and join"><h2>I am new here</h2><input type="hidden" name="action" value="signup">
-<label>Username <input name="username" autocomplete="username" required></label>
-<label>Email <input name="email" type="email" value="${inv.anyAccount ? '' : inv.email}" autocomplete="email" required></label>
-<label>Password <input name="password" type="password" autocomplete="new-password" minlength="8" required></label>
-<button type="submit">Sign up and join @${inv.namespace}</button></form>`;
-    });
-  });
+<form method="post" action="${action}" class="stack card" aria-labelledby="join-signup-h"><h2 id="join-signup-h">I am new here</h2>${csrfField(ctx)}<input type="hidden" name="action" value="signup">
+<label for="join-signup-username">Username</label><input id="join-signup-username" name="username" autocomplete="username" required pattern="[a-z0-9][a-z0-9-]{0,38}" title="1-39 lowercase letters, digits or -" value="${opts.username ?? ''}">
+<label for="join-signup-email">Email</label><input id="join-signup-email" name="email" type="email" value="${opts.email ?? (inv.anyAccount ? '' : inv.email)}" autocomplete="email" required>
+<label for="join-signup-password">Password (at least 8 characters)</label><input id="join-signup-password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+<button type="submit">Sign up and join @${inv.namespace}</button></form></div>`;
+    send(
+      res,
+      {
+        title: `Join @${inv.namespace}`,
+        error: opts.error ?? null,
+        body: html`<h1>Join @${inv.namespace}</h1>
+<p>You are invited to the <b>@${inv.namespace}</b> team as ${as}${inv.anyAccount ? '' : html` (sent to ${inv.email})`}.
+The invitation expires on ${inv.expires.slice(0, 10)}.</p>${forms}
+<p class="cli">CLI: <code>aerostack team join ${code}</code></p>`,
+      },
+      opts.status ?? 200,
+    );
+  };
 
-  r.post('/join/:code', form, async (req, res) => {
+  d.get('/join/:code', (req, res) => joinPage(req, res), { open: true });
+
+  d.postSelfChecked('/join/:code', async (req, res) => {
     const code = param(req, 'code');
-    const body = (req.body ?? {}) as Record<string, string | undefined>;
-    await render(res, async () => {
-      const username = String(body.username ?? '');
-      const password = String(body.password ?? '');
-      const user =
-        body.action === 'signup'
-          ? await s.accounts.signup({ username, email: String(body.email ?? ''), password })
-          : await s.accounts.authenticate(username, password);
-      const viewer: Viewer = { user: { id: user.id, username: user.username, email: user.email }, token: null };
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+    const ctx = dash(res);
+    // Every form here carries the page's CSRF token, the password forms too: no other site can make
+    // a browser accept an invitation, or sign it into an account it did not choose.
+    if (!sameOrigin(req, cfg) || !csrfMatches(ctx.csrfSecret, body[CSRF_FIELD])) throw forbidden(CSRF_REFUSED);
+    let viewer: Viewer;
+    let signIn: { id: number; username: string; email: string } | null = null;
+    try {
+      if (str('action') === 'accept') {
+        if (!ctx.viewer.user) throw unauthorized('Your session has ended; sign in below to join');
+        viewer = ctx.viewer;
+      } else {
+        const username = str('username');
+        const password = str('password');
+        const user =
+          str('action') === 'signup'
+            ? await s.accounts.signup({ username, email: str('email'), password })
+            : await s.accounts.authenticate(username, password);
+        viewer = { user: { id: user.id, username: user.username, email: user.email }, token: null };
+        signIn = user;
+      }
       const joined = await s.teams.join(viewer, code);
-      return html`<h1 class="ok">✓ You joined @${joined.namespace}</h1>
+      if (signIn) await startSession(s, cfg, res, signIn);
+      noReferrer(res);
+      send(res, {
+        title: `Joined @${joined.namespace}`,
+        body: html`<h1 class="ok">✓ You joined @${joined.namespace}</h1>
 <p>You are ${joined.role === 'admin' ? 'an admin' : 'a member'} of @${joined.namespace}. Install its team skills with
-<code>aerostack skill install @${joined.namespace}/&lt;skill&gt;</code> after <code>aerostack login</code>.</p>`;
-    });
+<code>aerostack skill install @${joined.namespace}/&lt;skill&gt;</code> after <code>aerostack login</code>.</p>
+${signIn || ctx.viewer.user ? html`<p><a class="button" href="/team?ns=${joined.namespace}">See the @${joined.namespace} team</a> <a class="button secondary" href="/skills">Browse its skills</a></p>` : ''}`,
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.status >= 500) throw err;
+      if (err.message === CSRF_REFUSED) throw err;
+      // A wrong password or a taken username: the page again, with the reason (and the invitation's own refusals as a page).
+      await joinPage(req, res, { error: err.message, status: err.status, username: str('username'), email: str('email') });
+    }
   });
-  return r;
-}
 
-async function render(res: Response, build: () => Promise<Html>): Promise<void> {
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-  res.setHeader('Cache-Control', 'no-store');
-  // The code is a secret in the URL: never leak it to other sites through Referer.
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  try {
-    res.type('html').send(page('Join a team', await build()));
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    res.status(err.status).type('html').send(page('Join a team', html`<h1>Cannot join</h1><p class="error" role="alert">${err.message}</p>`));
-  }
+  return d.finish(s.deps.logger);
 }
