@@ -14,67 +14,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { cliUser, type CliResult, type CliUser } from '../helpers/cli.js';
+import { cliUser, type CliUser } from '../helpers/cli.js';
+import { cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 const PASSWORD = 'password123';
 const SKILL = '@acme/internal-crm-skill';
 const NOT_A_MEMBER = '✗ 403: You are not a member of @acme';
-const STACK_LINE = /^\s+at /m;
 const DAY_MS = 24 * 3600 * 1000;
 const FAILURE_KEYS = ['error', 'ok', 'status'];
 
-type RunOpts = { input?: string; cwd?: string };
 
 // ---------------------------------------------------------------------------------------------------
 // Running commands and checking what they printed.
 
-const names = new Map<CliUser, string>();
-const linesOf = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
-const keys = (o: object) => Object.keys(o).sort();
-const describeRun = (u: CliUser, args: string[], res: CliResult) =>
-  `${names.get(u) ?? '?'}$ aerostack ${args.join(' ')} → exit ${res.code}\n--- stdout\n${res.stdout}--- stderr\n${res.stderr}`;
-
-async function run(u: CliUser, args: string[], opts?: RunOpts): Promise<CliResult> {
-  const res = await u.run(args, opts);
-  assert.doesNotMatch(res.stdout + res.stderr, STACK_LINE, `stack trace printed by ${describeRun(u, args, res)}`);
-  return res;
-}
-
-/** Success: exit 0, nothing on stderr, and stdout is exactly these lines. */
-async function prints(u: CliUser, args: string[], expected: string[], opts?: RunOpts): Promise<void> {
-  const res = await run(u, args, opts);
-  const where = describeRun(u, args, res);
-  assert.equal(res.code, 0, where);
-  assert.equal(res.stderr, '', where);
-  assert.deepEqual(linesOf(res.stdout), expected, where);
-}
-
-/** Success with any output; returns stdout. */
-async function ok(u: CliUser, args: string[], opts?: RunOpts): Promise<string> {
-  const res = await run(u, args, opts);
-  assert.equal(res.code, 0, describeRun(u, args, res));
-  return res.stdout;
-}
-
-/** Refusal: this exit code, nothing on stdout, exactly this one `✗` line on stderr. */
-async function fails(u: CliUser, args: string[], code: number, line: string, opts?: RunOpts): Promise<void> {
-  const res = await run(u, args, opts);
-  const where = describeRun(u, args, res);
-  assert.equal(res.code, code, where);
-  assert.equal(res.stdout, '', where);
-  assert.equal(res.stderr, `${line}\n`, where);
-}
-
-async function json<T = any>(u: CliUser, args: string[], code = 0): Promise<T> {
-  const res = await run(u, [...args, '--json']);
-  assert.equal(res.code, code, describeRun(u, args, res));
-  try {
-    return JSON.parse(res.stdout) as T;
-  } catch {
-    throw new assert.AssertionError({ message: `stdout is not JSON: ${describeRun(u, args, res)}` });
-  }
-}
+const { names, run, prints, ok, fails, json } = cliExpect();
 
 // ---------------------------------------------------------------------------------------------------
 // The mail server.

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { AEROSTACK_BIN, cliUser, type CliResult, type CliUser } from '../helpers/cli.js';
+import { cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
 
@@ -27,61 +28,14 @@ const JIRA = '@acme/jira-skill'; // public
 const SECRET = '@acme/secret'; // private
 const GITHUB = '@johndoe/github'; // public, tool create_issue → github__create_issue
 const FAILURE_KEYS = ['error', 'ok', 'status'];
-const STACK_LINE = /^\s+at /m;
 const MWT = /^mwt_[A-Za-z0-9_-]{43}$/;
 const SHIPPED_SCRIPT = path.resolve(path.dirname(AEROSTACK_BIN), '../scripts/team-setup.sh');
 
-type RunOpts = { input?: string; cwd?: string; env?: Record<string, string | undefined> };
 
 // ---------------------------------------------------------------------------------------------------
 // Running commands and checking what they printed.
 
-const names = new Map<CliUser, string>();
-const linesOf = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
-const keys = (o: object) => Object.keys(o).sort();
-const describeRun = (u: CliUser, args: string[], res: CliResult) =>
-  `${names.get(u) ?? '?'}$ aerostack ${args.join(' ')} → exit ${res.code}\n--- stdout\n${res.stdout}--- stderr\n${res.stderr}`;
-
-async function run(u: CliUser, args: string[], opts?: RunOpts): Promise<CliResult> {
-  const res = await u.run(args, opts);
-  assert.doesNotMatch(res.stdout + res.stderr, STACK_LINE, `stack trace printed by ${describeRun(u, args, res)}`);
-  return res;
-}
-
-/** Success: exit 0, nothing on stderr, and stdout is exactly these lines (a RegExp must match its line). */
-async function prints(u: CliUser, args: string[], expected: (string | RegExp)[], opts?: RunOpts): Promise<string> {
-  const res = await run(u, args, opts);
-  const where = describeRun(u, args, res);
-  assert.equal(res.code, 0, where);
-  assert.equal(res.stderr, '', where);
-  const lines = linesOf(res.stdout);
-  assert.equal(lines.length, expected.length, `expected ${expected.length} lines: ${where}`);
-  expected.forEach((e, i) => (typeof e === 'string' ? assert.equal(lines[i], e, `line ${i + 1}: ${where}`) : assert.match(lines[i]!, e, `line ${i + 1}: ${where}`)));
-  return res.stdout;
-}
-
-/** Refusal: this exit code, nothing on stdout, exactly this one `✗` line on stderr. */
-async function fails(u: CliUser, args: string[], code: number, line: string | RegExp, opts?: RunOpts): Promise<void> {
-  const res = await run(u, args, opts);
-  const where = describeRun(u, args, res);
-  assert.equal(res.code, code, where);
-  assert.equal(res.stdout, '', where);
-  if (typeof line === 'string') assert.equal(res.stderr, `${line}\n`, where);
-  else {
-    assert.match(res.stderr, /^✗ [^\n]+\n$/, where);
-    assert.match(res.stderr.trimEnd(), line, where);
-  }
-}
-
-async function json<T = any>(u: CliUser, args: string[], code = 0, opts?: RunOpts): Promise<T> {
-  const res = await run(u, [...args, '--json'], opts);
-  assert.equal(res.code, code, describeRun(u, [...args, '--json'], res));
-  try {
-    return JSON.parse(res.stdout) as T;
-  } catch {
-    throw new assert.AssertionError({ message: `stdout is not JSON: ${describeRun(u, args, res)}` });
-  }
-}
+const { names, describeRun, run, prints, ok, fails, json } = cliExpect();
 
 const readConfig = async (u: CliUser) => JSON.parse(await readFile(path.join(u.configDir, 'config.json'), 'utf8')) as { workspace?: string; auth?: object };
 const readLock = async (u: CliUser): Promise<Record<string, { version: string }>> => {
