@@ -29,6 +29,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     // A backend killed under us (restart, pg_terminate_backend) must not crash the process;
     // the pool drops that client and the next query gets a fresh one.
     pool.on('error', (err) => opts.onPoolError?.(err));
+    // pg-pool listens for 'error' on idle clients only. A client checked out when its backend dies
+    // emits 'error' too, and with no listener that crashes the process; the query in flight fails on
+    // its own (→ 503) and the pool drops the broken client when it is released.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
     return db;
@@ -39,7 +43,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     await mkdir(path.dirname(opts.pgliteDir), { recursive: true });
     dataDir = opts.pgliteDir;
   }
-  return kyselyOnPglite(await PGlite.create(dataDir));
+  return kyselyOnPglite(await PGlite.create(dataDir, { extensions: await pgliteExtensions() }));
+}
+
+/** The Postgres extensions the schema uses, as PGlite needs them loaded (pg ships them). */
+export async function pgliteExtensions() {
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  return { pg_trgm };
 }
 
 /** Wraps an already-open PGlite (tests open theirs from a pre-migrated template). */

@@ -1,21 +1,27 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './schema.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-invitations.js';
 import * as m0003 from './migrations/0003-workspaces.js';
+import * as m0004 from './migrations/0004-search-index.js';
 
 /** Migrations are listed here (not read from disk) so the same list runs from source, dist or a bundle. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-invitations': m0002,
   '0003-workspaces': m0003,
+  '0004-search-index': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema up to date; the same migrations run on pg and PGlite. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Unless told the schema, Kysely takes a kysely_migration_lock table in *any* schema for its own,
+  // skips creating ours and then fails: another schema of the same database (a second instance set up
+  // with its own search_path, a test run's schema) must not stop this one from migrating.
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({ db, provider, ...(rows[0]?.schema ? { migrationTableSchema: rows[0].schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

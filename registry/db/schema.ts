@@ -60,6 +60,8 @@ export interface SkillsTable {
   description: string;
   keywords: ColumnType<string[], string[] | undefined, string[]>;
   latest_version: string | null;
+  /** Maintained by a database trigger (lowercased name, description, keywords) for trigram search. */
+  search_text: ColumnType<string, never, never>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -36,31 +36,32 @@ export function parseSearchQuery(q: Record<string, unknown>): SearchQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Text search over the skills the viewer may read (public search never sees team or private skills). */
+/**
+ * Text search over the skills the viewer may read (public search never sees team or private skills).
+ * Every word must appear in the skill's `search_text` (name, description, keywords), which a trigram
+ * index serves; the total comes from the same query as the page.
+ */
 export async function searchSkills(db: Db, access: AccessControl, viewer: Viewer, q: SearchQuery): Promise<{ total: number; hits: SearchHit[] }> {
   const terms = q.text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
   let base = db.selectFrom('skills').where(access.visibleSkills(viewer)).where('latest_version', 'is not', null);
-  for (const term of terms) {
-    const like = `%${escapeLike(term)}%`;
-    base = base.where((eb) =>
-      eb.or([
-        eb('name', 'ilike', like),
-        eb('description', 'ilike', like),
-        eb(sql<string>`array_to_string(keywords, ' ')`, 'ilike', like),
-      ]),
-    );
-  }
-  const [{ total }] = (await base.select(sql<number>`count(*)::int`.as('total')).execute()) as [{ total: number }];
+  for (const term of terms) base = base.where('search_text', 'like', `%${escapeLike(term)}%`);
   const first = terms[0] ?? '';
   const rows = await base
     .select(['name', 'namespace', 'latest_version', 'description', 'keywords', 'visibility', 'updated_at'])
+    .select(sql<number>`count(*) over ()`.as('total'))
     // Exact name first, then names containing the text, then the most recently updated.
-    .orderBy(sql`case when slug = ${first} or name = ${first} then 0 when name ilike ${`%${escapeLike(first)}%`} then 1 else 2 end`)
+    .orderBy(sql`case when slug = ${first} or name = ${first} then 0 when name like ${`%${escapeLike(first)}%`} then 1 else 2 end`)
     .orderBy('updated_at', 'desc')
     .orderBy('name')
     .limit(q.size)
     .offset(q.from)
     .execute();
+  // A page past the end has no row to carry the total: ask for it alone.
+  const total = rows.length
+    ? Number(rows[0]!.total)
+    : q.from === 0
+      ? 0
+      : Number(((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()) as { n: number }).n);
   return {
     total,
     hits: rows.map((r) => ({
