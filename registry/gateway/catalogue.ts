@@ -5,7 +5,6 @@ import type { AccessControl } from '../domain/access/access-control.js';
 import { decideRead } from '../domain/access/visibility.js';
 import { workspaceMayHold } from '../domain/access/workspace-rules.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
-import { parseManifest } from '../domain/packages/manifest.js';
 import type { RunnableVersion, RuntimePool } from './runtime/runtime-pool.js';
 import { assignToolNames, type ToolSource } from './tool-names.js';
 
@@ -50,7 +49,7 @@ export async function workspaceCatalogue(db: Db, access: AccessControl, pool: Ru
           version: r.version,
           integrity: r.integrity,
           blobKey: r.blob_key,
-          manifest: parseManifest(r.aerostack),
+          manifest: pool.manifestOf(r.version_id, r.aerostack),
         };
         try {
           const tools = await pool.tools(p.workspace.id, version);

@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { AerostackManifest } from '../../domain/packages/manifest.js';
+import { parseManifest, type AerostackManifest } from '../../domain/packages/manifest.js';
 import { McpChild } from './mcp-child.js';
 import { SkillChild } from './skill-child.js';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
@@ -25,6 +25,8 @@ type Child = SkillChild | McpChild;
 export class RuntimePool {
   private readonly children = new Map<string, Child>();
   private readonly starting = new Map<string, Promise<Child>>();
+  /** Parsed aerostack.json by version id: published versions never change, so parsing once is enough. */
+  private readonly manifests = new Map<number, AerostackManifest>();
   private readonly reaper: NodeJS.Timeout;
 
   constructor(
@@ -34,6 +36,16 @@ export class RuntimePool {
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(limits.idleMs, 30_000));
     this.reaper.unref();
+  }
+
+  manifestOf(versionId: number, raw: unknown): AerostackManifest {
+    let m = this.manifests.get(versionId);
+    if (!m) {
+      m = parseManifest(raw);
+      if (this.manifests.size >= 10_000) this.manifests.clear();
+      this.manifests.set(versionId, m);
+    }
+    return m;
   }
 
   /** The tools a version exposes: from aerostack.json for `skill`, from the server itself for `mcp`. */
