@@ -2,10 +2,11 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { startRegistry } from './server.js';
+import { openBackends, startRegistry } from './server.js';
+import { collectGarbage, formatGcReport, parseGcArgs } from './maintenance/gc.js';
 import path from 'node:path';
 
-/** `aerostack-registry [serve|migrate]`: the registry server's entry point. */
+/** `aerostack-registry [serve|migrate|gc]`: the registry server's entry point. */
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
   if (command === '--help' || command === '-h' || command === 'help') {
@@ -13,7 +14,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  // gc prints its report on stdout; its logs go to stderr so the two never mix.
+  const logger = command === 'gc' ? pino({ level: config.logLevel }, pino.destination(2)) : pino({ level: config.logLevel });
   switch (command) {
     case 'serve': {
       const registry = await startRegistry(config, { logger });
@@ -42,15 +44,41 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(applied.length ? `✓ Applied ${applied.join(', ')}\n` : '✓ Database is up to date\n');
       return 0;
     }
+    case 'gc': {
+      let opts;
+      try {
+        opts = parseGcArgs(argv.slice(1));
+      } catch (err) {
+        process.stderr.write(`✗ ${(err as Error).message}\n${USAGE}`);
+        return 2;
+      }
+      const { db, blobs } = await openBackends(config, logger);
+      try {
+        const report = await collectGarbage(db, blobs, opts);
+        process.stdout.write(formatGcReport(report));
+        return 0;
+      } catch (err) {
+        process.stderr.write(`✗ Garbage collection failed: ${(err as Error).message}\n`);
+        return 1;
+      } finally {
+        await db.destroy();
+        await blobs.close?.();
+      }
+    }
     default:
       process.stderr.write(`✗ Unknown command "${command}"\n${USAGE}`);
       return 2;
   }
 }
 
-const USAGE = `Usage: aerostack-registry [serve|migrate]
+const USAGE = `Usage: aerostack-registry [serve|migrate|gc]
   serve     run the registry (default); configuration from the environment, see README
   migrate   apply database migrations and exit
+  gc        remove tarball blobs no published version references, and stale upload leftovers
+              --grace-seconds N   keep blobs written in the last N seconds (default 3600), so
+                                  publishes in flight are never collected
+              --dry-run           print what would be removed, remove nothing
+            With the embedded PGlite database, stop the server first (PGlite is single-process).
 `;
 
 main(process.argv.slice(2)).then(

@@ -53,6 +53,25 @@ export async function startRegistry(
   const { app, close: closeApp } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
+  // Requests Node's HTTP parser refuses (headers over the limit, bad framing, control characters)
+  // never reach express; answer them with the same JSON `{error}` instead of Node's empty body.
+  server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket) => {
+    const inFlight = (socket as unknown as { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) return void socket.destroy();
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, `Request headers are too large (limit ${http.maxHeaderSize} bytes)`]
+        : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? [413, 'Chunk extensions are too large']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'The request took too long to arrive']
+            : [400, `Malformed HTTP request${err.reason ? `: ${String(err.reason).slice(0, 100)}` : ''}`];
+    const body = JSON.stringify({ error: message });
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

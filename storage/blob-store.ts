@@ -22,6 +22,26 @@ export interface BlobStore {
   /** Resolves when the store answers; rejects with `BlobStoreUnavailableError` otherwise (readiness). */
   check(): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * Size and last-modified time of one blob, or `null` when there is no such blob. Optional:
+   * garbage collection uses the age to leave blobs of in-flight publishes alone.
+   */
+  stat?(key: string): Promise<BlobInfo | null>;
+  /** Every blob under `prefix` with its size and last-modified time (optional, see `stat`). */
+  listDetailed?(prefix: string): AsyncIterable<BlobInfo>;
+  /**
+   * Removes leftovers of uploads that never finished (a crash mid-put) last written before
+   * `olderThan`; with `dryRun` only reports them. Only stores that stage uploads have it (filesystem).
+   */
+  sweepUploads?(olderThan: Date, opts?: { dryRun?: boolean }): Promise<{ removed: number; bytes: number }>;
+}
+
+/** What `stat` and `listDetailed` report about a blob. */
+export interface BlobInfo {
+  key: string;
+  size: number;
+  /** When the blob was last written (a put of the same key again refreshes it). */
+  modified: Date;
 }
 
 /** The bytes did not match the integrity the caller promised. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, opendir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ssri from 'ssri';
-import { BlobIntegrityError, BlobStoreUnavailableError, type BlobStore } from './blob-store.js';
+import { BlobIntegrityError, BlobStoreUnavailableError, type BlobInfo, type BlobStore } from './blob-store.js';
 import { assertValidBlobKey, assertValidBlobPrefix } from './blob-key.js';
 
 /** Name of the in-flight upload folder under the root; never a valid key (see assertValidBlobKey). */
@@ -110,6 +110,56 @@ export class FsBlobStore implements BlobStore {
     for await (const key of this.walk(base)) {
       if (key.startsWith(prefix)) yield key;
     }
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    try {
+      const st = await stat(this.pathFor(key));
+      return st.isFile() ? { key, size: st.size, modified: st.mtime } : null;
+    } catch (err) {
+      if (MISSING.has(codeOf(err) ?? '')) return null;
+      throw fsFailure(err, this.rootDir);
+    }
+  }
+
+  async *listDetailed(prefix: string): AsyncIterable<BlobInfo> {
+    for await (const key of this.list(prefix)) {
+      // A blob deleted between the directory walk and the stat is simply not there any more.
+      const info = await this.stat(key);
+      if (info) yield info;
+    }
+  }
+
+  /**
+   * In-flight uploads live in `.tmp/` until renamed into place; a crash mid-put leaves them behind.
+   * Removes those last written before `olderThan` (an upload still being written is newer).
+   */
+  async sweepUploads(olderThan: Date, opts: { dryRun?: boolean } = {}): Promise<{ removed: number; bytes: number }> {
+    const dir = path.join(this.rootDir, TMP);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (MISSING.has(codeOf(err) ?? '')) return { removed: 0, bytes: 0 };
+      throw fsFailure(err, this.rootDir);
+    }
+    let removed = 0;
+    let bytes = 0;
+    for (const name of names) {
+      const file = path.join(dir, name);
+      try {
+        const st = await lstat(file);
+        if (st.mtime >= olderThan) continue;
+        if (!opts.dryRun) await rm(file, { recursive: true, force: true });
+        removed += 1;
+        bytes += st.isFile() ? st.size : 0;
+      } catch (err) {
+        // Renamed into place (or removed) by its upload meanwhile: nothing to sweep.
+        if (MISSING.has(codeOf(err) ?? '')) continue;
+        throw fsFailure(err, this.rootDir);
+      }
+    }
+    return { removed, bytes };
   }
 
   private async *walk(rel: string): AsyncGenerator<string> {

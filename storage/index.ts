@@ -2,7 +2,7 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { S3BlobStore, type S3Options } from './s3-blob-store.js';
 
-export { BlobIntegrityError, BlobStoreUnavailableError, type BlobStore } from './blob-store.js';
+export { BlobIntegrityError, BlobStoreUnavailableError, type BlobInfo, type BlobStore } from './blob-store.js';
 export { assertValidBlobKey, blobKeyFor } from './blob-key.js';
 export { FsBlobStore } from './fs-blob-store.js';
 export { S3BlobStore, ensureBucket, type S3Options } from './s3-blob-store.js';

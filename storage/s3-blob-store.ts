@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
 import ssri from 'ssri';
-import { BlobIntegrityError, BlobStoreUnavailableError, type BlobStore } from './blob-store.js';
+import { BlobIntegrityError, BlobStoreUnavailableError, type BlobInfo, type BlobStore } from './blob-store.js';
 import { assertValidBlobKey, assertValidBlobPrefix } from './blob-key.js';
 
 export interface S3Options {
@@ -116,6 +116,34 @@ export class S3BlobStore implements BlobStore {
       if (isMissingObject(err)) return null;
       throw unavailable(err);
     }
+  }
+
+  /** Like `head`, plus S3's LastModified (whole seconds, set by the server's clock). */
+  async stat(key: string): Promise<BlobInfo | null> {
+    const Key = this.keyFor(key);
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return { key, size: res.ContentLength ?? 0, modified: res.LastModified ?? new Date() };
+    } catch (err) {
+      if (isMissingObject(err)) return null;
+      throw unavailable(err);
+    }
+  }
+
+  async *listDetailed(prefix: string): AsyncIterable<BlobInfo> {
+    assertValidBlobPrefix(prefix);
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await guard(
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken })),
+      );
+      for (const obj of page.Contents ?? []) {
+        if (!obj.Key) continue;
+        // Without a LastModified the age is unknown: report it as brand new so nothing collects it early.
+        yield { key: obj.Key.slice(this.prefix.length), size: obj.Size ?? 0, modified: obj.LastModified ?? new Date() };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   async delete(key: string): Promise<void> {

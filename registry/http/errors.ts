@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors.js';
 /** Connection-level failures of pg/PGlite (refused, reset, admin shutdown, too many clients…). */
 function isDatabaseDown(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(String((err as Error)?.message));
+  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/i.test(String((err as Error)?.message));
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300'].includes(code) || code.startsWith('08');
 }
 
@@ -24,9 +24,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err?.type === 'entity.too.large') {
       status = 413;
       message = `Request body is too large (limit ${err.limit} bytes)`;
+    } else if (err instanceof URIError) {
+      // express's router cannot decode a route parameter (`/-/api/v1/teams/%80/…`): the client's fault.
+      status = 400;
+      message = 'Malformed URL encoding in path';
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
       status = err.status;
       message = err.message;
+    } else if ((err as { code?: unknown } | null)?.code === '22021') {
+      // Postgres (and PGlite) refuse a NUL character in any text value: the client sent it, not a fault.
+      status = 400;
+      message = 'Text values must not contain NUL (\\u0000) characters';
     } else if (err instanceof BlobStoreUnavailableError) {
       status = 503;
       message = 'Object storage is unavailable; try again shortly';

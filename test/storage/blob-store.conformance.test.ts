@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,27 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Prom
     it('check() resolves when the store is usable', async () => {
       await store.check();
     });
+
+    it('stat() and listDetailed() report size and last-modified time, like head() and list()', async () => {
+      assert.ok(store.stat && store.listDetailed, 'both stores tell blob ages (gc needs them)');
+      const started = Date.now();
+      const data = randomBytes(3000);
+      const keys = [`${ns}/dated/a`, `${ns}/dated/b/c`];
+      for (const k of keys) await store.put(k, data, { integrity: sri(data) });
+      const info = await store.stat(keys[0]!);
+      assert.ok(info);
+      assert.equal(info.key, keys[0]);
+      assert.equal(info.size, data.length);
+      // S3 keeps whole seconds; allow for that and a little clock slack.
+      assert.ok(info.modified.getTime() >= started - 2000 && info.modified.getTime() <= Date.now() + 2000, `modified ${info.modified.toISOString()}`);
+      assert.equal(await store.stat(`${ns}/dated/missing`), null);
+      const listed = [];
+      for await (const b of store.listDetailed(`${ns}/dated/`)) listed.push(b);
+      assert.deepEqual(listed.map((b) => b.key).sort(), keys);
+      assert.deepEqual(listed.map((b) => b.size), [data.length, data.length]);
+      assert.deepEqual(listed.map((b) => b.key).sort(), await collectKeys(store.list(`${ns}/dated/`)));
+      assert.ok(listed.every((b) => b.modified instanceof Date && !Number.isNaN(b.modified.getTime())));
+    });
   });
 }
 
@@ -191,6 +212,38 @@ describe('FsBlobStore', () => {
     assert.deepEqual(await readdir(path.join(root, '.tmp')), []);
     await writeFile(path.join(root, '.tmp', 'stray'), 'left by a crash');
     assert.deepEqual(await collectKeys(store.list('')), []);
+  });
+
+  it('a put of the same key again refreshes its modification time (gc must not collect a re-uploaded blob)', async () => {
+    const root = await tempRoot();
+    const store = new FsBlobStore(root);
+    const data = Buffer.from('orphan bytes');
+    const key = blobKeyFor(sri(data));
+    await store.put(key, data, { integrity: sri(data) });
+    const old = new Date(Date.now() - 86_400_000);
+    await utimes(path.join(root, ...key.split('/')), old, old);
+    assert.equal((await store.stat(key))!.modified.getTime(), old.getTime());
+    await store.put(key, data, { integrity: sri(data) });
+    assert.ok((await store.stat(key))!.modified.getTime() > Date.now() - 60_000);
+  });
+
+  it('sweepUploads() removes only upload leftovers older than the cutoff (dry run removes nothing)', async () => {
+    const root = await tempRoot();
+    const store = new FsBlobStore(root);
+    assert.deepEqual(await store.sweepUploads(new Date()), { removed: 0, bytes: 0 }, 'no .tmp folder yet');
+    const data = Buffer.from('x');
+    await store.put('kept/blob', data, { integrity: sri(data) });
+    const stale = path.join(root, '.tmp', 'stale-upload');
+    await writeFile(stale, Buffer.alloc(1234));
+    const old = new Date(Date.now() - 7_200_000);
+    await utimes(stale, old, old);
+    await writeFile(path.join(root, '.tmp', 'in-flight-upload'), Buffer.alloc(10));
+    const cutoff = new Date(Date.now() - 3_600_000);
+    assert.deepEqual(await store.sweepUploads(cutoff, { dryRun: true }), { removed: 1, bytes: 1234 });
+    assert.deepEqual((await readdir(path.join(root, '.tmp'))).sort(), ['in-flight-upload', 'stale-upload']);
+    assert.deepEqual(await store.sweepUploads(cutoff), { removed: 1, bytes: 1234 });
+    assert.deepEqual(await readdir(path.join(root, '.tmp')), ['in-flight-upload']);
+    assert.ok(await store.head('kept/blob'), 'blobs are never touched');
   });
 
   it('check() rejects with BlobStoreUnavailableError when the root is not a writable directory', async () => {
