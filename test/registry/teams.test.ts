@@ -41,6 +41,8 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     assert.match(mail.subject ?? '', /acme invited you to join @acme/);
     const { link, code } = joinCodeFrom(mail);
     assert.equal(link, `${r.url}/join/${code}`);
+    // Hex only: a code starting with "-" would read as a flag in `aerostack team join <code>`.
+    assert.match(code, /^[0-9a-f]{48}$/);
     assert.ok(!JSON.stringify(await r.db.selectFrom('invitations').selectAll().execute()).includes(code), 'the code is stored hashed only');
     assert.deepEqual(
       (await members()).map((m) => [m.email, m.status]),

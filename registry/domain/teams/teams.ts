@@ -86,7 +86,8 @@ export class Teams {
       .executeTakeFirst();
     if (already) throw conflict(`${email} is already a member of @${namespace}`);
 
-    const code = randomBytes(24).toString('base64url');
+    // Hex, not base64url: a code starting with "-" would read as a flag in `aerostack team join <code>`.
+    const code = randomBytes(24).toString('hex');
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
     // Re-inviting replaces the open invitation: the old link stops working, a fresh one is mailed.
