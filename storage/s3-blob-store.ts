@@ -151,17 +151,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    assertValidBlobPrefix(prefix);
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await guard(
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken })),
-      );
-      for (const obj of page.Contents ?? []) {
-        if (obj.Key) yield obj.Key.slice(this.prefix.length);
-      }
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
+    // ListObjectsV2 returns keys and dates in one call: the same pages serve both listings.
+    for await (const blob of this.listDetailed(prefix)) yield blob.key;
   }
 
   async check(): Promise<void> {
