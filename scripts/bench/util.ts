@@ -1,6 +1,5 @@
 /** Small helpers shared by the benchmark scripts: percentiles, timing, a keep-alive HTTP GET, free ports. */
 import http from 'node:http';
-import net from 'node:net';
 
 export type BenchConfig = 'embedded' | 'postgres+s3' | 'n/a';
 
@@ -31,17 +30,8 @@ export const round = (n: number, digits = 2): number => {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// The tests' helper, so both pick ports the same way.
+export { freePort } from '../../test/helpers/registry.js';
 
 /** One keep-alive agent for the sequential latency loops, so connection set-up is not what is measured. */
 export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
