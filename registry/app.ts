@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createServices, type AppDependencies, type Services } from './domain/services.js';
 import { authenticate } from './http/authenticate.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { hotReads } from './http/hot-reads.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { distTagRoutes } from './http/routes/dist-tags.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -27,7 +29,13 @@ export type { AppDependencies } from './domain/services.js';
  * The composition root: builds the HTTP app from explicit dependencies. Tests build as many isolated
  * instances as they like in one process; `server.ts` wires the real ones from the environment.
  */
-export function createApp(deps: AppDependencies): { app: Express; services: Services; close(): void } {
+export function createApp(deps: AppDependencies): {
+  app: Express;
+  /** What the HTTP server runs: npm's hot reads first (./http/hot-reads.ts), express for the rest. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  services: Services;
+  close(): void;
+} {
   const services = createServices(deps);
   const { gateway } = deps.config;
   const runtime = new RuntimePool(
@@ -78,5 +86,16 @@ export function createApp(deps: AppDependencies): { app: Express; services: Serv
   app.use(packageRoutes(services));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
-  return { app, services, close: () => runtime.close() };
+  const hot = hotReads(services.cachedReads, deps.logger);
+  return {
+    app,
+    handler: (req, res) => {
+      if (!hot(req, res)) app(req, res);
+    },
+    services,
+    close: () => {
+      runtime.close();
+      void services.changeEpoch.close();
+    },
+  };
 }

@@ -14,6 +14,8 @@ export interface RegistryConfig {
   logLevel: string;
   limits: RegistryLimits;
   gateway: GatewayConfig;
+  /** Memory for verified copies of small tarballs (npm's hot read); 0 turns the copies off. */
+  tarballCacheMb: number;
 }
 
 export interface GatewayConfig {
@@ -92,6 +94,7 @@ const envSchema = z.object({
   AEROSTACK_SKILL_CONCURRENCY: intIn(1, 1000).default(8),
   AEROSTACK_SKILL_MAX_OUTPUT_BYTES: intIn(1024, 256 * 1024 * 1024).default(1024 * 1024),
   AEROSTACK_SKILL_IDLE_MS: intIn(1000, 86_400_000).default(300_000),
+  AEROSTACK_TARBALL_CACHE_MB: intIn(0, 65_536).default(64),
 });
 
 /**
@@ -147,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       maxOutputBytes: e.AEROSTACK_SKILL_MAX_OUTPUT_BYTES,
       idleMs: e.AEROSTACK_SKILL_IDLE_MS,
     },
+    tarballCacheMb: e.AEROSTACK_TARBALL_CACHE_MB,
   };
 }

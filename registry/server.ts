@@ -50,8 +50,8 @@ export async function startRegistry(
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const backends = opts.db && opts.blobs ? { db: opts.db, blobs: opts.blobs } : await openBackends(config, logger);
   const mailer = opts.mailer ?? createMailer(config);
-  const { app, close: closeApp } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
-  const server = http.createServer(app);
+  const { handler, close: closeApp } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
+  const server = http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   // Requests Node's HTTP parser refuses (headers over the limit, bad framing, control characters)
   // never reach express; answer them with the same JSON `{error}` instead of Node's empty body.

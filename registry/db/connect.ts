@@ -52,7 +52,18 @@ export async function pgliteExtensions() {
   return { pg_trgm };
 }
 
+// Which PGlite backs a Kysely instance: the change epoch listens on it instead of polling
+// (registry/db/change-epoch.ts). Weak, so it holds nothing alive; it is a lookup, not shared state.
+const pglites = new WeakMap<Db, PGlite>();
+
 /** Wraps an already-open PGlite (tests open theirs from a pre-migrated template). */
 export function kyselyOnPglite(pglite: PGlite): Db {
-  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  pglites.set(db, pglite);
+  return db;
+}
+
+/** The embedded database behind `db`, or undefined when it is a Postgres server. */
+export function embeddedPglite(db: Db): PGlite | undefined {
+  return pglites.get(db);
 }

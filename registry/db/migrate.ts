@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-invitations.js';
 import * as m0003 from './migrations/0003-workspaces.js';
 import * as m0004 from './migrations/0004-search-index.js';
+import * as m0005 from './migrations/0005-change-epoch.js';
 
 /** Migrations are listed here (not read from disk) so the same list runs from source, dist or a bundle. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-invitations': m0002,
   '0003-workspaces': m0003,
   '0004-search-index': m0004,
+  '0005-change-epoch': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

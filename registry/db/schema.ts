@@ -170,6 +170,13 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/** One row, bumped by triggers whenever something reads depend on changes (migration 0005). */
+export interface ChangeEpochTable {
+  id: number;
+  /** bigint: pg returns it as a string. */
+  n: ColumnType<string, never, never>;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -183,6 +190,7 @@ export interface Database {
   workspace_skills: WorkspaceSkillsTable;
   workspace_tokens: WorkspaceTokensTable;
   audit_events: AuditEventsTable;
+  change_epoch: ChangeEpochTable;
 }
 
 export type Db = Kysely<Database>;

@@ -14,6 +14,8 @@ import { Teams } from './teams/teams.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Workspaces } from './workspaces/workspaces.js';
 import { WorkspaceTokens } from './workspaces/workspace-tokens.js';
+import { CachedReads } from './cache/cached-reads.js';
+import { watchChangeEpoch, type ChangeEpoch } from '../db/change-epoch.js';
 
 /** The explicit dependencies everything is built from; nothing lives in module-level singletons. */
 export interface AppDependencies {
@@ -37,15 +39,20 @@ export interface Services {
   workspaces: Workspaces;
   workspaceTokens: WorkspaceTokens;
   publishDeps: PublishDeps;
+  /** What committed changes the read caches have to respect. */
+  changeEpoch: ChangeEpoch;
+  cachedReads: CachedReads;
 }
 
 export function createServices(deps: AppDependencies): Services {
   const { db, blobs, clock, config, logger, mailer } = deps;
   const access = new AccessControl(db);
   const reads = new SkillReads(db, access, blobs, config.publicUrl);
+  const userTokens = new UserTokens(db, clock);
+  const changeEpoch = watchChangeEpoch(db);
   const audit = new AuditLog(db, clock);
   const workspaces = new Workspaces(db, access, reads, audit, clock);
-  const workspaceTokens = new WorkspaceTokens(db, workspaces, audit, clock, config.gateway.rateLimitPerMinute);
+  const workspaceTokens = new WorkspaceTokens(db, workspaces, audit, clock, config.gateway.rateLimitPerMinute, changeEpoch);
   const teams = new Teams({
     db,
     access,
@@ -65,7 +72,7 @@ export function createServices(deps: AppDependencies): Services {
     deps,
     access,
     accounts: new Accounts(db, clock),
-    userTokens: new UserTokens(db, clock),
+    userTokens,
     reads,
     changes: new SkillChanges({
       db,
@@ -81,5 +88,7 @@ export function createServices(deps: AppDependencies): Services {
     workspaces,
     workspaceTokens,
     publishDeps: { db, blobs, access, clock, limits: config.limits },
+    changeEpoch,
+    cachedReads: new CachedReads({ epoch: changeEpoch, userTokens, reads, clock, tarballCacheBytes: config.tarballCacheMb * 1024 * 1024 }),
   };
 }

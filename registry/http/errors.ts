@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { BlobStoreUnavailableError } from '../../storage/blob-store.js';
 import { DomainError } from '../domain/errors.js';
@@ -10,43 +11,37 @@ function isDatabaseDown(err: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300'].includes(code) || code.startsWith('08');
 }
 
+/** What a failure is answered with: a DomainError's own status and message; internal faults as 500 without detail. */
+export function describeError(err: any): { status: number; message: string } {
+  if (err instanceof DomainError) return { status: err.status, message: err.message };
+  if (err?.type === 'entity.parse.failed') return { status: 400, message: 'Malformed JSON body' };
+  if (err?.type === 'entity.too.large') return { status: 413, message: `Request body is too large (limit ${err.limit} bytes)` };
+  // express's router cannot decode a route parameter (`/-/api/v1/teams/%80/…`): the client's fault.
+  if (err instanceof URIError) return { status: 400, message: 'Malformed URL encoding in path' };
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) return { status: err.status, message: err.message };
+  // Postgres (and PGlite) refuse a NUL character in any text value: the client sent it, not a fault.
+  if ((err as { code?: unknown } | null)?.code === '22021') return { status: 400, message: 'Text values must not contain NUL (\\u0000) characters' };
+  if (err instanceof BlobStoreUnavailableError) return { status: 503, message: 'Object storage is unavailable; try again shortly' };
+  if (isDatabaseDown(err)) return { status: 503, message: 'The database is unavailable; try again shortly' };
+  return { status: 500, message: 'Internal server error' };
+}
+
+/** Sends `status` + `{ "error": message }` on a bare node response (express's `res` is one too). */
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify({ error: message });
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) };
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="aerostack"';
+  if (status === 503) headers['Retry-After'] = '5';
+  res.writeHead(status, headers).end(body);
+}
+
 /** Turns every failure into `status` + `{ "error": "…" }`; internal faults are logged, never echoed. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let status = 500;
-    let message = 'Internal server error';
-    if (err instanceof DomainError) {
-      status = err.status;
-      message = err.message;
-    } else if (err?.type === 'entity.parse.failed') {
-      status = 400;
-      message = 'Malformed JSON body';
-    } else if (err?.type === 'entity.too.large') {
-      status = 413;
-      message = `Request body is too large (limit ${err.limit} bytes)`;
-    } else if (err instanceof URIError) {
-      // express's router cannot decode a route parameter (`/-/api/v1/teams/%80/…`): the client's fault.
-      status = 400;
-      message = 'Malformed URL encoding in path';
-    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
-      status = err.status;
-      message = err.message;
-    } else if ((err as { code?: unknown } | null)?.code === '22021') {
-      // Postgres (and PGlite) refuse a NUL character in any text value: the client sent it, not a fault.
-      status = 400;
-      message = 'Text values must not contain NUL (\\u0000) characters';
-    } else if (err instanceof BlobStoreUnavailableError) {
-      status = 503;
-      message = 'Object storage is unavailable; try again shortly';
-    } else if (isDatabaseDown(err)) {
-      status = 503;
-      message = 'The database is unavailable; try again shortly';
-    }
+    const { status, message } = describeError(err);
     if (status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-    if (res.headersSent) return res.destroy();
-    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="aerostack"');
-    if (status === 503) res.setHeader('Retry-After', '5');
-    res.status(status).json({ error: message });
+    sendError(res, status, message);
   };
 }
 

@@ -110,7 +110,9 @@ describe('hardening: faults under load', function () {
 
     before(async () => {
       s3 = await startDurableS3();
-      r = await startTestRegistry({ s3 });
+      // Without the in-memory tarball copies, so every download exercises the store during the outage
+      // (with them, a tarball already served keeps downloading: test/registry/storage-outage.test.ts).
+      r = await startTestRegistry({ s3, env: { AEROSTACK_TARBALL_CACHE_MB: '0' } });
       acme = await signup(r.url, 'acme');
       const res = await call(r.url, 'PUT', '/@acme%2fseed', { token: acme, json: publishBody('@acme/seed', '1.0.0', seed) });
       assert.equal(res.status, 201, res.text);

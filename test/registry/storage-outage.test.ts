@@ -30,6 +30,8 @@ describe('registry on S3 (s3rver over HTTP), including an outage', function () {
   });
 
   it('with S3 down: publish answers 503 with a clear error, metadata reads keep working, readiness says why', async () => {
+    // Published but never downloaded: its bytes are only in the bucket.
+    assert.equal((await publish('1.0.1')).status, 201);
     await s3.stop();
     try {
       const res = await publish('1.1.0');
@@ -38,10 +40,14 @@ describe('registry on S3 (s3rver over HTTP), including an outage', function () {
       assert.equal(res.headers.get('retry-after'), '5');
       const doc = await request(r.url, 'GET', '/@acme/s3skill');
       assert.equal(doc.status, 200);
-      assert.deepEqual(Object.keys(doc.body.versions), ['1.0.0'], 'the failed publish left nothing visible');
-      const tgz = await request(r.url, 'GET', '/@acme/s3skill/-/s3skill-1.0.0.tgz');
+      assert.deepEqual(Object.keys(doc.body.versions), ['1.0.0', '1.0.1'], 'the failed publish left nothing visible');
+      const tgz = await request(r.url, 'GET', '/@acme/s3skill/-/s3skill-1.0.1.tgz');
       assert.equal(tgz.status, 503);
       assert.match(tgz.body.error, /storage is unavailable/i);
+      // A tarball already served was kept in memory, checked against its integrity: it still downloads.
+      const kept = await request(r.url, 'GET', '/@acme/s3skill/-/s3skill-1.0.0.tgz');
+      assert.equal(kept.status, 200);
+      assert.ok(kept.body.equals(skillTarball('@acme/s3skill', '1.0.0')));
       const ready = await request(r.url, 'GET', '/readyz');
       assert.equal(ready.status, 503);
       assert.equal(ready.body.database, 'ok');
@@ -53,6 +59,10 @@ describe('registry on S3 (s3rver over HTTP), including an outage', function () {
 
   it('recovers without restarting the registry once S3 is back', async () => {
     assert.equal((await publish('1.1.0')).status, 201);
+    // (This helper's s3rver comes back empty, so the download is of the version published since.)
+    const tgz = await request(r.url, 'GET', '/@acme/s3skill/-/s3skill-1.1.0.tgz');
+    assert.equal(tgz.status, 200);
+    assert.ok(tgz.body.equals(skillTarball('@acme/s3skill', '1.1.0')));
     assert.equal((await request(r.url, 'GET', '/readyz')).status, 200);
   });
 });

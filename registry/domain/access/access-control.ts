@@ -5,8 +5,9 @@ import type { Viewer } from './viewer.js';
 import { assertRead, decideRead, type Relation } from './visibility.js';
 
 /**
- * Every read and write path asks this module. Nothing is cached: a removed member is refused on the
- * very next request, on every instance, because the answer always comes from the database.
+ * Every read and write path asks this module, and it always answers from the database. Callers that
+ * reuse an answer (registry/domain/cache/) do so only under the change epoch it was given in, so a
+ * removed member is still refused on the very next request, on every instance.
  */
 export class AccessControl {
   constructor(private readonly db: Db) {}

@@ -29,7 +29,13 @@ export interface TokenSummary {
 }
 
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
-const LAST_USED_GRANULARITY_MS = 60_000;
+export const LAST_USED_GRANULARITY_MS = 60_000;
+
+export interface AuthenticatedToken {
+  viewer: Viewer;
+  expiresAt: Date | null;
+  lastUsedAt: Date;
+}
 
 /** `aer_…` user tokens: CLI sessions and CI automation. Stored as SHA-256 only. */
 export class UserTokens {
@@ -68,6 +74,14 @@ export class UserTokens {
 
   /** The viewer a bearer secret stands for; a 401 naming the reason for unknown, revoked or expired tokens. */
   async authenticate(secret: string): Promise<Viewer> {
+    return (await this.resolve(secret)).viewer;
+  }
+
+  /**
+   * `authenticate`, plus what a cache of the answer must re-check on its own: the expiry (time moves
+   * without any write) and when last_used_at was last written.
+   */
+  async resolve(secret: string): Promise<AuthenticatedToken> {
     if (!secret.startsWith(USER_TOKEN_PREFIX) || secret.length > 200) throw unauthorized('Invalid token');
     const row = await this.db
       .selectFrom('tokens as t')
@@ -80,12 +94,18 @@ export class UserTokens {
     if (row.revoked_at) throw unauthorized('This token has been revoked; sign in again');
     const now = this.clock.now();
     if (row.expires_at && row.expires_at <= now) throw unauthorized('This token has expired; sign in again');
-    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
+    let lastUsedAt = row.last_used_at;
+    if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      lastUsedAt = now;
     }
     return {
-      user: { id: row.user_id, username: row.username, email: row.email },
-      token: { id: row.id, key: row.key, readonly: row.readonly, kind: row.kind },
+      viewer: {
+        user: { id: row.user_id, username: row.username, email: row.email },
+        token: { id: row.id, key: row.key, readonly: row.readonly, kind: row.kind },
+      },
+      expiresAt: row.expires_at,
+      lastUsedAt,
     };
   }
 

@@ -10,6 +10,14 @@ import { notFound, unavailable } from '../errors.js';
 import { parseSkillName, tarballFileName } from '../names.js';
 import { abbreviatedPackument, fullPackument, type PackumentInput } from './packument.js';
 
+/** A published version's stored tarball. */
+export interface TarballRef {
+  version: string;
+  blobKey: string;
+  integrity: string;
+  shasum: string;
+}
+
 /** Every read of a skill goes through `findReadable`, which asks the access module first. */
 export class SkillReads {
   constructor(
@@ -75,22 +83,32 @@ export class SkillReads {
   /** Streams a version's tarball; unpublished versions are gone. */
   async tarball(viewer: Viewer, rawName: string, fileName: string): Promise<{ stream: Readable; size: number; integrity: string; shasum: string }> {
     const skill = await this.findReadable(viewer, rawName);
+    const ref = await this.tarballRef(skill, fileName);
+    return { ...(await this.openTarball(skill, ref)), integrity: ref.integrity, shasum: ref.shasum };
+  }
+
+  /** Which stored blob `fileName` (`<slug>-<version>.tgz`) names for a skill the caller may read. */
+  async tarballRef(skill: Skill, fileName: string): Promise<TarballRef> {
     const prefix = `${skill.slug}-`;
     const version = fileName.startsWith(prefix) && fileName.endsWith('.tgz') ? fileName.slice(prefix.length, -4) : null;
     const row = version
       ? await this.db
           .selectFrom('skill_versions')
-          .select(['blob_key', 'integrity', 'shasum'])
+          .select(['version', 'blob_key', 'integrity', 'shasum'])
           .where('skill_id', '=', skill.id)
           .where('version', '=', version)
           .where('unpublished_at', 'is', null)
           .executeTakeFirst()
       : undefined;
     if (!row || fileName !== tarballFileName(skill.slug, version!)) throw notFound(`Tarball ${fileName} not found for ${skill.name}`);
+    return { version: row.version, blobKey: row.blob_key, integrity: row.integrity, shasum: row.shasum };
+  }
+
+  async openTarball(skill: Skill, ref: TarballRef): Promise<{ stream: Readable; size: number }> {
     try {
-      const blob = await this.blobs.get(row.blob_key);
-      if (!blob) throw unavailable(`The tarball of ${skill.name}@${version} is missing from storage`);
-      return { ...blob, integrity: row.integrity, shasum: row.shasum };
+      const blob = await this.blobs.get(ref.blobKey);
+      if (!blob) throw unavailable(`The tarball of ${skill.name}@${ref.version} is missing from storage`);
+      return blob;
     } catch (err) {
       if (err instanceof BlobStoreUnavailableError) throw unavailable(`Object storage is unavailable; try again shortly`);
       throw err;

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
+import ssri from 'ssri';
+import type { ChangeEpoch } from '../../db/change-epoch.js';
+import type { Skill } from '../../db/schema.js';
+import { anonymousViewer, type Viewer } from '../access/viewer.js';
+import { sha256Hex } from '../accounts/secrets.js';
+import { LAST_USED_GRANULARITY_MS, type UserTokens } from '../accounts/user-tokens.js';
+import type { Clock } from '../clock.js';
+import { abbreviatedPackument, fullPackument } from '../packages/packument.js';
+import type { SkillReads, TarballRef } from '../packages/skill-reads.js';
+import { EpochCache } from './epoch-cache.js';
+
+const MB = 1024 * 1024;
+/** Larger tarballs are streamed from the store every time. */
+const MAX_CACHED_TARBALL_BYTES = MB;
+
+/** A packument as sent: serialized once per skill and change epoch, shared by every reader. */
+export interface PackumentBody {
+  body: Buffer;
+  etag: string;
+}
+
+export type TarballBody = TarballRef & ({ bytes: Buffer; size: number } | { stream: Readable; size: number });
+
+interface CachedToken {
+  viewer: Viewer;
+  expiresAt: number | null;
+  lastUsedAt: number;
+}
+
+/**
+ * npm's two hot reads — the package document and the tarball — answered from memory while nothing
+ * they depend on has changed. Every answer is first computed by the uncached services (tokens,
+ * `SkillReads.findReadable` and so the access-control module), and reused only under the same
+ * change epoch, read once per request: a revoked token, a removed member, a visibility switch or a
+ * publish is seen by the very next request, on any instance. Tarball bytes are content-addressed,
+ * so they are kept (small ones, once checked against their integrity) regardless of the epoch —
+ * which also keeps them downloadable while object storage is down; whether the viewer may have them
+ * is decided per epoch like the rest.
+ */
+export class CachedReads {
+  private readonly tokens = new EpochCache<CachedToken>({ max: 10_000 });
+  /** `<user id or anon>|<name>` → the skill, once the access module has let that viewer read it. */
+  private readonly grants = new EpochCache<Skill>({ max: 50_000 });
+  private readonly documents = new EpochCache<PackumentBody>({ max: 5_000, maxSize: 64 * MB, sizeOf: (d) => d.body.length || 1 });
+  private readonly tarballRefs = new EpochCache<TarballRef>({ max: 20_000 });
+  private readonly blobBytes: LRUCache<string, Buffer> | null;
+
+  constructor(
+    private readonly deps: {
+      epoch: ChangeEpoch;
+      userTokens: UserTokens;
+      reads: SkillReads;
+      clock: Clock;
+      /** Memory for tarball bytes (0: none). */
+      tarballCacheBytes: number;
+    },
+  ) {
+    const maxSize = deps.tarballCacheBytes;
+    this.blobBytes = maxSize > 0 ? new LRUCache<string, Buffer>({ maxSize, maxEntrySize: Math.min(maxSize, MAX_CACHED_TARBALL_BYTES), sizeCalculation: (b) => b.length || 1 }) : null;
+  }
+
+  async packument(bearer: string | null, name: string, opts: { abbreviated: boolean }): Promise<PackumentBody> {
+    const epoch = await this.deps.epoch.current();
+    const skill = await this.readable(await this.viewer(bearer, epoch), name, epoch);
+    return this.documents.getOrLoad(`${skill.id}|${opts.abbreviated ? 'a' : 'f'}`, epoch, async () => {
+      const input = await this.deps.reads.packumentInput(skill);
+      const body = Buffer.from(JSON.stringify(opts.abbreviated ? abbreviatedPackument(input) : fullPackument(input)));
+      return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    });
+  }
+
+  async tarball(bearer: string | null, name: string, fileName: string): Promise<TarballBody> {
+    const epoch = await this.deps.epoch.current();
+    const skill = await this.readable(await this.viewer(bearer, epoch), name, epoch);
+    const ref = await this.tarballRefs.getOrLoad(`${skill.id}|${fileName}`, epoch, () => this.deps.reads.tarballRef(skill, fileName));
+    const cached = this.blobBytes?.get(ref.blobKey);
+    if (cached) return { ...ref, bytes: cached, size: cached.length };
+    const blob = await this.deps.reads.openTarball(skill, ref);
+    if (!this.blobBytes || blob.size > MAX_CACHED_TARBALL_BYTES) return { ...ref, ...blob };
+    const bytes = Buffer.concat(await blob.stream.toArray());
+    // Only bytes that match the published integrity are kept: a blob damaged in storage is served
+    // as it is (the client's check refuses it) but never pinned in memory beyond its repair.
+    if (ssri.checkData(bytes, ref.integrity)) this.blobBytes.set(ref.blobKey, bytes);
+    return { ...ref, bytes, size: bytes.length };
+  }
+
+  /** The viewer a bearer secret stands for (anonymous without one); 401s are never cached. */
+  private async viewer(bearer: string | null, epoch: number): Promise<Viewer> {
+    if (bearer === null) return anonymousViewer;
+    // Keyed by the hash: the cache must not become a heap full of live secrets.
+    const key = sha256Hex(bearer);
+    const now = this.deps.clock.now().getTime();
+    const hit = this.tokens.get(key, epoch);
+    // Expiry is time, not a write: checked on every use. last_used_at is refreshed as uncached reads do.
+    if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= LAST_USED_GRANULARITY_MS) return hit.viewer;
+    const t = await this.deps.userTokens.resolve(bearer);
+    this.tokens.set(key, { viewer: t.viewer, expiresAt: t.expiresAt?.getTime() ?? null, lastUsedAt: t.lastUsedAt.getTime() }, epoch);
+    return t.viewer;
+  }
+
+  private readable(viewer: Viewer, name: string, epoch: number): Promise<Skill> {
+    return this.grants.getOrLoad(`${viewer.user?.id ?? 'anon'}|${name}`, epoch, () => this.deps.reads.findReadable(viewer, name));
+  }
+}
