@@ -1,14 +1,4 @@
-import {
-  type BucketLocationConstraint,
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { BucketLocationConstraint, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
 import ssri from 'ssri';
 import { BlobIntegrityError, BlobStoreUnavailableError, type BlobInfo, type BlobStore } from './blob-store.js';
@@ -31,13 +21,20 @@ export interface S3Options {
 }
 
 type SdkError = Error & { code?: string; errors?: unknown[]; $metadata?: { httpStatusCode?: number } };
+type Sdk = typeof import('@aws-sdk/client-s3');
+
+// The SDK costs several MB of memory once loaded: a registry on the filesystem store never loads it,
+// and one on S3 loads it with its first request (start-up checks the bucket, so in practice at start).
+let sdkModule: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> => (sdkModule ??= import('@aws-sdk/client-s3'));
 
 /**
  * Blobs as objects in one S3 bucket. Every SDK failure is translated into `BlobStoreUnavailableError`
  * (cause kept for logs) so callers can answer 503 without knowing about the SDK.
  */
 export class S3BlobStore implements BlobStore {
-  private readonly client: S3Client;
+  private readonly clientConfig: S3ClientConfig;
+  private connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly region: string;
@@ -47,7 +44,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = opts.bucket;
     this.prefix = !opts.prefix || opts.prefix.endsWith('/') ? (opts.prefix ?? '') : `${opts.prefix}/`;
     this.region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
-    this.client = new S3Client({
+    this.clientConfig = {
       region: this.region,
       endpoint: opts.endpoint,
       forcePathStyle: opts.forcePathStyle,
@@ -68,7 +65,12 @@ export class S3BlobStore implements BlobStore {
       // several S3-compatible servers.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    };
+  }
+
+  /** The SDK and the client, both made on first use. */
+  private sdk(): Promise<{ sdk: Sdk; client: S3Client }> {
+    return (this.connection ??= loadSdk().then((sdk) => ({ sdk, client: new sdk.S3Client(this.clientConfig) })));
   }
 
   private keyFor(key: string): string {
@@ -83,8 +85,9 @@ export class S3BlobStore implements BlobStore {
     if (!ssri.checkData(data, opts.integrity)) {
       throw new BlobIntegrityError(`Blob ${key} does not match integrity ${opts.integrity.slice(0, 24)}…`);
     }
+    const { sdk, client } = await this.sdk();
     await guard(
-      this.client.send(new PutObjectCommand({
+      client.send(new sdk.PutObjectCommand({
         Bucket: this.bucket,
         Key,
         Body: data,
@@ -96,8 +99,9 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string): Promise<{ stream: Readable; size: number } | null> {
     const Key = this.keyFor(key);
+    const { sdk, client } = await this.sdk();
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key }));
       if (!(res.Body instanceof Readable)) throw new Error('GetObject returned no Node stream');
       return { stream: guardStream(res.Body), size: res.ContentLength ?? 0 };
     } catch (err) {
@@ -109,8 +113,9 @@ export class S3BlobStore implements BlobStore {
   /** Note: HEAD responses carry no error body, so a missing bucket also reads as `null` here (check() tells). */
   async head(key: string): Promise<{ size: number } | null> {
     const Key = this.keyFor(key);
+    const { sdk, client } = await this.sdk();
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      const res = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key }));
       return { size: res.ContentLength ?? 0 };
     } catch (err) {
       if (isMissingObject(err)) return null;
@@ -121,8 +126,9 @@ export class S3BlobStore implements BlobStore {
   /** Like `head`, plus S3's LastModified (whole seconds, set by the server's clock). */
   async stat(key: string): Promise<BlobInfo | null> {
     const Key = this.keyFor(key);
+    const { sdk, client } = await this.sdk();
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      const res = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key }));
       return { key, size: res.ContentLength ?? 0, modified: res.LastModified ?? new Date() };
     } catch (err) {
       if (isMissingObject(err)) return null;
@@ -132,10 +138,11 @@ export class S3BlobStore implements BlobStore {
 
   async *listDetailed(prefix: string): AsyncIterable<BlobInfo> {
     assertValidBlobPrefix(prefix);
+    const { sdk, client } = await this.sdk();
     let ContinuationToken: string | undefined;
     do {
       const page = await guard(
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken })),
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken })),
       );
       for (const obj of page.Contents ?? []) {
         if (!obj.Key) continue;
@@ -147,7 +154,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    await guard(this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyFor(key) })));
+    const Key = this.keyFor(key);
+    const { sdk, client } = await this.sdk();
+    await guard(client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
   async *list(prefix: string): AsyncIterable<string> {
@@ -156,20 +165,22 @@ export class S3BlobStore implements BlobStore {
   }
 
   async check(): Promise<void> {
-    await guard(this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
+    const { sdk, client } = await this.sdk();
+    await guard(client.send(new sdk.HeadBucketCommand({ Bucket: this.bucket })));
   }
 
   /** Creates the bucket unless it exists (start-up convenience for self-hosted stores and tests). */
   async ensureBucket(): Promise<void> {
+    const { sdk, client } = await this.sdk();
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (err) {
       if ((err as SdkError).$metadata?.httpStatusCode !== 404) throw unavailable(err);
     }
     try {
-      await this.client.send(
-        new CreateBucketCommand({
+      await client.send(
+        new sdk.CreateBucketCommand({
           Bucket: this.bucket,
           // AWS rejects an explicit us-east-1 constraint but requires one everywhere else.
           ...(this.region !== 'us-east-1' && { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
@@ -182,7 +193,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    // Never used: there is no client (and no SDK) to release.
+    if (this.connection) (await this.connection).client.destroy();
   }
 
 }

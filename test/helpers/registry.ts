@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { loadConfig, type RegistryConfig, type RegistryLimits } from '../../registry/config.js';
 import { PGlite } from '@electric-sql/pglite';
-import { kyselyOnPglite, openDatabase, pgliteExtensions } from '../../registry/db/connect.js';
+import { kyselyOnPglite, openDatabase, pgliteOptions } from '../../registry/db/connect.js';
 import { migrateToLatest } from '../../registry/db/migrate.js';
 import type { Db } from '../../registry/db/schema.js';
 import type { Clock } from '../../registry/domain/clock.js';
@@ -29,7 +29,7 @@ let template: Promise<Blob> | undefined;
  */
 function migratedTemplate(): Promise<Blob> {
   return (template ??= (async () => {
-    const pglite = await PGlite.create({ extensions: await pgliteExtensions() });
+    const pglite = await PGlite.create(await pgliteOptions());
     const db = kyselyOnPglite(pglite);
     await migrateToLatest(db);
     const dump = await pglite.dumpDataDir('none');
@@ -41,7 +41,7 @@ function migratedTemplate(): Promise<Blob> {
 /** A fresh, isolated database: in-memory PGlite, or its own schema on the real server. */
 export async function openTestDatabase(): Promise<{ db: Db; drop(): Promise<void> }> {
   if (!TEST_DATABASE_URL) {
-    const db = kyselyOnPglite(await PGlite.create({ loadDataDir: await migratedTemplate(), extensions: await pgliteExtensions() }));
+    const db = kyselyOnPglite(await PGlite.create({ ...(await pgliteOptions()), loadDataDir: await migratedTemplate() }));
     // Still run the migrator: it must find nothing to do on a migrated copy.
     await migrateToLatest(db);
     return { db, drop: () => db.destroy() };

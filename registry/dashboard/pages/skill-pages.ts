@@ -7,7 +7,6 @@ import { parseSearchQuery, searchSkills } from '../../domain/packages/search.js'
 import { param } from '../../http/context.js';
 import { html } from '../../http/html.js';
 import { cli, csrfField, time, visibilityBadge } from '../layout.js';
-import { renderReadme } from '../readme.js';
 import { send, type DashboardRouter } from '../render.js';
 import { dash } from '../session.js';
 
@@ -21,6 +20,8 @@ const skillNameOf = (req: Request): string => {
   return parseSkillName(`${scope}/${param(req, 'slug')}`).full;
 };
 const skillUrl = (name: string) => `/skills/${name}`;
+// marked and sanitize-html load with the first README shown, not with every registry.
+const renderReadme = async (markdown: string) => (await import('../readme.js')).renderReadme(markdown);
 
 /** My skills and my teams' skills, a skill's page (versions, tags, readme, visibility), the marketplace. */
 export function skillPages(d: DashboardRouter): void {
@@ -55,6 +56,7 @@ ${cli('aerostack skill list')}`,
       const { versions, tags } = await s.reads.packumentInput(skill);
       const live = versions.filter((v) => v.unpublished_at === null).reverse();
       const latest = live.find((v) => v.version === tags.latest) ?? live[0];
+      const readme = latest?.readme ? await renderReadme(latest.readme) : null;
       const canManage = ctx.viewer.user
         ? await s.access.assertCanPublish(ctx.viewer, skill.namespace).then(
             () => true,
@@ -78,7 +80,7 @@ ${cli('aerostack skill list')}`,
 <div class="card"><h2>Dist-tags</h2><table><thead><tr><th scope="col">Tag</th><th scope="col">Version</th></tr></thead><tbody>${Object.entries(tags).map(([t, v]) => html`<tr><td>${t}</td><td>${v}</td></tr>`)}</tbody></table></div></div>
 <h2>Versions</h2><table><thead><tr><th scope="col">Version</th><th scope="col">Published</th><th scope="col">Size</th><th scope="col">Note</th></tr></thead>
 <tbody>${live.map((v) => html`<tr><td>${v.version}</td><td>${time(v.published_at.toISOString())}</td><td>${(v.unpacked_size / 1024).toFixed(1)} KiB, ${v.file_count} files</td><td>${v.deprecated ? html`<span class="error">deprecated: ${v.deprecated}</span>` : ''}</td></tr>`)}</tbody></table>
-<h2>Readme</h2>${latest?.readme ? html`<article class="readme" id="readme">${renderReadme(latest.readme)}</article>` : html`<p class="muted">This skill has no README.</p>`}`,
+<h2>Readme</h2>${readme ? html`<article class="readme" id="readme">${readme}</article>` : html`<p class="muted">This skill has no README.</p>`}`,
       });
     },
     { open: true },
