@@ -34,7 +34,8 @@ export function createApp(deps: AppDependencies): {
   /** What the HTTP server runs: npm's hot reads first (./http/hot-reads.ts), express for the rest. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   services: Services;
-  close(): void;
+  /** Stops the skill processes and writes what is still queued (audit rows); the database stays open. */
+  close(): Promise<void>;
 } {
   const services = createServices(deps);
   const { gateway } = deps.config;
@@ -93,9 +94,10 @@ export function createApp(deps: AppDependencies): {
       if (!hot(req, res)) app(req, res);
     },
     services,
-    close: () => {
+    close: async () => {
       runtime.close();
-      void services.changeEpoch.close();
+      await services.audit.flush();
+      await services.changeEpoch.close();
     },
   };
 }

@@ -19,8 +19,8 @@ export interface RunningRegistry {
   server: http.Server;
   db: Db;
   blobs: BlobStore;
-  /** Stops the skill processes (part of close(); tests that own the database call it alone). */
-  stopRuntime(): void;
+  /** Stops the skill processes and flushes queued audit rows (part of close(); tests that own the database call it alone). */
+  stopRuntime(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export async function startRegistry(
         // Requests still running after 10 s are cut so shutdown always finishes.
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
-      closeApp();
+      await closeApp();
       await backends.db.destroy();
       await backends.blobs.close?.();
       mailer.close?.();

@@ -95,7 +95,7 @@ export async function startTestRegistry(
       running.server.close(() => resolve());
       running.server.closeAllConnections();
     });
-    running.stopRuntime();
+    await running.stopRuntime();
     await blobs.close?.();
     await drop();
     await rm(dataDir, { recursive: true, force: true });

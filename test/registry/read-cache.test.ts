@@ -43,7 +43,7 @@ describe('read cache: npm reads from memory, never stale', function () {
     assert.equal((await publish('1.0.0')).status, 201);
   });
   after(async () => {
-    other?.stopRuntime();
+    await other?.stopRuntime();
     await new Promise<void>((resolve) => {
       if (!other) return resolve();
       other.server.close(() => resolve());

@@ -1,5 +1,7 @@
+import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Db, Workspace } from '../../db/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { EpochCache } from '../cache/epoch-cache.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import { newSecret, sha256Hex } from '../accounts/secrets.js';
 import type { Viewer } from '../access/viewer.js';
@@ -32,17 +34,28 @@ export interface GatewayPrincipal {
   actor: string;
 }
 
+/** A gateway principal together with what the change epoch does not cover: expiry and last_used_at. */
+interface ResolvedPrincipal {
+  principal: GatewayPrincipal;
+  expiresAt: number | null;
+  lastUsedAt: number;
+}
+
 // last_used_at is for people reading `token list`; writing it more than once a minute is waste.
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** `mwt_` tokens: one per editor (or a shared one), stored as SHA-256 only, revocable at once. */
 export class WorkspaceTokens {
+  /** `<slug>|<sha256 of the token>` → the principal it checked out as, for one change epoch. */
+  private readonly principals = new EpochCache<ResolvedPrincipal>({ max: 10_000 });
+
   constructor(
     private readonly db: Db,
     private readonly workspaces: Workspaces,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly defaultRateLimit: number,
+    private readonly changeEpoch: ChangeEpoch,
   ) {}
 
   async create(viewer: Viewer, slug: string, input: { name: string; user?: string; expiresInSeconds?: number }): Promise<{ token: string; summary: WorkspaceTokenSummary }> {
@@ -142,7 +155,30 @@ export class WorkspaceTokens {
    * unknown, revoked, expired, another workspace's, or bound to someone no longer in the team → 401.
    */
   async authenticate(slug: string, secret: string): Promise<GatewayPrincipal> {
+    return (await this.authenticateAt(slug, secret)).principal;
+  }
+
+  /**
+   * `authenticate`, plus the change epoch (registry/db/change-epoch.ts) the answer was checked
+   * under — what the gateway's other per-request caches are keyed by. A principal is reused only
+   * under the same epoch (a revoked token, a removed member, a deleted workspace move it, on any
+   * instance); expiry is re-checked against the clock on every use, and last_used_at is refreshed
+   * as often as the uncached path would. Refusals are never cached.
+   */
+  async authenticateAt(slug: string, secret: string): Promise<{ principal: GatewayPrincipal; epoch: number }> {
     if (!secret.startsWith(WORKSPACE_TOKEN_PREFIX) || secret.length > 200) throw unauthorized('Invalid workspace token');
+    const epoch = await this.changeEpoch.current();
+    // Keyed by the hash: the cache must not become a heap full of live secrets.
+    const key = `${slug}|${sha256Hex(secret)}`;
+    const now = this.clock.now().getTime();
+    const hit = this.principals.get(key, epoch);
+    if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= LAST_USED_GRANULARITY_MS) return { principal: hit.principal, epoch };
+    const resolved = await this.resolve(slug, secret);
+    this.principals.set(key, resolved, epoch);
+    return { principal: resolved.principal, epoch };
+  }
+
+  private async resolve(slug: string, secret: string): Promise<ResolvedPrincipal> {
     const row = await this.db
       .selectFrom('workspace_tokens as t')
       .innerJoin('workspaces as w', 'w.id', 't.workspace_id')
@@ -164,18 +200,23 @@ export class WorkspaceTokens {
         .executeTakeFirst();
       if (!still) throw unauthorized(`${row.username} is no longer a member of @${row.namespace}`);
     }
-    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
+    let lastUsedAt = row.last_used_at;
+    if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.db.updateTable('workspace_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      lastUsedAt = now;
     }
     const user = row.user_id !== null ? { id: row.user_id, username: row.username!, email: row.email! } : null;
     return {
-      tokenId: row.id,
-      tokenName: row.name,
-      workspace: { id: row.ws_id, slug: row.slug, namespace: row.namespace, created_by: row.created_by, created_at: row.ws_created_at },
-      user,
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      actor: user ? actorLabel(user.username, row.namespace) : row.name,
+      principal: {
+        tokenId: row.id,
+        tokenName: row.name,
+        workspace: { id: row.ws_id, slug: row.slug, namespace: row.namespace, created_by: row.created_by, created_at: row.ws_created_at },
+        user,
+        rateLimitPerMinute: row.rate_limit_per_minute,
+        actor: user ? actorLabel(user.username, row.namespace) : row.name,
+      },
+      expiresAt: row.expires_at?.getTime() ?? null,
+      lastUsedAt: lastUsedAt.getTime(),
     };
   }
 }
-

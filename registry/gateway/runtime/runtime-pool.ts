@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { parseManifest, type AerostackManifest } from '../../domain/packages/manifest.js';
-import { McpChild } from './mcp-child.js';
+import type { McpChild } from './mcp-child.js';
 import { SkillChild } from './skill-child.js';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
 import type { SkillUnpacker } from './unpacker.js';
@@ -89,7 +89,10 @@ export class RuntimePool {
     }
     this.logger.debug({ skill: v.name, version: v.version }, 'starting skill process');
     const m = v.manifest;
-    return m.type === 'skill' ? SkillChild.start(dir, m.main, this.limits) : McpChild.start(dir, m.command, m.args ?? [], this.limits);
+    if (m.type === 'skill') return SkillChild.start(dir, m.main, this.limits);
+    // The MCP client SDK loads with the first `mcp` skill, not with the registry.
+    const { McpChild } = await import('./mcp-child.js');
+    return McpChild.start(dir, m.command, m.args ?? [], this.limits);
   }
 
   private reapIdle(): void {
