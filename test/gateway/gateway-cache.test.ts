@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { request, signup } from '../helpers/api.js';
 import { createWorkspace, mcpFolder, mustInstall, publishFolder, rawGatewayPost, skillFolder, uninstall, workspaceToken } from '../helpers/gateway.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
-import { startRegistry, type RunningRegistry } from '../../registry/server.js';
+import { startSecondInstance, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 /**
  * The gateway answers from memory between changes: the caller a `mwt_` token stands for and the
@@ -16,7 +14,7 @@ import { startRegistry, type RunningRegistry } from '../../registry/server.js';
 describe('gateway cache: callers and catalogues from memory, never stale', function () {
   this.timeout(60_000);
   let r: TestRegistry;
-  let other: RunningRegistry;
+  let other: Awaited<ReturnType<typeof startSecondInstance>>;
   let acme: string;
   let shared: string;
   const WS = 'acme-main';
@@ -52,7 +50,7 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
 
   before(async () => {
     r = await startTestRegistry();
-    other = await startRegistry({ ...r.config, port: 0 }, { db: r.db, blobs: r.blobs, clock: r.clock, logger: pino({ level: 'silent' }) });
+    other = await startSecondInstance(r);
     acme = await signup(r.url, 'acme');
     const bob = await signup(r.url, 'bob');
     await signup(r.url, 'alice');
@@ -66,12 +64,7 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
     shared = await workspaceToken(r.url, acme, WS, { name: 'Shared' });
   });
   after(async () => {
-    await other?.stopRuntime();
-    await new Promise<void>((resolve) => {
-      if (!other) return resolve();
-      other.server.close(() => resolve());
-      other.server.closeAllConnections();
-    });
+    await other?.close();
     await r?.close();
   });
 

@@ -103,6 +103,24 @@ export async function startTestRegistry(
   return { ...running, close, config, clock };
 }
 
+/**
+ * Another instance of `r`'s registry — same database, blob store and clock, its own port and its own
+ * caches — as a second replica behind a load balancer would be. Closing it leaves `r` running.
+ */
+export async function startSecondInstance(r: TestRegistry): Promise<{ url: string; close(): Promise<void> }> {
+  const other = await startRegistry({ ...r.config, port: 0 }, { db: r.db, blobs: r.blobs, clock: r.clock, logger: pino({ level: 'silent' }) });
+  return {
+    url: other.url,
+    close: async () => {
+      await other.stopRuntime();
+      await new Promise<void>((resolve) => {
+        other.server.close(() => resolve());
+        other.server.closeAllConnections();
+      });
+    },
+  };
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

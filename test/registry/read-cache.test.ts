@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { request, publishBody, signup } from '../helpers/api.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startSecondInstance, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
-import { startRegistry, type RunningRegistry } from '../../registry/server.js';
 
 /**
  * npm's hot reads (package document, tarball) are answered from memory between changes
@@ -14,7 +12,7 @@ import { startRegistry, type RunningRegistry } from '../../registry/server.js';
 describe('read cache: npm reads from memory, never stale', function () {
   this.timeout(60_000);
   let r: TestRegistry;
-  let other: RunningRegistry;
+  let other: Awaited<ReturnType<typeof startSecondInstance>>;
   let acme: string;
   let alice: string;
   const CRM = '@acme/crm';
@@ -37,18 +35,13 @@ describe('read cache: npm reads from memory, never stale', function () {
 
   before(async () => {
     r = await startTestRegistry();
-    other = await startRegistry({ ...r.config, port: 0 }, { db: r.db, blobs: r.blobs, clock: r.clock, logger: pino({ level: 'silent' }) });
+    other = await startSecondInstance(r);
     acme = await signup(r.url, 'acme');
     alice = await signup(r.url, 'alice');
     assert.equal((await publish('1.0.0')).status, 201);
   });
   after(async () => {
-    await other?.stopRuntime();
-    await new Promise<void>((resolve) => {
-      if (!other) return resolve();
-      other.server.close(() => resolve());
-      other.server.closeAllConnections();
-    });
+    await other?.close();
     await r?.close();
   });
 
