@@ -5,11 +5,11 @@ import ssri from 'ssri';
 import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Skill } from '../../db/schema.js';
 import { anonymousViewer, type Viewer } from '../access/viewer.js';
-import { sha256Hex } from '../accounts/secrets.js';
 import { LAST_USED_GRANULARITY_MS, type UserTokens } from '../accounts/user-tokens.js';
 import type { Clock } from '../clock.js';
 import { abbreviatedPackument, fullPackument } from '../packages/packument.js';
 import type { SkillReads, TarballRef } from '../packages/skill-reads.js';
+import { CredentialCache } from './credential-cache.js';
 import { EpochCache } from './epoch-cache.js';
 
 const MB = 1024 * 1024;
@@ -24,12 +24,6 @@ export interface PackumentBody {
 
 export type TarballBody = TarballRef & ({ bytes: Buffer; size: number } | { stream: Readable; size: number });
 
-interface CachedToken {
-  viewer: Viewer;
-  expiresAt: number | null;
-  lastUsedAt: number;
-}
-
 /**
  * npm's two hot reads — the package document and the tarball — answered from memory while nothing
  * they depend on has changed. Every answer is first computed by the uncached services (tokens,
@@ -41,7 +35,7 @@ interface CachedToken {
  * is decided per epoch like the rest.
  */
 export class CachedReads {
-  private readonly tokens = new EpochCache<CachedToken>({ max: 10_000 });
+  private readonly tokens = new CredentialCache<Viewer>(LAST_USED_GRANULARITY_MS);
   /** `<user id or anon>|<name>` → the skill, once the access module has let that viewer read it. */
   private readonly grants = new EpochCache<Skill>({ max: 50_000 });
   private readonly documents = new EpochCache<PackumentBody>({ max: 5_000, maxSize: 64 * MB, sizeOf: (d) => d.body.length || 1 });
@@ -90,15 +84,10 @@ export class CachedReads {
   /** The viewer a bearer secret stands for (anonymous without one); 401s are never cached. */
   private async viewer(bearer: string | null, epoch: number): Promise<Viewer> {
     if (bearer === null) return anonymousViewer;
-    // Keyed by the hash: the cache must not become a heap full of live secrets.
-    const key = sha256Hex(bearer);
-    const now = this.deps.clock.now().getTime();
-    const hit = this.tokens.get(key, epoch);
-    // Expiry is time, not a write: checked on every use. last_used_at is refreshed as uncached reads do.
-    if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= LAST_USED_GRANULARITY_MS) return hit.viewer;
-    const t = await this.deps.userTokens.resolve(bearer);
-    this.tokens.set(key, { viewer: t.viewer, expiresAt: t.expiresAt?.getTime() ?? null, lastUsedAt: t.lastUsedAt.getTime() }, epoch);
-    return t.viewer;
+    return this.tokens.get('aer', bearer, epoch, this.deps.clock.now().getTime(), async () => {
+      const t = await this.deps.userTokens.resolve(bearer);
+      return { value: t.viewer, expiresAt: t.expiresAt?.getTime() ?? null, lastUsedAt: t.lastUsedAt.getTime() };
+    });
   }
 
   private readable(viewer: Viewer, name: string, epoch: number): Promise<Skill> {

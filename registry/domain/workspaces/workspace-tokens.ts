@@ -1,9 +1,10 @@
 import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Db, Workspace } from '../../db/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { EpochCache } from '../cache/epoch-cache.js';
+import { CredentialCache, type CheckedCredential } from '../cache/credential-cache.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import { newSecret, sha256Hex } from '../accounts/secrets.js';
+import { LAST_USED_GRANULARITY_MS } from '../accounts/user-tokens.js';
 import type { Viewer } from '../access/viewer.js';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, notFound, unauthorized } from '../errors.js';
@@ -34,20 +35,11 @@ export interface GatewayPrincipal {
   actor: string;
 }
 
-/** A gateway principal together with what the change epoch does not cover: expiry and last_used_at. */
-interface ResolvedPrincipal {
-  principal: GatewayPrincipal;
-  expiresAt: number | null;
-  lastUsedAt: number;
-}
-
-// last_used_at is for people reading `token list`; writing it more than once a minute is waste.
-const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** `mwt_` tokens: one per editor (or a shared one), stored as SHA-256 only, revocable at once. */
 export class WorkspaceTokens {
-  /** `<slug>|<sha256 of the token>` → the principal it checked out as, for one change epoch. */
-  private readonly principals = new EpochCache<ResolvedPrincipal>({ max: 10_000 });
+  /** Per workspace slug and token: the principal it checked out as, for one change epoch. */
+  private readonly principals = new CredentialCache<GatewayPrincipal>(LAST_USED_GRANULARITY_MS);
 
   constructor(
     private readonly db: Db,
@@ -168,17 +160,11 @@ export class WorkspaceTokens {
   async authenticateAt(slug: string, secret: string): Promise<{ principal: GatewayPrincipal; epoch: number }> {
     if (!secret.startsWith(WORKSPACE_TOKEN_PREFIX) || secret.length > 200) throw unauthorized('Invalid workspace token');
     const epoch = await this.changeEpoch.current();
-    // Keyed by the hash: the cache must not become a heap full of live secrets.
-    const key = `${slug}|${sha256Hex(secret)}`;
-    const now = this.clock.now().getTime();
-    const hit = this.principals.get(key, epoch);
-    if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= LAST_USED_GRANULARITY_MS) return { principal: hit.principal, epoch };
-    const resolved = await this.resolve(slug, secret);
-    this.principals.set(key, resolved, epoch);
-    return { principal: resolved.principal, epoch };
+    const principal = await this.principals.get(slug, secret, epoch, this.clock.now().getTime(), () => this.resolve(slug, secret));
+    return { principal, epoch };
   }
 
-  private async resolve(slug: string, secret: string): Promise<ResolvedPrincipal> {
+  private async resolve(slug: string, secret: string): Promise<CheckedCredential<GatewayPrincipal>> {
     const row = await this.db
       .selectFrom('workspace_tokens as t')
       .innerJoin('workspaces as w', 'w.id', 't.workspace_id')
@@ -207,7 +193,7 @@ export class WorkspaceTokens {
     }
     const user = row.user_id !== null ? { id: row.user_id, username: row.username!, email: row.email! } : null;
     return {
-      principal: {
+      value: {
         tokenId: row.id,
         tokenName: row.name,
         workspace: { id: row.ws_id, slug: row.slug, namespace: row.namespace, created_by: row.created_by, created_at: row.ws_created_at },
