@@ -286,10 +286,9 @@ describe('aerostack workspace (CLI end to end)', function () {
     });
 
     it('--client vscode (--json: token and config), --client claude (the `claude mcp add` line)', async () => {
-      const [vscode, claude] = await Promise.all([
-        json(acme, ['workspace', 'token', 'create', WS, '--name', 'Bob VSCode', '--client', 'vscode']),
-        run(carol, ['workspace', 'token', 'create', WS, '--name', sharedName, '--client', 'claude']),
-      ]);
+      // One after the other: the token list and the audit log below show them in creation order.
+      const vscode = await json(acme, ['workspace', 'token', 'create', WS, '--name', 'Bob VSCode', '--client', 'vscode']);
+      const claude = await run(carol, ['workspace', 'token', 'create', WS, '--name', sharedName, '--client', 'claude']);
       assert.deepEqual(keys(vscode), ['client', 'config', 'created', 'expires', 'lastUsed', 'name', 'prefix', 'rateLimitPerMinute', 'status', 'token', 'url', 'user', 'workspace']);
       assert.match(vscode.token, MWT);
       bobMwt = vscode.token;
@@ -322,9 +321,8 @@ describe('aerostack workspace (CLI end to end)', function () {
         fails(acme, ['workspace', 'token', 'create', 'nope', '--name', 'X'], 5, '✗ 404: No workspace "nope"'),
         fails(acme, ['workspace', 'token', 'create', WS], 2, /^✗ invalid: Missing required flag name/),
       ]);
-      // The set of tokens, nothing more: the two created at once above may have either id order.
-      const names = await r.db.selectFrom('workspace_tokens').select('name').execute();
-      assert.deepEqual(names.map((t) => t.name).sort(), ['Alice Cursor', 'Bob VSCode', sharedName].sort());
+      const names = await r.db.selectFrom('workspace_tokens').select('name').orderBy('id').execute();
+      assert.deepEqual(names.map((t) => t.name), ['Alice Cursor', 'Bob VSCode', sharedName]);
     });
 
     it("alice's token reaches the gateway: tools/list shows the workspace's tools, tools/call runs one", async () => {
