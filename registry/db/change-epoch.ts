@@ -11,7 +11,8 @@ export interface ChangeEpoch {
   close(): Promise<void>;
 }
 
-export const CHANGES_CHANNEL = 'aerostack_changes';
+/** The channel migration 0005's trigger notifies on (the migration spells it out: migrations never change). */
+const CHANGES_CHANNEL = 'aerostack_changes';
 
 export function watchChangeEpoch(db: Db): ChangeEpoch {
   const pglite = embeddedPglite(db);

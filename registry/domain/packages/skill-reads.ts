@@ -8,7 +8,7 @@ import type { Viewer } from '../access/viewer.js';
 import { notFoundMessage } from '../access/visibility.js';
 import { notFound, unavailable } from '../errors.js';
 import { parseSkillName, tarballFileName } from '../names.js';
-import { abbreviatedPackument, fullPackument, type PackumentInput } from './packument.js';
+import type { PackumentInput } from './packument.js';
 
 /** A published version's stored tarball. */
 export interface TarballRef {
@@ -70,24 +70,15 @@ export class SkillReads {
     return { skill, version: best };
   }
 
-  async packument(viewer: Viewer, rawName: string, opts: { abbreviated: boolean }) {
-    const input = await this.packumentInput(await this.findReadable(viewer, rawName));
-    return opts.abbreviated ? abbreviatedPackument(input) : fullPackument(input);
-  }
-
   async distTags(viewer: Viewer, rawName: string): Promise<Record<string, string>> {
     const skill = await this.findReadable(viewer, rawName);
     return this.tagsOf(skill.id);
   }
 
-  /** Streams a version's tarball; unpublished versions are gone. */
-  async tarball(viewer: Viewer, rawName: string, fileName: string): Promise<{ stream: Readable; size: number; integrity: string; shasum: string }> {
-    const skill = await this.findReadable(viewer, rawName);
-    const ref = await this.tarballRef(skill, fileName);
-    return { ...(await this.openTarball(skill, ref)), integrity: ref.integrity, shasum: ref.shasum };
-  }
-
-  /** Which stored blob `fileName` (`<slug>-<version>.tgz`) names for a skill the caller may read. */
+  /**
+   * Which stored blob `fileName` (`<slug>-<version>.tgz`) names for a skill the caller may read;
+   * unpublished versions are gone. (npm's reads go through ../cache/cached-reads.ts.)
+   */
   async tarballRef(skill: Skill, fileName: string): Promise<TarballRef> {
     const prefix = `${skill.slug}-`;
     const version = fileName.startsWith(prefix) && fileName.endsWith('.tgz') ? fileName.slice(prefix.length, -4) : null;
@@ -104,6 +95,7 @@ export class SkillReads {
     return { version: row.version, blobKey: row.blob_key, integrity: row.integrity, shasum: row.shasum };
   }
 
+  /** A stream of the version's bytes from the blob store; 503 when the store is down or lost them. */
   async openTarball(skill: Skill, ref: TarballRef): Promise<{ stream: Readable; size: number }> {
     try {
       const blob = await this.blobs.get(ref.blobKey);
