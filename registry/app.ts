@@ -18,9 +18,14 @@ import { dashboardRoutes } from './dashboard/index.js';
 import { workspaceRoutes } from './http/routes/workspaces.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
-import { DEFAULT_RUNTIME_LIMITS } from './gateway/runtime/limits.js';
+import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from './gateway/runtime/limits.js';
+import { outputValidator } from './gateway/runtime/output-validator.js';
 import { RuntimePool } from './gateway/runtime/runtime-pool.js';
+import { BwrapSandbox } from './gateway/runtime/sandbox/bwrap-sandbox.js';
+import type { Sandbox } from './gateway/runtime/sandbox/sandbox.js';
+import { UnconfinedSandbox } from './gateway/runtime/sandbox/unconfined-sandbox.js';
 import { SkillUnpacker } from './gateway/runtime/unpacker.js';
+import type { Logger } from 'pino';
 import path from 'node:path';
 
 export type { AppDependencies } from './domain/services.js';
@@ -38,10 +43,15 @@ export function createApp(deps: AppDependencies): {
   close(): Promise<void>;
 } {
   const services = createServices(deps);
-  const { gateway } = deps.config;
+  const { sandboxUidBase, sandbox: sandboxMode, rateLimitPerMinute: _perToken, ...gatewayLimits } = deps.config.gateway;
+  const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...gatewayLimits };
+  const sandbox: Sandbox = sandboxMode === 'none' ? new UnconfinedSandbox(limits) : new BwrapSandbox({ limits, uidBase: sandboxUidBase });
+  logSandbox(sandbox, deps.logger);
   const runtime = new RuntimePool(
     new SkillUnpacker(path.join(deps.config.dataDir, 'runtime', 'skills'), deps.blobs),
-    { ...DEFAULT_RUNTIME_LIMITS, callTimeoutMs: gateway.callTimeoutMs, memoryMb: gateway.memoryMb, maxConcurrentCalls: gateway.maxConcurrentCalls, maxOutputBytes: gateway.maxOutputBytes, idleMs: gateway.idleMs },
+    sandbox,
+    limits,
+    outputValidator(services.schemas),
     deps.logger,
   );
   const app = express();
@@ -59,7 +69,7 @@ export function createApp(deps: AppDependencies): {
   // A publish carries the tarball base64-encoded in JSON: 4/3 of the tarball limit, plus the metadata.
   const bodyLimit = Math.ceil((deps.config.limits.maxTarballBytes * 4) / 3) + 1024 * 1024;
   app.use(express.json({ limit: bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
-  app.use(healthRoutes(services));
+  app.use(healthRoutes(services, () => sandbox.report()));
   // The gateway authenticates with workspace tokens (mwt_), not user tokens: it comes first.
   app.use(
     gatewayRoutes({
@@ -68,6 +78,7 @@ export function createApp(deps: AppDependencies): {
       tokens: services.workspaceTokens,
       audit: services.audit,
       pool: runtime,
+      schemas: services.schemas,
       limiter: new RateLimiter(),
       logger: deps.logger,
       version: '0.1.0',
@@ -95,9 +106,18 @@ export function createApp(deps: AppDependencies): {
     },
     services,
     close: async () => {
-      runtime.close();
+      await runtime.close();
       await services.audit.flush();
       await services.changeEpoch.close();
     },
   };
+}
+
+/** Once the sandbox is checked: which limits are in force, or loudly why skills cannot run or are unconfined. */
+function logSandbox(sandbox: Sandbox, logger: Logger): void {
+  void sandbox.report().then((r) => {
+    if (r.status === 'ok') logger.info({ sandbox: r.mode, limits: r.limits }, 'skill sandbox ready');
+    else if (r.status === 'unconfined') logger.warn({ sandbox: r.mode, limits: r.limits }, r.reason ?? 'skills run unconfined');
+    else logger.error({ sandbox: r.mode }, `skills cannot run: ${r.reason} (AEROSTACK_SANDBOX=none runs them unconfined, for a trusted single-team install only)`);
+  });
 }

@@ -21,11 +21,19 @@ export interface RegistryConfig {
 export interface GatewayConfig {
   /** Requests per minute per workspace token. */
   rateLimitPerMinute: number;
+  /** `bwrap`: skills run in bubblewrap namespaces (refused when that cannot start); `none`: unconfined. */
+  sandbox: 'bwrap' | 'none';
+  /** First host uid of skill processes when the registry runs as root. */
+  sandboxUidBase: number;
   callTimeoutMs: number;
   memoryMb: number;
   maxConcurrentCalls: number;
   maxOutputBytes: number;
   idleMs: number;
+  maxProcesses: number;
+  cpus: number;
+  cpuSeconds: number;
+  tmpMb: number;
 }
 
 export interface S3Config {
@@ -68,6 +76,13 @@ const url = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
 
+const decimalIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number such as 1 or 0.5')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const envSchema = z.object({
@@ -94,6 +109,12 @@ const envSchema = z.object({
   AEROSTACK_SKILL_CONCURRENCY: intIn(1, 1000).default(8),
   AEROSTACK_SKILL_MAX_OUTPUT_BYTES: intIn(1024, 256 * 1024 * 1024).default(1024 * 1024),
   AEROSTACK_SKILL_IDLE_MS: intIn(1000, 86_400_000).default(300_000),
+  AEROSTACK_SANDBOX: z.enum(['bwrap', 'none'], { error: 'must be "bwrap" (the default) or "none"' }).default('bwrap'),
+  AEROSTACK_SANDBOX_UID_BASE: intIn(1000, 4_000_000_000).default(2_000_000_000),
+  AEROSTACK_SKILL_MAX_PROCESSES: intIn(16, 4096).default(64),
+  AEROSTACK_SKILL_CPUS: decimalIn(0.01, 1024).default(1),
+  AEROSTACK_SKILL_CPU_SECONDS: intIn(1, 10_000_000).default(3600),
+  AEROSTACK_SKILL_TMP_MB: intIn(1, 4096).default(16),
   AEROSTACK_TARBALL_CACHE_MB: intIn(0, 65_536).default(64),
 });
 
@@ -144,11 +165,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     },
     gateway: {
       rateLimitPerMinute: e.AEROSTACK_GATEWAY_RATE_LIMIT,
+      sandbox: e.AEROSTACK_SANDBOX,
+      sandboxUidBase: e.AEROSTACK_SANDBOX_UID_BASE,
       callTimeoutMs: e.AEROSTACK_SKILL_TIMEOUT_MS,
       memoryMb: e.AEROSTACK_SKILL_MEMORY_MB,
       maxConcurrentCalls: e.AEROSTACK_SKILL_CONCURRENCY,
       maxOutputBytes: e.AEROSTACK_SKILL_MAX_OUTPUT_BYTES,
       idleMs: e.AEROSTACK_SKILL_IDLE_MS,
+      maxProcesses: e.AEROSTACK_SKILL_MAX_PROCESSES,
+      cpus: e.AEROSTACK_SKILL_CPUS,
+      cpuSeconds: e.AEROSTACK_SKILL_CPU_SECONDS,
+      tmpMb: e.AEROSTACK_SKILL_TMP_MB,
     },
     tarballCacheMb: e.AEROSTACK_TARBALL_CACHE_MB,
   };

@@ -8,6 +8,7 @@ import { create } from 'tar';
 import { DomainError } from '../../registry/domain/errors.js';
 import { parseManifest, type AerostackManifest } from '../../registry/domain/packages/manifest.js';
 import { inspectTarball } from '../../registry/domain/packages/inspect-tarball.js';
+import { SchemaCompiler } from '../../registry/domain/packages/json-schema.js';
 import { UsageError } from './errors.js';
 
 export interface PackedSkill {
@@ -79,7 +80,7 @@ export async function packSkill(dir: string, opts: { namespace: (pkgScope: strin
     await writeFile(path.join(root, 'aerostack.json'), JSON.stringify({ ...raw, name: manifest.name }, null, 2) + '\n');
     const entries = [...new Set(['package.json', 'aerostack.json', ...files])].sort().map((f) => `package/${f}`);
     const tarball = await streamToBuffer(create({ cwd: staging, gzip: true, portable: true, mtime: FIXED_MTIME, noDirRecurse: true }, entries) as unknown as AsyncIterable<Buffer>);
-    const inspected = await validateAsync(() => inspectTarball(tarball, LIMITS));
+    const inspected = await validateAsync(() => inspectTarball(tarball, LIMITS, new SchemaCompiler()));
     return {
       name,
       namespace,

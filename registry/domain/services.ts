@@ -10,6 +10,7 @@ import { UserTokens } from './accounts/user-tokens.js';
 import { SkillReads } from './packages/skill-reads.js';
 import { SkillChanges } from './packages/skill-changes.js';
 import type { PublishDeps } from './packages/publish.js';
+import { SchemaCompiler } from './packages/json-schema.js';
 import { Teams } from './teams/teams.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Workspaces } from './workspaces/workspaces.js';
@@ -39,6 +40,8 @@ export interface Services {
   workspaces: Workspaces;
   workspaceTokens: WorkspaceTokens;
   publishDeps: PublishDeps;
+  /** Compiles the JSON Schemas of skills (publish checks them; the gateway checks arguments with them). */
+  schemas: SchemaCompiler;
   /** What committed changes the read caches have to respect. */
   changeEpoch: ChangeEpoch;
   cachedReads: CachedReads;
@@ -47,6 +50,7 @@ export interface Services {
 export function createServices(deps: AppDependencies): Services {
   const { db, blobs, clock, config, logger, mailer } = deps;
   const access = new AccessControl(db);
+  const schemas = new SchemaCompiler();
   const reads = new SkillReads(db, access, blobs, config.publicUrl);
   const userTokens = new UserTokens(db, clock);
   const changeEpoch = watchChangeEpoch(db);
@@ -87,7 +91,8 @@ export function createServices(deps: AppDependencies): Services {
     audit,
     workspaces,
     workspaceTokens,
-    publishDeps: { db, blobs, access, clock, limits: config.limits },
+    publishDeps: { db, blobs, access, clock, limits: config.limits, schemas },
+    schemas,
     changeEpoch,
     cachedReads: new CachedReads({ epoch: changeEpoch, userTokens, reads, clock, tarballCacheBytes: config.tarballCacheMb * 1024 * 1024 }),
   };

@@ -83,15 +83,15 @@ export async function workspaceCatalogue(
     rows
       .filter((_, i) => readable[i])
       .map(async (r) => {
-        const version: RunnableVersion = {
-          versionId: r.version_id,
-          name: r.name,
-          version: r.version,
-          integrity: r.integrity,
-          blobKey: r.blob_key,
-          manifest: pool.manifestOf(r.version_id, r.aerostack),
-        };
         try {
+          const version: RunnableVersion = {
+            versionId: r.version_id,
+            name: r.name,
+            version: r.version,
+            integrity: r.integrity,
+            blobKey: r.blob_key,
+            manifest: pool.manifestOf(r.version_id, r.aerostack),
+          };
           const tools = await pool.tools(p.workspace.id, version);
           return tools.map((tool) => ({ tool, version, source: { skill: r.name, namespace: r.namespace, slug: r.slug, tool: tool.name } }));
         } catch (err) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/schema.js';
 import type { AccessControl } from '../domain/access/access-control.js';
 import type { AuditLog } from '../domain/audit/audit-log.js';
+import type { SchemaCompiler } from '../domain/packages/json-schema.js';
 import { unauthorized } from '../domain/errors.js';
 import type { GatewayPrincipal, WorkspaceTokens } from '../domain/workspaces/workspace-tokens.js';
 import type { McpGateway } from './mcp-server.js';
@@ -15,6 +16,8 @@ export interface GatewayDeps {
   tokens: WorkspaceTokens;
   audit: AuditLog;
   pool: RuntimePool;
+  /** Compiles tools' input schemas, to check every call's arguments. */
+  schemas: SchemaCompiler;
   limiter: RateLimiter;
   logger: Logger;
   version: string;

@@ -5,9 +5,10 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { DomainError } from '../domain/errors.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
+import { ArgumentChecker } from './argument-check.js';
 import { CatalogueCache, type Catalogue } from './catalogue.js';
 import type { GatewayDeps } from './gateway-routes.js';
-import { SkillCallError } from './runtime/limits.js';
+import { SkillCallError, type CallStatus } from './runtime/limits.js';
 
 export interface McpGateway {
   /** Answers one authenticated gateway request; `epoch` is the change epoch `principal` was checked under. */
@@ -20,11 +21,12 @@ export function mcpGateway(deps: GatewayDeps): McpGateway {
   // The SDK's Server builds an Ajv instance (with formats) per construction unless given one, for
   // elicitation only — which this gateway never sends. One for every request, not one each.
   const jsonSchemaValidator = new AjvJsonSchemaValidator();
+  const argumentChecker = new ArgumentChecker(deps.schemas);
   return {
     async serve(principal, epoch, req, res) {
       // A Server can be connected to one transport at a time, and a stateless transport serves one
       // request: both are per request (cheap once the validator is shared).
-      const server = mcpServerFor(deps, principal, () => catalogues.get(principal, epoch), jsonSchemaValidator);
+      const server = mcpServerFor(deps, principal, () => catalogues.get(principal, epoch), { jsonSchemaValidator, argumentChecker });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {
         void transport.close();
@@ -36,7 +38,12 @@ export function mcpGateway(deps: GatewayDeps): McpGateway {
   };
 }
 
-function mcpServerFor(deps: GatewayDeps, p: GatewayPrincipal, catalogue: () => Promise<Catalogue>, jsonSchemaValidator: AjvJsonSchemaValidator): Server {
+function mcpServerFor(
+  deps: GatewayDeps,
+  p: GatewayPrincipal,
+  catalogue: () => Promise<Catalogue>,
+  { jsonSchemaValidator, argumentChecker }: { jsonSchemaValidator: AjvJsonSchemaValidator; argumentChecker: ArgumentChecker },
+): Server {
   const server = new Server({ name: `aerostack-${p.workspace.slug}`, version: deps.version }, { capabilities: { tools: {} }, jsonSchemaValidator });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (await catalogue()).tools }));
@@ -45,9 +52,17 @@ function mcpServerFor(deps: GatewayDeps, p: GatewayPrincipal, catalogue: () => P
     const entry = (await catalogue()).byName.get(request.params.name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
     const started = performance.now();
-    let status = 'ok';
+    let status: CallStatus = 'ok';
+    const args = request.params.arguments ?? {};
     try {
-      const result = await deps.pool.call(p.workspace.id, entry.version, entry.source.tool, request.params.arguments ?? {}, {
+      // Before any skill code runs; answered as the SDK's McpServer answers it, as a tool error.
+      const invalid = argumentChecker.check(entry.tool, args);
+      if (invalid !== null) {
+        status = 'invalid_arguments';
+        const error = new McpError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${entry.name}: ${invalid}`);
+        return { isError: true, content: [{ type: 'text', text: error.message }] };
+      }
+      const result = await deps.pool.call(p.workspace.id, entry.version, entry.source.tool, args, {
         workspace: p.workspace.slug,
         skill: entry.source.skill,
         version: entry.version.version,

@@ -39,6 +39,8 @@ export interface GatewayFigures {
   callP99: number;
   directP50Ms: number;
   pingP50: number;
+  /** First calls of the other skills (each starts its sandboxed process), when asked for. */
+  coldCallP50: number | null;
 }
 
 /** The scaffolded skill's default export, imported and called in this process. */
@@ -57,7 +59,7 @@ export async function measureGateway(
   base: string,
   workspace: string,
   mwt: string,
-  opts: { n: number; callTool: string; callSkillFiles: Record<string, string>; expectTools: number },
+  opts: { n: number; callTool: string; callSkillFiles: Record<string, string>; expectTools: number; coldTools?: { prefix: string; input: Record<string, unknown> } },
 ): Promise<GatewayFigures> {
   const client = await connectGateway(base, workspace, mwt);
   try {
@@ -75,6 +77,14 @@ export async function measureGateway(
       const res = (await client.callTool({ name: tool.name, arguments: input })) as { isError?: boolean; content?: Array<{ text?: string }> };
       if (res.isError) throw new Error(`tools/call ${tool.name} failed: ${JSON.stringify(res.content)}`);
     });
+    // Each of these skills has had no call yet: its first call starts its sandboxed process.
+    const cold: number[] = [];
+    for (const t of opts.coldTools ? tools.filter((x) => x.name.includes(opts.coldTools!.prefix)) : []) {
+      const t0 = performance.now();
+      const res = (await client.callTool({ name: t.name, arguments: opts.coldTools!.input })) as { isError?: boolean; content?: unknown };
+      if (res.isError) throw new Error(`tools/call ${t.name} failed: ${JSON.stringify(res.content)}`);
+      cold.push(performance.now() - t0);
+    }
     const ping = await timeSeq(opts.n, 5, () => client.ping());
     const directP50Ms = await directCallP50(opts.callSkillFiles, input, Math.max(opts.n, 100));
     return {
@@ -85,6 +95,7 @@ export async function measureGateway(
       callP99: percentile(call, 99),
       directP50Ms,
       pingP50: median(ping),
+      coldCallP50: cold.length ? median(cold) : null,
     };
   } finally {
     await client.close();

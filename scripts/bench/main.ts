@@ -55,6 +55,7 @@ const TARGETS: Record<string, { text: string; ok(r: BenchResult): boolean }> = {
   search_p99_ms_100k: { text: '< 25 ms', ok: (r) => r.value < 25 },
   gateway_call_overhead_p50_ms: { text: '< 2 ms', ok: (r) => r.value < 2 },
   cli_cold_start_ms: { text: '< 300 ms', ok: (r) => r.value < 300 },
+  skill_cold_start_ms: { text: '< 300 ms', ok: (r) => r.value < 300 },
   idle_rss_mb: { text: '< 120 MB', ok: (r) => r.value < 120 },
 };
 
@@ -275,10 +276,18 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
 
   // 5. Gateway: tools/list with 20 skills; tools/call overhead against a direct in-process call.
   const g = await measured('gateway', () =>
-    measureGateway(base, WORKSPACE, seed.sharedMwt, { n: T.gatewayN, callTool: CALL_TOOL, callSkillFiles: seed.callSkillFiles, expectTools: GATEWAY_SKILLS }),
+    measureGateway(base, WORKSPACE, seed.sharedMwt, {
+      n: T.gatewayN,
+      callTool: CALL_TOOL,
+      callSkillFiles: seed.callSkillFiles,
+      expectTools: GATEWAY_SKILLS,
+      coldTools: { prefix: 'lookup_', input: { query: 'cold' } },
+    }),
   );
   record('gateway_list_ms_20', g.listP50, 'ms', config);
   record('gateway_call_overhead_p50_ms', g.callP50 - g.directP50Ms, 'ms', config);
+  // A first call's extra time over a warm one: starting the skill's sandboxed process.
+  if (g.coldCallP50 !== null) record('skill_cold_start_ms', g.coldCallP50 - g.callP50, 'ms', config);
   record('gateway_call_p50_ms', g.callP50, 'ms', config);
   record('gateway_ping_p50_ms', g.pingP50, 'ms', config);
   const gm = await measureGateway(base, WORKSPACE, seed.memberMwt, { n: Math.ceil(T.gatewayN / 2), callTool: CALL_TOOL, callSkillFiles: seed.callSkillFiles, expectTools: GATEWAY_SKILLS });

@@ -6,10 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { scaffoldFiles } from '../../cli/lib/scaffold.js';
-import { request, signup } from '../helpers/api.js';
+import { publishBody, request, signup } from '../helpers/api.js';
 import {
   connectGateway,
   createWorkspace,
+  folderTarball,
   install,
   mcpFolder,
   median,
@@ -353,7 +354,8 @@ describe('gateway: hostile skills are contained', function () {
     leak: `export default async () => ({ content: [{ type: 'text', text: JSON.stringify(process.env) }] });\n`,
     spin: `const started = Math.random().toString(36).slice(2);\nexport default async ({ spin }) => {\n  if (spin) for (;;) {}\n  return { content: [{ type: 'text', text: 'awake ' + started }] };\n};\n`,
     crash: `const started = Math.random().toString(36).slice(2);\nexport default async ({ crash }) => {\n  if (crash) process.exit(1);\n  return { content: [{ type: 'text', text: 'alive ' + started }] };\n};\n`,
-    flood: `export default async () => {\n  process.stdout.write('x'.repeat(50 * 1024 * 1024));\n  return { content: [{ type: 'text', text: 'y'.repeat(50 * 1024 * 1024) }] };\n};\n`,
+    // 50 MB on stdout, the MCP channel (retrying while the non-blocking pipe is full).
+    flood: `import { writeSync } from 'node:fs';\nexport default async () => {\n  const mb = 'x'.repeat(1024 * 1024);\n  for (let i = 0; i < 50; i++) for (let off = 0; off < mb.length; ) { try { off += writeSync(1, mb.slice(off)); } catch (e) { if (e.code !== 'EAGAIN') throw e; } }\n  return { content: [{ type: 'text', text: 'done' }] };\n};\n`,
   };
   // A stdio MCP server that answers the handshake, then misbehaves on demand: `spew` prints 50 MB to
   // stdout (1 MB at a time, never a newline), `hang` never answers, `hello` answers with its start id.
@@ -425,7 +427,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     const text = resultText(res);
     assert.ok(!text.includes(SECRET), text);
     assert.ok(!text.includes('AEROSTACK_'), text);
-    assert.deepEqual(Object.keys(JSON.parse(text) as object).sort(), ['LANG', 'NODE_ENV', 'TZ']);
+    // The sandbox's own environment (bwrap adds PWD for the working directory), nothing else.
+    const keys = Object.keys(JSON.parse(text) as object).sort();
+    assert.deepEqual(keys.filter((k) => k !== 'PWD'), ['HOME', 'LANG', 'NODE_ENV', 'PATH', 'TZ']);
     assert.equal(process.env.AEROSTACK_TEST_SECRET, SECRET, 'the secret was set in the registry process');
     await stillHealthy();
   });
@@ -469,9 +473,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     assert.notEqual(resultText(again), first, 'a new process');
   });
 
-  it('50 MB of output is refused as too large (a skill’s stdout goes nowhere; its result is capped)', async () => {
+  it('50 MB printed on stdout (the MCP channel) is refused as too large', async () => {
     const text = await failsAlone('flood__run');
-    assert.match(text, /^flood__run failed: .*(exceeds the limit of 1048576 bytes|too large)/i);
+    // It printed 50 MB on stdout (the MCP channel) before returning: that message alone kills it.
+    assert.match(text, /^flood__run failed: The skill sent a message larger than \d+ bytes/);
     assert.ok(text.length < 1000);
   });
 
@@ -479,19 +484,20 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     const res = await client.callTool({ name: 'rogue__spew', arguments: {} });
     assert.equal(res.isError, true);
     const text = resultText(res);
-    assert.match(text, /^rogue__spew failed: The MCP server wrote more than \d+ bytes without a complete message/);
+    assert.match(text, /^rogue__spew failed: The skill sent a message larger than \d+ bytes/);
     assert.ok(text.length < 1000);
     const next = await client.callTool({ name: 'rogue__hello', arguments: {} });
     assert.equal(next.isError, undefined, resultText(next));
     await stillHealthy();
   });
 
-  it('an MCP skill whose command is not node is refused with a clear message', async () => {
-    await publishFolder(r.url, acme, '@acme/pyserver', '1.0.0', mcpFolder('@acme/pyserver', '1.0.0', '', { command: 'python3', args: ['server.py'] }));
-    const res = await install(r.url, acme, 'wild', '@acme/pyserver', '1.0.0');
+  it('an MCP skill whose command is not node is refused at publish with a clear message', async () => {
+    const res = await request(r.url, 'PUT', '/@acme%2fpyserver', {
+      token: acme,
+      body: publishBody('@acme/pyserver', '1.0.0', folderTarball(mcpFolder('@acme/pyserver', '1.0.0', '', { command: 'python3', args: ['server.py'] }))),
+    });
     assert.equal(res.status, 400, JSON.stringify(res.body));
-    assert.match(res.body.error, /python3/);
-    assert.match(res.body.error, /only "node" MCP servers/i);
+    assert.equal(res.body.error, 'Invalid aerostack.json: command must be "node": the gateway runs Node stdio servers, with the server file first in args');
     assert.ok(!(await names(client)).some((n) => n.startsWith('pyserver')));
     await stillHealthy();
   });

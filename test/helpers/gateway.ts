@@ -37,7 +37,7 @@ export async function publishFolder(
  * The folder of a `type: "skill"` skill whose `index.js` (an ES module) is `source`; the tool is
  * `tool` and takes any object.
  */
-export function skillFolder(fullName: string, version: string, source: string, opts: { tool?: string; description?: string } = {}): FileMap {
+export function skillFolder(fullName: string, version: string, source: string, opts: { tool?: string; description?: string; inputSchema?: object } = {}): FileMap {
   const slug = fullName.split('/')[1]!;
   const description = opts.description ?? `The ${slug} skill`;
   return {
@@ -48,7 +48,7 @@ export function skillFolder(fullName: string, version: string, source: string, o
         type: 'skill',
         version,
         description,
-        tool: { name: opts.tool ?? 'run', description: `${description}: run it`, input_schema: { type: 'object', properties: {} } },
+        tool: { name: opts.tool ?? 'run', description: `${description}: run it`, input_schema: opts.inputSchema ?? { type: 'object', properties: {} } },
         main: 'index.js',
       },
       null,

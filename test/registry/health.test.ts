@@ -14,7 +14,12 @@ describe('health endpoints', function () {
     assert.deepEqual((await request(r.url, 'GET', '/healthz')).body, { status: 'ok' });
     const ready = await request(r.url, 'GET', '/readyz');
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body, { status: 'ready', database: 'ok', storage: 'ok' });
+    const { sandbox, ...rest } = ready.body;
+    assert.deepEqual(rest, { status: 'ready', database: 'ok', storage: 'ok' });
+    // How skills are isolated (test/gateway/hostile-skills.test.ts covers the other states).
+    assert.equal(sandbox.mode, 'bwrap');
+    assert.equal(sandbox.status, 'ok', sandbox.reason);
+    assert.match(sandbox.limits.memory, /^128 MB for each skill's processes together \(cgroup v[12] memory\)$/);
   });
 
   it('answers unknown endpoints and unscoped names with a JSON 404', async () => {

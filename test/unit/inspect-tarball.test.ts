@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DomainError } from '../../registry/domain/errors.js';
 import { inspectTarball, type TarballLimits } from '../../registry/domain/packages/inspect-tarball.js';
+import { SchemaCompiler } from '../../registry/domain/packages/json-schema.js';
 import {
   gzip,
   hostileTarball,
@@ -13,11 +14,12 @@ import {
 } from '../helpers/tarballs.js';
 
 const MB = 1024 * 1024;
+const schemas = new SchemaCompiler();
 const limits: TarballLimits = { maxTarballBytes: 5 * MB, maxUnpackedBytes: 5 * MB, maxEntries: 100 };
 
 /** inspectTarball must reject with `status` and a message matching `pattern`. */
 async function refuses(bytes: Buffer, status: number, pattern: RegExp, lim: TarballLimits = limits): Promise<void> {
-  await assert.rejects(inspectTarball(bytes, lim), (err: unknown) => {
+  await assert.rejects(inspectTarball(bytes, lim, schemas), (err: unknown) => {
     assert.ok(err instanceof DomainError, `expected DomainError, got ${String(err)}`);
     assert.match(err.message, pattern);
     assert.equal(err.status, status, err.message);
@@ -31,7 +33,7 @@ const byteLength = (files: Record<string, string | Buffer>) =>
 describe('inspectTarball', () => {
   describe('accepts', () => {
     it('a valid skill tarball made by node-tar', async () => {
-      const got = await inspectTarball(makeSkillTarball(), limits);
+      const got = await inspectTarball(makeSkillTarball(), limits, schemas);
       const files = skillFiles();
       assert.equal(got.fileCount, 4);
       assert.deepEqual([...got.files].sort(), Object.keys(files).sort());
@@ -42,7 +44,7 @@ describe('inspectTarball', () => {
     });
 
     it('a valid mcp tarball, with no README', async () => {
-      const got = await inspectTarball(makeMcpTarball(), limits);
+      const got = await inspectTarball(makeMcpTarball(), limits, schemas);
       assert.equal(got.manifest.type, 'mcp');
       assert.equal(got.fileCount, 3);
       assert.equal(got.unpackedSize, byteLength(skillFiles({ kind: 'mcp' })));
@@ -50,7 +52,7 @@ describe('inspectTarball', () => {
     });
 
     it('the same skill written by the raw test writer (fixture sanity check)', async () => {
-      const got = await inspectTarball(gzip(rawTar(validSkillEntries())), limits);
+      const got = await inspectTarball(gzip(rawTar(validSkillEntries())), limits, schemas);
       assert.equal(got.fileCount, 4);
     });
 
@@ -62,6 +64,7 @@ describe('inspectTarball', () => {
           files: { 'lib/run.js': 'x', 'readme.txt': 'plain text', 'docs/README.md': 'not the root one' },
         }),
         limits,
+        schemas,
       );
       assert.equal(got.readme, 'plain text');
       assert.ok(got.files.includes('lib/run.js'));
@@ -69,13 +72,13 @@ describe('inspectTarball', () => {
 
     it('README without extension, and only the first 64 KiB', async () => {
       const big = 'r'.repeat(100 * 1024);
-      const got = await inspectTarball(makeSkillTarball({ omit: ['README.md'], files: { README: big } }), limits);
+      const got = await inspectTarball(makeSkillTarball({ omit: ['README.md'], files: { README: big } }), limits, schemas);
       assert.equal(got.readme?.length, 64 * 1024);
     });
 
     it('a PAX path override that stays inside package/', async () => {
       const long = `package/${'d'.repeat(120)}/file.txt`;
-      const got = await inspectTarball(hostileTarball({ path: 'package/short.txt', pax: { path: long }, body: 'hi' }), limits);
+      const got = await inspectTarball(hostileTarball({ path: 'package/short.txt', pax: { path: long }, body: 'hi' }), limits, schemas);
       assert.ok(got.files.includes(long.slice('package/'.length)));
     });
   });
@@ -308,7 +311,7 @@ describe('inspectTarball', () => {
 
     async function onlyDomainErrors(bytes: Uint8Array): Promise<void> {
       try {
-        await inspectTarball(Buffer.from(bytes), small);
+        await inspectTarball(Buffer.from(bytes), small, schemas);
       } catch (err) {
         if (!(err instanceof DomainError) || (err.status !== 400 && err.status !== 413)) throw err;
       }

@@ -100,10 +100,28 @@ describe('parseManifest', () => {
 
   it('refuses bad mcp fields', () => {
     refuses(mcp({ command: undefined }), /command is required/);
-    refuses(mcp({ command: '' }), /command must not be empty/);
+    refuses(mcp({ command: '' }), /command must be "node"/);
     refuses(mcp({ args: ['ok', 3] }), /args\[1\] must be a string/);
+    refuses(mcp({ args: ['server.js', 'a\u0000b'] }), /args\[1\] must not contain control characters/);
     refuses(mcp({ args: Array.from({ length: 65 }, () => 'a') }), /args must have at most 64 entries/);
     refuses(mcp({ env: { TOKEN: 'secret' } }), /env is not allowed/);
+  });
+
+  it('runs only node, on a server file inside the package: no Node or sandbox option can be set', () => {
+    for (const command of ['python3', '/usr/bin/node', 'bash', 'node --inspect', 'npx']) {
+      refuses(mcp({ command }), /^Invalid aerostack\.json: command must be "node": the gateway runs Node stdio servers, with the server file first in args$/);
+    }
+    refuses(mcp({ args: undefined }), /args is required/);
+    refuses(mcp({ args: [] }), /args\[0\] is required|args must be an array/);
+    // What made the permission model switch itself off: flags before the script.
+    refuses(mcp({ args: ['--allow-child-process', '--allow-fs-read=*', 'server.js'] }), /args\[0\] must be the server file to run .*not an option/);
+    refuses(mcp({ args: ['-e', 'require("child_process")'] }), /args\[0\] must be the server file to run/);
+    refuses(mcp({ args: ['--', 'server.js'] }), /args\[0\] must be the server file to run/);
+    refuses(mcp({ args: ['/etc/passwd'] }), /args\[0\] must be a relative path/);
+    refuses(mcp({ args: ['../server.js'] }), /args\[0\] must not contain a "\.\." segment/);
+    // After the server file, arguments belong to the server (process.argv), never to Node.
+    const m = parseManifest(mcp({ command: 'nodejs', args: ['dist/server.js', '--stdio', '--allow-child-process'] }));
+    assert.deepEqual(m.type === 'mcp' && m.args, ['dist/server.js', '--stdio', '--allow-child-process']);
   });
 
   it('reports several bad fields at once', () => {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { DomainError, badRequest, payloadTooLarge } from '../errors.js';
+import { SchemaError, type SchemaCompiler } from './json-schema.js';
 import { parseManifest, type AerostackManifest } from './manifest.js';
 
 export interface TarballLimits {
@@ -52,7 +53,8 @@ function tarOverhead(limits: TarballLimits): number {
   return 2048 * limits.maxEntries + 64 * 1024;
 }
 
-export async function inspectTarball(bytes: Buffer, limits: TarballLimits): Promise<InspectedTarball> {
+/** `schemas` compiles the tool's input_schema: a schema the gateway could not check arguments with is refused here. */
+export async function inspectTarball(bytes: Buffer, limits: TarballLimits, schemas: SchemaCompiler): Promise<InspectedTarball> {
   if (bytes.length > limits.maxTarballBytes) {
     throw payloadTooLarge(`Tarball is ${bytes.length} bytes; the limit is ${limits.maxTarballBytes} bytes`);
   }
@@ -66,7 +68,7 @@ export async function inspectTarball(bytes: Buffer, limits: TarballLimits): Prom
   if (tar.every((b) => b === 0)) throw badRequest('Tarball contains no entries');
 
   const read = await readEntries(tar, limits);
-  return checkContents(read);
+  return checkContents(read, schemas);
 }
 
 function startsWith(buf: Buffer, magic: number[]): boolean {
@@ -331,7 +333,7 @@ function show(path: string): string {
 }
 
 /** After the walk: the files every skill must carry, parsed and cross-checked. */
-function checkContents(read: ReadTarball): InspectedTarball {
+function checkContents(read: ReadTarball, schemas: SchemaCompiler): InspectedTarball {
   if (read.entryCount === 0) throw badRequest('Tarball contains no entries');
 
   if (!read.packageJson) throw badRequest('package.json is missing');
@@ -344,8 +346,15 @@ function checkContents(read: ReadTarball): InspectedTarball {
   const manifest = parseManifest(parseJson(read.manifest, 'aerostack.json'));
 
   if (manifest.type === 'skill') {
-    const main = manifest.main.split('/').filter((seg) => seg !== '' && seg !== '.').join('/');
-    if (!read.files.includes(main)) throw badRequest(`main "${show(manifest.main)}" is not in the tarball`);
+    if (!read.files.includes(packagePath(manifest.main))) throw badRequest(`main "${show(manifest.main)}" is not in the tarball`);
+    try {
+      schemas.compile(manifest.tool.input_schema);
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      throw badRequest(`Invalid aerostack.json: tool.input_schema ${err.message}`, 'invalid_manifest');
+    }
+  } else if (!read.files.includes(packagePath(manifest.args[0]))) {
+    throw badRequest(`args[0] "${show(manifest.args[0])}" (the server file) is not in the tarball`);
   }
 
   const readmeName = README_NAMES.find((name) => read.readmes.has(name));
@@ -361,6 +370,9 @@ function checkContents(read: ReadTarball): InspectedTarball {
     files: read.files,
   };
 }
+
+/** `./lib//x.js` → `lib/x.js`, as the file list names it. */
+const packagePath = (p: string) => p.split('/').filter((seg) => seg !== '' && seg !== '.').join('/');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -9,6 +9,8 @@ import { badRequest } from '../errors.js';
 
 /** URL-safe slug used in routes and storage keys; no leading '.', '_' or '-' so it can never be `.` or `..`. */
 export const SKILL_SLUG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** The commands a `type: "mcp"` skill may name: the gateway runs Node servers only, inside its sandbox. */
+export const MCP_COMMANDS = ['node', 'nodejs'] as const;
 /** MCP tool names: snake_case, which every MCP client accepts. */
 export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -78,14 +80,29 @@ const skillManifest = z.looseObject({
   main: relativePath,
 });
 
+/** One argument for the server: a string a Node program reads in process.argv, never a Node option. */
+const serverArg = z
+  .string({ error: 'must be a string' })
+  .max(4096, { error: 'must be at most 4096 characters' })
+  .refine((a) => !/[\u0000-\u001f\u007f]/.test(a), { error: 'must not contain control characters' });
+
+/**
+ * The server file, run as `node [the sandbox's own flags] -- /skill/<file> ...args`: inside the
+ * package, and never something Node or the sandbox could read as an option.
+ */
+const serverFile = relativePath.refine((p) => !p.startsWith('-'), {
+  error: 'must be the server file to run (such as "server.js"), not an option: a skill cannot set Node or sandbox options',
+});
+
 const mcpManifest = z.looseObject({
   ...baseFields,
   type: z.literal('mcp'),
-  command: z.string({ error: says('must be a string') }).min(1, { error: 'must not be empty' }),
-  args: z
-    .array(z.string({ error: 'must be a string' }), { error: says('must be an array of strings') })
-    .max(64, { error: 'must have at most 64 entries' })
-    .optional(),
+  command: z.enum(MCP_COMMANDS, {
+    error: says('must be "node": the gateway runs Node stdio servers, with the server file first in args'),
+  }),
+  args: z.tuple([serverFile], serverArg, { error: says('must be an array of strings: the server file, then its arguments') }).refine((a) => a.length <= 64, {
+    error: 'must have at most 64 entries',
+  }),
   // Secrets must come from the gateway's configuration, never be baked into a published package.
   env: z.never({ error: 'is not allowed in a published manifest' }).optional(),
 });

@@ -13,6 +13,7 @@ import { badRequest, conflict, payloadTooLarge, unavailable } from '../errors.js
 import { isUniqueViolation } from '../accounts/accounts.js';
 import { parseSkillName, type SkillName } from '../names.js';
 import { inspectTarball, type InspectedTarball } from './inspect-tarball.js';
+import type { SchemaCompiler } from './json-schema.js';
 import { decodeAttachment, type PackageBody } from './publish-body.js';
 import { recomputeLatest, setTag, TAG_RE } from './dist-tags.js';
 
@@ -22,6 +23,7 @@ export interface PublishDeps {
   access: AccessControl;
   clock: Clock;
   limits: RegistryLimits;
+  schemas: SchemaCompiler;
 }
 
 export interface PublishResult {
@@ -61,7 +63,7 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
     throw badRequest('Integrity mismatch: the tarball does not match dist.shasum');
   }
 
-  const inspected = await inspectTarball(bytes, deps.limits);
+  const inspected = await inspectTarball(bytes, deps.limits, deps.schemas);
   checkConsistency(inspected, name, version);
 
   const tags = tagsFor(body, version);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Db, Role, Workspace } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
@@ -10,9 +9,6 @@ import { badRequest, conflict, forbidden, notFound, unauthorized } from '../erro
 import { parseSkillName } from '../names.js';
 import { parseManifest } from '../packages/manifest.js';
 import type { SkillReads } from '../packages/skill-reads.js';
-
-/** The commands an MCP-type skill may be started with in the gateway (see gateway/runtime/mcp-child.ts). */
-export const GATEWAY_MCP_COMMANDS = ['node', 'nodejs'];
 
 export const WORKSPACE_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -137,12 +133,9 @@ export class Workspaces {
     }
     const row = await this.db.selectFrom('skill_versions').select(['id', 'aerostack']).where('skill_id', '=', skill.id).where('version', '=', version).where('unpublished_at', 'is', null).executeTakeFirst();
     if (!row) throw notFound(`${skill.name}@${version} not found`);
-    // The gateway sandboxes MCP servers with Node's permission model, so it runs only `node` ones;
-    // refuse anything else here, where the installer sees why, not later in a gateway log.
-    const manifest = parseManifest(row.aerostack);
-    if (manifest.type === 'mcp' && !GATEWAY_MCP_COMMANDS.includes(path.basename(manifest.command))) {
-      throw badRequest(`${skill.name}@${version} is an MCP server started with "${manifest.command}"; the gateway runs only "node" MCP servers (sandboxed by Node's permission model), so it cannot be installed into a workspace`);
-    }
+    // A manifest stored before the gateway's rules were tightened (a non-node command, Node options
+    // in args) is refused here, where the installer sees why, not later in a gateway log.
+    parseManifest(row.aerostack);
     const previous = await this.db.selectFrom('workspace_skills').select('version').where('workspace_id', '=', ws.id).where('skill_id', '=', skill.id).executeTakeFirst();
     await this.db
       .insertInto('workspace_skills')

@@ -1,9 +1,11 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { Logger } from 'pino';
 import { parseManifest, type AerostackManifest } from '../../domain/packages/manifest.js';
-import type { McpChild } from './mcp-child.js';
-import { SkillChild } from './skill-child.js';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
+import { CONTEXT_META_KEY } from './runner/protocol.mjs';
+import type { LaunchRequest, Sandbox } from './sandbox/sandbox.js';
+import { SkillProcess } from './skill-process.js';
 import type { SkillUnpacker } from './unpacker.js';
 
 /** A skill version as the runtime needs it. */
@@ -16,28 +18,32 @@ export interface RunnableVersion {
   manifest: AerostackManifest;
 }
 
-type Child = SkillChild | McpChild;
-
 /**
- * Out-of-process skill execution: one sandboxed child per (workspace, skill version), started on
- * first use, reused, stopped when idle, and started afresh after a crash or a hang.
+ * Out-of-process skill execution: one sandboxed process per (workspace, skill version), started on
+ * first use, reused, stopped when idle, and started afresh after a crash or a hang. Both kinds of
+ * skill are MCP servers on stdio: `type: "skill"` through the gateway's runner, `type: "mcp"` as
+ * the author wrote it.
  */
 export class RuntimePool {
-  private readonly children = new Map<string, Child>();
-  private readonly starting = new Map<string, Promise<Child>>();
+  private readonly children = new Map<string, SkillProcess>();
+  private readonly starting = new Map<string, Promise<SkillProcess>>();
   /** Parsed aerostack.json by version id: published versions never change, so parsing once is enough. */
   private readonly manifests = new Map<number, AerostackManifest>();
   private readonly reaper: NodeJS.Timeout;
 
   constructor(
     private readonly unpacker: SkillUnpacker,
+    private readonly sandbox: Sandbox,
     private readonly limits: RuntimeLimits,
+    /** Checks MCP servers' structured results against their output schemas (hostile schemas included). */
+    private readonly outputValidator: jsonSchemaValidator,
     private readonly logger: Logger,
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(limits.idleMs, 30_000));
     this.reaper.unref();
   }
 
+  /** The version's aerostack.json; throws a 400 DomainError if a stored one no longer validates. */
   manifestOf(versionId: number, raw: unknown): AerostackManifest {
     let m = this.manifests.get(versionId);
     if (!m) {
@@ -54,16 +60,16 @@ export class RuntimePool {
     if (m.type === 'skill') {
       return [{ name: m.tool.name, description: m.tool.description, inputSchema: m.tool.input_schema as Tool['inputSchema'] }];
     }
-    const child = (await this.child(workspaceId, v)) as McpChild;
-    return child.tools();
+    return (await this.process(workspaceId, v)).tools();
   }
 
+  /** Calls `tool`; `context` reaches a `type: "skill"` function as its second argument. */
   async call(workspaceId: number, v: RunnableVersion, tool: string, args: Record<string, unknown>, context: Record<string, unknown>): Promise<CallToolResult> {
-    const child = await this.child(workspaceId, v);
-    return child instanceof SkillChild ? child.call(args, context) : child.call(tool, args);
+    const child = await this.process(workspaceId, v);
+    return child.call(tool, args, v.manifest.type === 'skill' ? { [CONTEXT_META_KEY]: context } : undefined);
   }
 
-  private async child(workspaceId: number, v: RunnableVersion): Promise<Child> {
+  private async process(workspaceId: number, v: RunnableVersion): Promise<SkillProcess> {
     const key = `${workspaceId}:${v.versionId}`;
     const existing = this.children.get(key);
     if (existing?.alive) return existing;
@@ -80,7 +86,7 @@ export class RuntimePool {
     return starting;
   }
 
-  private async start(v: RunnableVersion): Promise<Child> {
+  private async start(v: RunnableVersion): Promise<SkillProcess> {
     let dir: string;
     try {
       dir = await this.unpacker.unpack(v);
@@ -89,10 +95,11 @@ export class RuntimePool {
     }
     this.logger.debug({ skill: v.name, version: v.version }, 'starting skill process');
     const m = v.manifest;
-    if (m.type === 'skill') return SkillChild.start(dir, m.main, this.limits);
-    // The MCP client SDK loads with the first `mcp` skill, not with the registry.
-    const { McpChild } = await import('./mcp-child.js');
-    return McpChild.start(dir, m.command, m.args ?? [], this.limits);
+    const launch: LaunchRequest =
+      m.type === 'skill'
+        ? { skillDir: dir, entry: { runner: true }, args: [m.main, m.tool.name, String(this.limits.maxOutputBytes)] }
+        : { skillDir: dir, entry: { file: m.args[0] }, args: m.args.slice(1) };
+    return SkillProcess.start(this.sandbox, launch, this.limits, this.outputValidator);
   }
 
   private reapIdle(): void {
@@ -110,9 +117,10 @@ export class RuntimePool {
     return [...this.children.values()].filter((c) => c.alive).length;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.reaper);
     for (const c of this.children.values()) c.stop();
     this.children.clear();
+    await this.sandbox.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -11,6 +11,7 @@ import type { BlobStore } from '../../../storage/blob-store.js';
  * Unpacks each skill version once, from the blob store, into `<root>/<sha512 hex>/` (content
  * addressed, so versions with the same bytes share a folder). Bytes are verified before extraction;
  * the folder appears atomically with a `.complete` marker, so a crash mid-way is simply redone.
+ * Whatever modes the tarball gave, the files end up readable (not writable) by the sandbox's uid.
  */
 export class SkillUnpacker {
   private readonly inFlight = new Map<string, Promise<string>>();
@@ -48,6 +49,7 @@ export class SkillUnpacker {
         Readable.from([bytes]),
         extract({ cwd: staging, strip: 1, preservePaths: false, noChmod: true, filter: (_p, e) => 'type' in e && (e.type === 'File' || e.type === 'Directory' || e.type === 'OldFile') }),
       );
+      await makeReadable(staging);
       await writeFile(path.join(staging, '.complete'), '');
       await rm(dir, { recursive: true, force: true });
       await rename(staging, dir);
@@ -56,5 +58,13 @@ export class SkillUnpacker {
       throw err;
     }
     return dir;
+  }
+}
+
+/** Folders 0755 and files 0644, whatever the tarball said: the sandboxed process reads them as another uid. */
+async function makeReadable(root: string): Promise<void> {
+  await chmod(root, 0o755);
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    await chmod(path.join(e.parentPath ?? e.path, e.name), e.isDirectory() ? 0o755 : 0o644);
   }
 }

@@ -1,9 +1,14 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
 import type { Services } from '../../domain/services.js';
+import type { SandboxReport } from '../../gateway/runtime/sandbox/sandbox.js';
 
-/** Liveness (`/healthz`), readiness (`/readyz`: database and blob store answer) and npm's ping. */
-export function healthRoutes(s: Services): Router {
+/**
+ * Liveness (`/healthz`), readiness (`/readyz`: database and blob store answer) and npm's ping.
+ * /readyz also says how skills are isolated, and why they cannot run when the sandbox cannot start;
+ * that alone does not make the instance unready, since npm reads and publishes do not need it.
+ */
+export function healthRoutes(s: Services, sandbox: () => Promise<SandboxReport>): Router {
   const r = Router();
   r.get('/-/ping', (_req, res) => {
     res.json({});
@@ -12,12 +17,13 @@ export function healthRoutes(s: Services): Router {
     res.json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
-    const [database, storage] = await Promise.all([
+    const [database, storage, skills] = await Promise.all([
       probe(() => sql`select 1`.execute(s.deps.db)),
       probe(() => s.deps.blobs.check()),
+      sandbox(),
     ]);
     const ready = database === 'ok' && storage === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, storage });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, storage, sandbox: skills });
   });
   return r;
 }
