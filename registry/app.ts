@@ -43,9 +43,9 @@ export function createApp(deps: AppDependencies): {
   close(): Promise<void>;
 } {
   const services = createServices(deps);
-  const { sandboxUidBase, sandbox: sandboxMode, rateLimitPerMinute: _perToken, ...gatewayLimits } = deps.config.gateway;
-  const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...gatewayLimits };
-  const sandbox: Sandbox = sandboxMode === 'none' ? new UnconfinedSandbox(limits) : new BwrapSandbox({ limits, uidBase: sandboxUidBase });
+  const { gateway } = deps.config;
+  const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...gateway.skill };
+  const sandbox: Sandbox = gateway.sandbox === 'none' ? new UnconfinedSandbox(limits) : new BwrapSandbox({ limits, uidBase: gateway.sandboxUidBase });
   logSandbox(sandbox, deps.logger);
   const runtime = new RuntimePool(
     new SkillUnpacker(path.join(deps.config.dataDir, 'runtime', 'skills'), deps.blobs),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { RuntimeLimits } from './gateway/runtime/limits.js';
 
 /** Everything the registry reads from its environment, validated once at start-up. */
 export interface RegistryConfig {
@@ -25,15 +26,8 @@ export interface GatewayConfig {
   sandbox: 'bwrap' | 'none';
   /** First host uid of skill processes when the registry runs as root. */
   sandboxUidBase: number;
-  callTimeoutMs: number;
-  memoryMb: number;
-  maxConcurrentCalls: number;
-  maxOutputBytes: number;
-  idleMs: number;
-  maxProcesses: number;
-  cpus: number;
-  cpuSeconds: number;
-  tmpMb: number;
+  /** What each skill process may use (the start-up timeout is fixed). */
+  skill: Omit<RuntimeLimits, 'startTimeoutMs'>;
 }
 
 export interface S3Config {
@@ -167,15 +161,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       rateLimitPerMinute: e.AEROSTACK_GATEWAY_RATE_LIMIT,
       sandbox: e.AEROSTACK_SANDBOX,
       sandboxUidBase: e.AEROSTACK_SANDBOX_UID_BASE,
-      callTimeoutMs: e.AEROSTACK_SKILL_TIMEOUT_MS,
-      memoryMb: e.AEROSTACK_SKILL_MEMORY_MB,
-      maxConcurrentCalls: e.AEROSTACK_SKILL_CONCURRENCY,
-      maxOutputBytes: e.AEROSTACK_SKILL_MAX_OUTPUT_BYTES,
-      idleMs: e.AEROSTACK_SKILL_IDLE_MS,
-      maxProcesses: e.AEROSTACK_SKILL_MAX_PROCESSES,
-      cpus: e.AEROSTACK_SKILL_CPUS,
-      cpuSeconds: e.AEROSTACK_SKILL_CPU_SECONDS,
-      tmpMb: e.AEROSTACK_SKILL_TMP_MB,
+      skill: {
+        callTimeoutMs: e.AEROSTACK_SKILL_TIMEOUT_MS,
+        memoryMb: e.AEROSTACK_SKILL_MEMORY_MB,
+        maxConcurrentCalls: e.AEROSTACK_SKILL_CONCURRENCY,
+        maxOutputBytes: e.AEROSTACK_SKILL_MAX_OUTPUT_BYTES,
+        idleMs: e.AEROSTACK_SKILL_IDLE_MS,
+        maxProcesses: e.AEROSTACK_SKILL_MAX_PROCESSES,
+        cpus: e.AEROSTACK_SKILL_CPUS,
+        cpuSeconds: e.AEROSTACK_SKILL_CPU_SECONDS,
+        tmpMb: e.AEROSTACK_SKILL_TMP_MB,
+      },
     },
     tarballCacheMb: e.AEROSTACK_TARBALL_CACHE_MB,
   };

@@ -353,16 +353,20 @@ describe('gateway: hostile skills are contained', function () {
     snoop: `import { readFileSync } from 'node:fs';\nexport default async () => ({ content: [{ type: 'text', text: readFileSync('/etc/passwd', 'utf8') }] });\n`,
     leak: `export default async () => ({ content: [{ type: 'text', text: JSON.stringify(process.env) }] });\n`,
     spin: `const started = Math.random().toString(36).slice(2);\nexport default async ({ spin }) => {\n  if (spin) for (;;) {}\n  return { content: [{ type: 'text', text: 'awake ' + started }] };\n};\n`,
-    crash: `const started = Math.random().toString(36).slice(2);\nexport default async ({ crash }) => {\n  if (crash) process.exit(1);\n  return { content: [{ type: 'text', text: 'alive ' + started }] };\n};\n`,
+    crash: `const started = Math.random().toString(36).slice(2);\nexport default async ({ crash }) => {\n  if (crash) {\n    console.error('giving up: the CRM is down');\n    process.exit(1);\n  }\n  return { content: [{ type: 'text', text: 'alive ' + started }] };\n};\n`,
     // 50 MB on stdout, the MCP channel (retrying while the non-blocking pipe is full).
     flood: `import { writeSync } from 'node:fs';\nexport default async () => {\n  const mb = 'x'.repeat(1024 * 1024);\n  for (let i = 0; i < 50; i++) for (let off = 0; off < mb.length; ) { try { off += writeSync(1, mb.slice(off)); } catch (e) { if (e.code !== 'EAGAIN') throw e; } }\n  return { content: [{ type: 'text', text: 'done' }] };\n};\n`,
   };
+  /** Fails while loading: what it printed and threw reaches the caller. */
+  const broken = `console.error('loading the broken skill');\nthrow new Error('boom at import');\n`;
   // A stdio MCP server that answers the handshake, then misbehaves on demand: `spew` prints 50 MB to
   // stdout (1 MB at a time, never a newline), `hang` never answers, `hello` answers with its start id.
   const rogueServer = `import { createInterface } from 'node:readline';
 const started = Math.random().toString(36).slice(2);
 const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\\n');
 const tools = ['spew', 'hang', 'hello'].map((name) => ({ name, inputSchema: { type: 'object' } }));
+// A schema the gateway cannot check in linear time (a backreference).
+tools.push({ name: 'picky', inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)\\\\1$' } } } });
 createInterface({ input: process.stdin }).on('line', (line) => {
   const msg = JSON.parse(line);
   if (msg.id === undefined) return;
@@ -390,6 +394,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       await publishFolder(r.url, acme, `@acme/${slug}`, '1.0.0', skillFolder(`@acme/${slug}`, '1.0.0', source));
       await mustInstall(r.url, acme, 'wild', `@acme/${slug}`, '1.0.0');
     }
+    await publishFolder(r.url, acme, '@acme/broken', '1.0.0', skillFolder('@acme/broken', '1.0.0', broken));
+    await mustInstall(r.url, acme, 'wild', '@acme/broken', '1.0.0');
     await publishFolder(r.url, acme, '@acme/rogue', '1.0.0', mcpFolder('@acme/rogue', '1.0.0', rogueServer));
     await mustInstall(r.url, acme, 'wild', '@acme/rogue', '1.0.0');
     client = await connectGateway(r.url, 'wild', await workspaceToken(r.url, acme, 'wild', { name: 'Wild' }));
@@ -413,7 +419,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   };
 
   it('lists every hostile tool', async () => {
-    assert.deepEqual(await names(client), ['crash__run', 'flood__run', 'greet__greet', 'leak__run', 'rogue__hang', 'rogue__hello', 'rogue__spew', 'snoop__run', 'spin__run']);
+    assert.deepEqual(await names(client), ['broken__run', 'crash__run', 'flood__run', 'greet__greet', 'leak__run', 'rogue__hang', 'rogue__hello', 'rogue__picky', 'rogue__spew', 'snoop__run', 'spin__run']);
   });
 
   it('a skill cannot read outside its own folder', async () => {
@@ -462,11 +468,19 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     await stillHealthy();
   });
 
+  it('a skill that fails to load says why: the end of its stderr is in the error', async () => {
+    const text = await failsAlone('broken__run');
+    assert.match(text, /^broken__run failed: The skill did not start: the process exited with code 1\. Its last output on stderr:\nloading the broken skill\n/);
+    assert.match(text, /Error: boom at import/);
+    assert.ok(Buffer.byteLength(text) < 4096 + 200, 'at most the last 4 KB of stderr');
+  });
+
   it('process.exit mid-call fails that call only; the next call runs in a restarted process', async () => {
     const first = resultText(await client.callTool({ name: 'crash__run', arguments: {} }));
     assert.match(first, /^alive \w+$/);
     const text = await failsAlone('crash__run', { crash: true });
-    assert.match(text, /^crash__run failed: The skill process exited with code 1 during the call/);
+    // What it printed on stderr before dying is the reason the caller sees.
+    assert.equal(text, 'crash__run failed: The skill process exited with code 1 during the call. Its last output on stderr:\ngiving up: the CRM is down');
     const again = await client.callTool({ name: 'crash__run', arguments: {} });
     assert.equal(again.isError, undefined);
     assert.match(resultText(again), /^alive \w+$/);
@@ -488,6 +502,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     assert.ok(text.length < 1000);
     const next = await client.callTool({ name: 'rogue__hello', arguments: {} });
     assert.equal(next.isError, undefined, resultText(next));
+    await stillHealthy();
+  });
+
+  it('an MCP server’s tool whose input schema cannot be checked safely is listed, and its calls are refused', async () => {
+    const res = await client.callTool({ name: 'rogue__picky', arguments: { s: 'aa' } });
+    assert.equal(res.isError, true);
+    assert.match(resultText(res), /^MCP error -32602: Input validation error: Invalid arguments for tool rogue__picky: the tool's input schema cannot be used \(it has a pattern ".*" that cannot be checked in linear time/);
     await stillHealthy();
   });
 
@@ -514,6 +535,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     assert.deepEqual([...byTool.get('flood__run')!], ['too_large']);
     assert.deepEqual([...byTool.get('snoop__run')!], ['error']);
     assert.deepEqual([...byTool.get('greet__greet')!], ['ok']);
+    assert.deepEqual([...byTool.get('broken__run')!], ['crashed']);
   });
 });
 

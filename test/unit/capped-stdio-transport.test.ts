@@ -62,6 +62,20 @@ describe('CappedStdioTransport: the SDK’s stdio framing, capped against a host
     }
   });
 
+  it('answers to its own requests never count as a flood, however many; a forged answer does', async () => {
+    const h = harness();
+    await h.t.start();
+    for (let id = 1; id <= 50; id++) await h.t.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } });
+    h.stdout.write(Array.from({ length: 50 }, (_, i) => line({ id: i + 1, result: { content: [] } })).join(''));
+    await h.flush();
+    assert.equal(h.got.length, 50);
+    assert.equal(h.kills(), 0);
+    // An answer to the same ids again, or to ids never asked, is the child talking on its own.
+    h.stdout.write(Array.from({ length: 11 }, (_, i) => line({ id: i + 1, result: {} })).join(''));
+    await h.flush();
+    assert.equal(h.kills(), 1);
+  });
+
   it('kills a child that floods it with messages, valid or not; a steady rate is fine', async () => {
     const steady = harness();
     await steady.t.start();

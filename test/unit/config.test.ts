@@ -27,7 +27,21 @@ describe('configuration from the environment', () => {
     assert.equal(c.publicUrl, 'https://registry.example.com');
   });
 
+  it('runs skills in the bubblewrap sandbox unless told otherwise, with its limits', () => {
+    const c = loadConfig({});
+    assert.equal(c.gateway.sandbox, 'bwrap');
+    assert.deepEqual(c.gateway.skill, { callTimeoutMs: 10000, memoryMb: 128, maxConcurrentCalls: 8, maxOutputBytes: 1048576, idleMs: 300000, maxProcesses: 64, cpus: 1, cpuSeconds: 3600, tmpMb: 16 });
+    const custom = loadConfig({ AEROSTACK_SANDBOX: 'none', AEROSTACK_SKILL_CPUS: '0.5', AEROSTACK_SKILL_MAX_PROCESSES: '32', AEROSTACK_SANDBOX_UID_BASE: '300000' });
+    assert.equal(custom.gateway.sandbox, 'none');
+    assert.equal(custom.gateway.skill.cpus, 0.5);
+    assert.equal(custom.gateway.skill.maxProcesses, 32);
+    assert.equal(custom.gateway.sandboxUidBase, 300000);
+  });
+
   const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
+    [{ AEROSTACK_SANDBOX: 'off' }, /^Invalid configuration: AEROSTACK_SANDBOX must be "bwrap" \(the default\) or "none" \(got "off"\)$/],
+    [{ AEROSTACK_SKILL_CPUS: 'half' }, /^Invalid configuration: AEROSTACK_SKILL_CPUS must be a number such as 1 or 0\.5/],
+    [{ AEROSTACK_SKILL_MAX_PROCESSES: '4' }, /^Invalid configuration: AEROSTACK_SKILL_MAX_PROCESSES must be between 16 and 4096/],
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be a whole number \(got "eighty"\)$/],
     [{ PORT: '70000' }, /^Invalid configuration: PORT must be between 0 and 65535/],
     [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must be a URL starting with postgres:\/\//],

@@ -7,7 +7,10 @@ import { SkillCallError } from './limits.js';
 export interface StdioLimits {
   /** Largest message (one line) the child may send. */
   maxFrameBytes: number;
-  /** Messages (valid or not) the child may send in one second. */
+  /**
+   * Messages the child may send in one second on its own: notifications, requests, stray prints and
+   * answers to nothing it was asked. Answers to the gateway's own requests are not counted.
+   */
   maxFramesPerSecond: number;
 }
 
@@ -23,10 +26,15 @@ export interface ChildPipes {
 /**
  * The SDK's stdio framing (ReadBuffer, serializeMessage) over a child the Sandbox started. The
  * child is hostile: a message over `maxFrameBytes` (with or without a newline) or a flood of
- * messages kills it, and the reason reaches `onerror` as a SkillCallError before the close.
+ * messages it was not asked for kills it, and the reason reaches `onerror` as a SkillCallError
+ * before the close.
  */
 export class CappedStdioTransport implements Transport {
   private readonly buffer: ReadBuffer;
+  /** Bytes of the message still being received (after the last newline). */
+  private partial = 0;
+  /** Ids of the requests sent and not answered yet: their answers are expected, not a flood. */
+  private readonly awaiting = new Set<string | number>();
   private windowStart = 0;
   private framesInWindow = 0;
   private aborted = false;
@@ -39,7 +47,8 @@ export class CappedStdioTransport implements Transport {
     private readonly limits: StdioLimits,
     private readonly now: () => number = Date.now,
   ) {
-    this.buffer = new ReadBuffer({ maxBufferSize: limits.maxFrameBytes });
+    // It holds at most the message being received plus one chunk, both bounded above.
+    this.buffer = new ReadBuffer({ maxBufferSize: 2 * limits.maxFrameBytes + 1024 * 1024 });
   }
 
   async start(): Promise<void> {
@@ -53,10 +62,20 @@ export class CappedStdioTransport implements Transport {
 
   private receive(chunk: Buffer): void {
     if (this.aborted) return;
+    // Every line is measured before it is buffered, so an oversized one is never held in memory.
+    const max = this.limits.maxFrameBytes;
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      if (this.partial + nl - start > max) return this.abort(`sent a message larger than ${max} bytes`);
+      this.partial = 0;
+      start = nl + 1;
+    }
+    this.partial += chunk.length - start;
+    if (this.partial > max) return this.abort(`sent a message larger than ${max} bytes`);
     try {
       this.buffer.append(chunk);
     } catch {
-      return this.abort(`sent a message larger than ${this.limits.maxFrameBytes} bytes`);
+      return this.abort(`sent more than the gateway can buffer`);
     }
     for (;;) {
       let msg: JSONRPCMessage | null;
@@ -68,7 +87,8 @@ export class CappedStdioTransport implements Transport {
         continue;
       }
       if (!msg) return;
-      if (!this.countFrame()) return;
+      const answer = 'id' in msg && msg.id !== undefined && ('result' in msg || 'error' in msg) && this.awaiting.delete(msg.id);
+      if (!answer && !this.countFrame()) return;
       this.onmessage?.(msg);
     }
   }
@@ -93,6 +113,7 @@ export class CappedStdioTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
+    if ('method' in message && 'id' in message) this.awaiting.add(message.id);
     if (this.child.stdin.writable) this.child.stdin.write(serializeMessage(message));
   }
 

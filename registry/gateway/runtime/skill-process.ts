@@ -44,11 +44,12 @@ export class SkillProcess {
       this.stderrTail = joined.subarray(Math.max(0, joined.length - STDERR_TAIL_BYTES));
     });
     child.stderr.on('error', () => {});
+    // Dead at once, so no new call is handed to it; the description waits for the streams to end.
+    child.once('exit', () => (this.exited = true));
+    // 'close', not 'exit': by then all of stderr has been read, so the error can quote its end.
     this.ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-      else child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
     }).then(async ({ code, signal }) => {
-      this.exited = true;
       const limit = await proc.limitHit().catch(() => null);
       await proc.dispose().catch(() => {});
       return describeExit(code, signal, limit);

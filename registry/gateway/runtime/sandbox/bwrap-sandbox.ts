@@ -220,6 +220,9 @@ export class BwrapSandbox implements Sandbox {
     if (!prlimit || (asRoot && (!setpriv || !unshare || !mount || !mkdir))) {
       return this.unavailable(`prlimit${asRoot ? ', setpriv, unshare and mount' : ''} (util-linux) are needed to start the sandbox`);
     }
+    if (!(await access(path.join(RUNNER_DIR, RUNNER_ENTRY)).then(() => true, () => false))) {
+      return this.unavailable(`the skill runner ${path.join(RUNNER_DIR, RUNNER_ENTRY)} is missing (npm run build makes it)`);
+    }
     const runtime = await nodeRuntimeFiles();
     const runner: RuntimeFile[] = [{ source: RUNNER_DIR, target: '/aerostack' }];
     const { limits } = this.opts;
