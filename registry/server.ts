@@ -8,9 +8,9 @@ import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Db } from './db/schema.js';
 import { systemClock, type Clock } from './domain/clock.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { createBlobStore } from '../storage/index.js';
-import { S3BlobStore } from '../storage/s3-blob-store.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
+import { createBlobStore } from '@aerostack/storage';
+import { S3BlobStore } from '@aerostack/storage/s3-blob-store.js';
 import { createMailer } from './mail/index.js';
 import type { Mailer } from './mail/mailer.js';
 

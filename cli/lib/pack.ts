@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import ignore from 'ignore';
 import ssri from 'ssri';
 import { create } from 'tar';
-import { DomainError } from '../../registry/domain/errors.js';
-import { parseManifest, type AerostackManifest } from '../../registry/domain/packages/manifest.js';
-import { inspectTarball } from '../../registry/domain/packages/inspect-tarball.js';
-import { SchemaCompiler } from '../../registry/domain/packages/json-schema.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { parseManifest, type AerostackManifest } from '@aerostack/contract/manifest.js';
+import { inspectTarball } from '@aerostack/contract/tarball/inspect.js';
+import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { UsageError } from './errors.js';
 
 export interface PackedSkill {

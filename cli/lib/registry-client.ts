@@ -1,9 +1,9 @@
-import type { TokenSummary } from '../../registry/domain/accounts/user-tokens.js';
-import type { ListedSkill } from '../../registry/domain/packages/skill-list.js';
-import type { PublishResult } from '../../registry/domain/packages/publish.js';
-import type { InviteResult, TeamRow } from '../../registry/domain/teams/teams.js';
-import type { InstalledSkill, WorkspaceSummary } from '../../registry/domain/workspaces/workspaces.js';
-import type { WorkspaceTokenSummary } from '../../registry/domain/workspaces/workspace-tokens.js';
+import type { TokenSummary } from '@aerostack/registry/domain/accounts/user-tokens.js';
+import type { ListedSkill } from '@aerostack/registry/domain/packages/skill-list.js';
+import type { PublishResult } from '@aerostack/registry/domain/packages/publish.js';
+import type { InviteResult, TeamRow } from '@aerostack/registry/domain/teams/teams.js';
+import type { InstalledSkill, WorkspaceSummary } from '@aerostack/registry/domain/workspaces/workspaces.js';
+import type { WorkspaceTokenSummary } from '@aerostack/registry/domain/workspaces/workspace-tokens.js';
 import { ApiError, UnreachableError } from './errors.js';
 
 // Answers of the registry's JSON API, typed from the registry's own domain types (type-only imports:

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { parseSkillName, type SkillName } from '../../registry/domain/names.js';
+import { parseSkillName, type SkillName } from '@aerostack/contract/names.js';
 import { ApiError, UsageError } from './errors.js';
 import type { Packument } from './registry-client.js';
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { forbidden } from '../domain/errors.js';
+import { forbidden } from '@aerostack/contract/errors.js';
 import { dash, type SessionConfig } from './session.js';
 
 /** The form field every dashboard form carries. */

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Services } from '../domain/services.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError } from '@aerostack/contract/errors.js';
 import { anonymousViewer } from '../domain/access/viewer.js';
 import { html } from '../http/html.js';
 import { sameOrigin, verifyCsrf, CSRF_REFUSED } from './csrf.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Viewer } from '../domain/access/viewer.js';
 import { anonymousViewer } from '../domain/access/viewer.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError } from '@aerostack/contract/errors.js';
 import type { User } from '../db/schema.js';
 import type { Services } from '../domain/services.js';
 import { csrfToken } from './csrf.js';

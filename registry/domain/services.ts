@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RegistryConfig } from '../config.js';
 import type { Db } from '../db/schema.js';
-import type { BlobStore } from '../../storage/blob-store.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
 import type { Clock } from './clock.js';
 import type { Mailer } from '../mail/mailer.js';
 import { AccessControl } from './access/access-control.js';
@@ -10,7 +10,7 @@ import { UserTokens } from './accounts/user-tokens.js';
 import { SkillReads } from './packages/skill-reads.js';
 import { SkillChanges } from './packages/skill-changes.js';
 import type { PublishDeps } from './packages/publish.js';
-import { SchemaCompiler } from './packages/json-schema.js';
+import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { Teams } from './teams/teams.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Workspaces } from './workspaces/workspaces.js';

@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { SchemaError, type SchemaCompiler, type Validate } from '../domain/packages/json-schema.js';
+import { SchemaError, type SchemaCompiler, type Validate } from '@aerostack/contract/json-schema.js';
 
 /**
  * Checks a tools/call's arguments against the tool's input schema before any skill code runs. A

@@ -3,7 +3,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { DomainError } from '../domain/errors.js';
+import { DomainError } from '@aerostack/contract/errors.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
 import { ArgumentChecker } from './argument-check.js';
 import { CatalogueCache, type Catalogue } from './catalogue.js';

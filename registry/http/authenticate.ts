@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { UserTokens } from '../domain/accounts/user-tokens.js';
 import { anonymousViewer } from '../domain/access/viewer.js';
-import { unauthorized } from '../domain/errors.js';
+import { unauthorized } from '@aerostack/contract/errors.js';
 
 /** The secret of `Authorization: Bearer <secret>`, null without the header; other schemes are refused. */
 export function bearerSecret(header: string | undefined): string | null {

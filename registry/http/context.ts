@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { Viewer } from '../domain/access/viewer.js';
-import { unauthorized } from '../domain/errors.js';
+import { unauthorized } from '@aerostack/contract/errors.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

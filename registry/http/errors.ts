@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { BlobStoreUnavailableError } from '../../storage/blob-store.js';
-import { DomainError } from '../domain/errors.js';
+import { BlobStoreUnavailableError } from '@aerostack/storage/blob-store.js';
+import { DomainError } from '@aerostack/contract/errors.js';
 
 /** Connection-level failures of pg/PGlite (refused, reset, admin shutdown, too many clients…). */
 function isDatabaseDown(err: unknown): boolean {

@@ -1,4 +1,4 @@
-import { badRequest, notFound } from '../domain/errors.js';
+import { badRequest, notFound } from '@aerostack/contract/errors.js';
 
 /** `/@ns%2fskill/-/x.tgz` → `{ name: '@ns/skill', rest: ['-', 'x.tgz'] }`; null for non-package paths. */
 export function splitPackagePath(path: string): { name: string; rest: string[] } | null {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { badRequest } from '../domain/errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 
 /** Parses a request body with a zod schema; the first problem becomes a 400 naming the field. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {

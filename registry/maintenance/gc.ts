@@ -12,7 +12,7 @@
  * bytes of an old orphan refreshes the blob's modification time, which takes it out of the candidates.
  */
 import type { Db } from '../db/schema.js';
-import type { BlobInfo, BlobStore } from '../../storage/blob-store.js';
+import type { BlobInfo, BlobStore } from '@aerostack/storage/blob-store.js';
 
 export const TARBALL_PREFIX = 'tarballs/';
 export const DEFAULT_GRACE_SECONDS = 3600;

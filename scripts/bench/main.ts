@@ -101,9 +101,9 @@ async function withProfile<T>(child: Child<{ pid: number }>, label: string, fn: 
 
 // ---------------------------------------------------------------------------------------------
 
-/** `node bin/aerostack.js --version`, cold, one after the other (the first run warms the OS file cache). */
+/** `node cli/bin/aerostack.js --version`, cold, one after the other (the first run warms the OS file cache). */
 function measureCli(): void {
-  const bin = path.join(ROOT, 'bin', 'aerostack.js');
+  const bin = path.join(ROOT, 'cli', 'bin', 'aerostack.js');
   const time = (args: string[]) => {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, env: { ...process.env, AEROSTACK_CONFIG_DIR: path.join(tmpRoot, 'cli-config') }, encoding: 'utf8' });

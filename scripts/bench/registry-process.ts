@@ -11,8 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { loadConfig } from '../../registry/config.js';
-import { startRegistry } from '../../registry/server.js';
+import { loadConfig } from '@aerostack/registry/config.js';
+import { startRegistry } from '@aerostack/registry/server.js';
 
 type Command =
   | { id: number; cmd: 'sql'; statements: string[] }

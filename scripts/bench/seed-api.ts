@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { scaffoldFiles } from '../../cli/lib/scaffold.js';
+import { scaffoldFiles } from 'aerostack/lib/scaffold.js';
 import { publishBody, request, signup } from '../../test/helpers/api.js';
 import { makeSkillTarball } from '../../test/helpers/tarballs.js';
 

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssri from 'ssri';
-import { FsBlobStore } from '../../storage/fs-blob-store.js';
+import { FsBlobStore } from '@aerostack/storage/fs-blob-store.js';
 import { request } from '../helpers/api.js';
 import { cliUser, type CliResult, type CliUser } from '../helpers/cli.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';

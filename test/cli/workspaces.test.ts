@@ -29,7 +29,7 @@ const SECRET = '@acme/secret'; // private
 const GITHUB = '@johndoe/github'; // public, tool create_issue → github__create_issue
 const FAILURE_KEYS = ['error', 'ok', 'status'];
 const MWT = /^mwt_[A-Za-z0-9_-]{43}$/;
-const SHIPPED_SCRIPT = path.resolve(path.dirname(AEROSTACK_BIN), '../scripts/team-setup.sh');
+const SHIPPED_SCRIPT = path.resolve(path.dirname(AEROSTACK_BIN), '../../scripts/team-setup.sh');
 
 
 // ---------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { scaffoldFiles } from '../../cli/lib/scaffold.js';
+import { scaffoldFiles } from 'aerostack/lib/scaffold.js';
 import { publishBody, request, signup } from '../helpers/api.js';
 import {
   connectGateway,

@@ -13,7 +13,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { scaffoldFiles } from '../../cli/lib/scaffold.js';
+import { scaffoldFiles } from 'aerostack/lib/scaffold.js';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { connectGateway, createWorkspace, folderTarball, mcpFolder, mustInstall, publishFolder, resultText, skillFolder, workspaceToken } from '../helpers/gateway.js';
 import { freePort } from '../helpers/registry.js';

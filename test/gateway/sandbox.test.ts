@@ -10,9 +10,9 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from '../../registry/gateway/runtime/limits.js';
-import { BwrapSandbox } from '../../registry/gateway/runtime/sandbox/bwrap-sandbox.js';
-import type { SandboxedProcess } from '../../registry/gateway/runtime/sandbox/sandbox.js';
+import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from '@aerostack/registry/gateway/runtime/limits.js';
+import { BwrapSandbox } from '@aerostack/registry/gateway/runtime/sandbox/bwrap-sandbox.js';
+import type { SandboxedProcess } from '@aerostack/registry/gateway/runtime/sandbox/sandbox.js';
 
 const UID_BASE = 2_100_000_000;
 const LIMITS: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, memoryMb: 128, maxProcesses: 64, tmpMb: 8, cpuSeconds: 60 };

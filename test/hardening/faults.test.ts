@@ -18,11 +18,11 @@ import ssri from 'ssri';
 import { publishBody, signup } from '../helpers/api.js';
 import { createWorkspace, mustInstall, publishFolder, skillFolder, workspaceToken } from '../helpers/gateway.js';
 import { freePort, mutableClock, startTestRegistry, TEST_DATABASE_URL, type TestRegistry } from '../helpers/registry.js';
-import { loadConfig } from '../../registry/config.js';
-import { openDatabase } from '../../registry/db/connect.js';
-import { migrateToLatest } from '../../registry/db/migrate.js';
-import { startRegistry, type RunningRegistry } from '../../registry/server.js';
-import { blobKeyFor, FsBlobStore } from '../../storage/index.js';
+import { loadConfig } from '@aerostack/registry/config.js';
+import { openDatabase } from '@aerostack/registry/db/connect.js';
+import { migrateToLatest } from '@aerostack/registry/db/migrate.js';
+import { startRegistry, type RunningRegistry } from '@aerostack/registry/server.js';
+import { blobKeyFor, FsBlobStore } from '@aerostack/storage';
 import {
   assertClearError,
   blobKeys,

@@ -11,8 +11,8 @@ import fc from 'fast-check';
 import { publishBody, signup } from '../helpers/api.js';
 import { createWorkspace, workspaceToken } from '../helpers/gateway.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
-import { DomainError } from '../../registry/domain/errors.js';
-import { parsePackageBody } from '../../registry/domain/packages/publish-body.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { parsePackageBody } from '@aerostack/registry/domain/packages/publish-body.js';
 import { assertClearError, call, quickTarball, type Answer } from './support.js';
 
 const HTTP_RUNS = Number(process.env.HARDENING_FUZZ_RUNS ?? 25);

@@ -13,8 +13,8 @@ import ssri from 'ssri';
 import { publishBody, signup } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { collectGarbage, formatGcReport, parseGcArgs } from '../../registry/maintenance/gc.js';
-import { blobKeyFor, FsBlobStore, type BlobInfo, type BlobStore } from '../../storage/index.js';
+import { collectGarbage, formatGcReport, parseGcArgs } from '@aerostack/registry/maintenance/gc.js';
+import { blobKeyFor, FsBlobStore, type BlobInfo, type BlobStore } from '@aerostack/storage';
 import { blobKeys, call, quickTarball, runRegistryCommand } from './support.js';
 
 const sri = (b: Buffer) => ssri.fromData(b, { algorithms: ['sha512'] }).toString();

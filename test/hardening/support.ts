@@ -14,15 +14,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
-import type { Db } from '../../registry/db/schema.js';
-import type { BlobStore } from '../../storage/blob-store.js';
+import type { Db } from '@aerostack/registry/db/schema.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
 import { gzip, rawTar, validSkillEntries } from '../helpers/tarballs.js';
 import { TEST_DATABASE_URL } from '../helpers/registry.js';
 import type { S3TestServer } from '../helpers/s3-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** `bin/aerostack-registry.js`, run exactly as operators run it. */
-export const REGISTRY_BIN = path.resolve(here, '../../../bin/aerostack-registry.js');
+/** `registry/bin/aerostack-registry.js`, run exactly as operators run it. */
+export const REGISTRY_BIN = path.resolve(here, '../../../registry/bin/aerostack-registry.js');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

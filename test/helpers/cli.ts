@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built `aerostack` binary, run exactly as users run it. */
-export const AEROSTACK_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/aerostack.js');
+export const AEROSTACK_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../cli/bin/aerostack.js');
 
 export interface CliResult {
   code: number;

@@ -5,16 +5,16 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { loadConfig, type RegistryConfig, type RegistryLimits } from '../../registry/config.js';
+import { loadConfig, type RegistryConfig, type RegistryLimits } from '@aerostack/registry/config.js';
 import { PGlite } from '@electric-sql/pglite';
-import { kyselyOnPglite, openDatabase, pgliteOptions } from '../../registry/db/connect.js';
-import { migrateToLatest } from '../../registry/db/migrate.js';
-import type { Db } from '../../registry/db/schema.js';
-import type { Clock } from '../../registry/domain/clock.js';
-import { startRegistry, type RunningRegistry } from '../../registry/server.js';
-import type { BlobStore } from '../../storage/blob-store.js';
-import { FsBlobStore } from '../../storage/fs-blob-store.js';
-import { S3BlobStore } from '../../storage/s3-blob-store.js';
+import { kyselyOnPglite, openDatabase, pgliteOptions } from '@aerostack/registry/db/connect.js';
+import { migrateToLatest } from '@aerostack/registry/db/migrate.js';
+import type { Db } from '@aerostack/registry/db/schema.js';
+import type { Clock } from '@aerostack/registry/domain/clock.js';
+import { startRegistry, type RunningRegistry } from '@aerostack/registry/server.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
+import { FsBlobStore } from '@aerostack/storage/fs-blob-store.js';
+import { S3BlobStore } from '@aerostack/storage/s3-blob-store.js';
 import { S3RVER_CREDENTIALS, type S3TestServer } from './s3-server.js';
 
 /** Set TEST_DATABASE_URL (as .ci/run does) to run the database-facing tests against a real Postgres. */

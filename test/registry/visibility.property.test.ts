@@ -15,8 +15,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import ssri from 'ssri';
-import type { Visibility } from '../../registry/db/schema.js';
-import { UserTokens } from '../../registry/domain/accounts/user-tokens.js';
+import type { Visibility } from '@aerostack/registry/db/schema.js';
+import { UserTokens } from '@aerostack/registry/domain/accounts/user-tokens.js';
 import { publishBody } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import ssri from 'ssri';
-import type { Visibility } from '../../registry/db/schema.js';
+import type { Visibility } from '@aerostack/registry/db/schema.js';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';

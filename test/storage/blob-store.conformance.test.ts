@@ -13,7 +13,7 @@ import {
   FsBlobStore,
   S3BlobStore,
   type BlobStore,
-} from '../../storage/index.js';
+} from '@aerostack/storage';
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const sri = (data: Buffer) => ssri.fromData(data, { algorithms: ['sha512'] }).toString();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { CappedStdioTransport } from '../../registry/gateway/runtime/capped-stdio-transport.js';
-import { SkillCallError } from '../../registry/gateway/runtime/limits.js';
+import { CappedStdioTransport } from '@aerostack/registry/gateway/runtime/capped-stdio-transport.js';
+import { SkillCallError } from '@aerostack/registry/gateway/runtime/limits.js';
 
 /** A transport over in-memory pipes; `kills` counts how often it asked for the child to die. */
 function harness(limits = { maxFrameBytes: 1024, maxFramesPerSecond: 10 }) {

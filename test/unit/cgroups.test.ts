@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { locateHierarchies } from '../../registry/gateway/runtime/sandbox/cgroups.js';
+import { locateHierarchies } from '@aerostack/registry/gateway/runtime/sandbox/cgroups.js';
 
 const mount = (id: number, root: string, point: string, fstype: string, superOptions: string) =>
   `${id} 20 0:${id} ${root} ${point} rw,nosuid,nodev,noexec,relatime shared:${id} - ${fstype} ${fstype} ${superOptions}`;

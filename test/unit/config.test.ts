@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../registry/config.js';
+import { ConfigError, loadConfig } from '@aerostack/registry/config.js';
 
 describe('configuration from the environment', () => {
   it('defaults to the embedded registry on 127.0.0.1:4870 with ./data', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DomainError } from '../../registry/domain/errors.js';
-import { inspectTarball, type TarballLimits } from '../../registry/domain/packages/inspect-tarball.js';
-import { SchemaCompiler } from '../../registry/domain/packages/json-schema.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { inspectTarball, type TarballLimits } from '@aerostack/contract/tarball/inspect.js';
+import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import {
   gzip,
   hostileTarball,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_SCHEMA_BYTES, SchemaCompiler, SchemaError } from '../../registry/domain/packages/json-schema.js';
+import { MAX_SCHEMA_BYTES, SchemaCompiler, SchemaError } from '@aerostack/contract/json-schema.js';
 
 const refuses = (c: SchemaCompiler, schema: unknown, why: RegExp) =>
   assert.throws(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DomainError } from '../../registry/domain/errors.js';
-import { SKILL_SLUG_RE, parseManifest } from '../../registry/domain/packages/manifest.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { SKILL_SLUG_RE, parseManifest } from '@aerostack/contract/manifest.js';
 import { validMcpManifest, validSkillManifest } from '../helpers/tarballs.js';
 
 /** parseManifest must refuse with a 400 whose message matches `pattern`. */

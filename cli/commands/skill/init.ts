@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SLUG_RE } from '../../../registry/domain/names.js';
+import { SLUG_RE } from '@aerostack/contract/names.js';
 import { AerostackCommand } from '../../base-command.js';
 import { registryKey } from '../../lib/config-store.js';
 import { UsageError } from '../../lib/errors.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { USERNAME_RE } from '../../../registry/domain/names.js';
+import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { AerostackCommand } from '../../base-command.js';
 import { UsageError } from '../../lib/errors.js';
 import type { RegistryClient } from '../../lib/registry-client.js';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError } from '@aerostack/contract/errors.js';
 import { html } from '../../http/html.js';
 import { csrfField } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { AuditEvent } from '../../db/schema.js';
 import { AUDIT_ACTIONS, type AuditQuery } from '../../domain/audit/audit-log.js';
-import { badRequest } from '../../domain/errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
 import { html } from '../../http/html.js';
 import { cli, minute } from '../layout.js';

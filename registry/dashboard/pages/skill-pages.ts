@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { anonymousViewer } from '../../domain/access/viewer.js';
-import { badRequest, DomainError } from '../../domain/errors.js';
-import { parseSkillName } from '../../domain/names.js';
+import { badRequest, DomainError } from '@aerostack/contract/errors.js';
+import { parseSkillName } from '@aerostack/contract/names.js';
 import { listMemberSkills, type ListedSkill } from '../../domain/packages/skill-list.js';
 import { parseSearchQuery, searchSkills } from '../../domain/packages/search.js';
 import { param } from '../../http/context.js';

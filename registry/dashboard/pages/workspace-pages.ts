@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { html, type Html } from '../../http/html.js';
-import { badRequest, DomainError } from '../../domain/errors.js';
+import { badRequest, DomainError } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
 import { buttonForm, cli, csrfField, time, visibilityBadge } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';

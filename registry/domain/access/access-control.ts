@@ -1,6 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Database, Db, Role } from '../../db/schema.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, unauthorized } from '@aerostack/contract/errors.js';
 import type { Viewer } from './viewer.js';
 import { assertRead, decideRead, type Relation } from './visibility.js';
 

@@ -1,5 +1,5 @@
 import type { Visibility } from '../../db/schema.js';
-import { DomainError } from '../errors.js';
+import { DomainError } from '@aerostack/contract/errors.js';
 
 /** How a reader stands towards a namespace. `member` covers both the admin and member roles. */
 export type Relation = 'owner' | 'member' | 'other' | 'anonymous';

@@ -1,7 +1,7 @@
 import type { Db, User } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict, unauthorized } from '../errors.js';
-import { USERNAME_RE } from '../names.js';
+import { badRequest, conflict, unauthorized } from '@aerostack/contract/errors.js';
+import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { hashPassword, verifyPassword } from './secrets.js';
 
 export interface SignupInput {

@@ -1,6 +1,6 @@
 import type { Db, Token, User } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
-import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import { badRequest, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import type { Viewer } from '../access/viewer.js';
 import { newKey, newSecret, sha256Hex } from './secrets.js';
 

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { AuditAction, AuditEvent, AuditEventsTable, Db } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 
 export interface AuditRecord {
   workspaceId?: number | null;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Skill, SkillVersion } from '../../db/schema.js';
-import { tarballFileName } from '../names.js';
+import { tarballFileName } from '@aerostack/contract/names.js';
 
 export interface PackumentInput {
   skill: Skill;

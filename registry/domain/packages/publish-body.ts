@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '../errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 
 /**
  * The body npm's `PUT /:name` sends (libnpmpublish), which is also the body our own CLI sends:

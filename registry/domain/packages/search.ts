@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 
 export interface SearchQuery {
   text: string;

@@ -1,10 +1,10 @@
 import semver from 'semver';
 import type { Db, Skill, Visibility } from '../../db/schema.js';
-import type { BlobStore } from '../../../storage/blob-store.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
 import type { Clock } from '../clock.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, forbidden, notFound } from '@aerostack/contract/errors.js';
 import type { PackageBody } from './publish-body.js';
 import type { SkillReads } from './skill-reads.js';
 import { recomputeLatest, setTag, TAG_RE } from './dist-tags.js';

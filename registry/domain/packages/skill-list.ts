@@ -1,7 +1,7 @@
 import type { Db } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
-import { unauthorized } from '../errors.js';
+import { unauthorized } from '@aerostack/contract/errors.js';
 
 export interface ListedSkill {
   name: string;

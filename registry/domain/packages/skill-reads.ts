@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import semver from 'semver';
 import type { Db, Skill } from '../../db/schema.js';
-import type { BlobStore } from '../../../storage/blob-store.js';
-import { BlobStoreUnavailableError } from '../../../storage/blob-store.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
+import { BlobStoreUnavailableError } from '@aerostack/storage/blob-store.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
 import { notFoundMessage } from '../access/visibility.js';
-import { notFound, unavailable } from '../errors.js';
-import { parseSkillName, tarballFileName } from '../names.js';
+import { notFound, unavailable } from '@aerostack/contract/errors.js';
+import { parseSkillName, tarballFileName } from '@aerostack/contract/names.js';
 import type { PackumentInput } from './packument.js';
 
 /** A published version's stored tarball. */

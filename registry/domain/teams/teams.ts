@@ -7,8 +7,8 @@ import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
 import { sha256Hex } from '../accounts/secrets.js';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict, DomainError, forbidden, notFound, unauthorized } from '../errors.js';
-import { USERNAME_RE } from '../names.js';
+import { badRequest, conflict, DomainError, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { displayNameFor, invitationMail } from './invitation-mail.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;

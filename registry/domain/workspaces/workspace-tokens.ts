@@ -7,7 +7,7 @@ import { newSecret, sha256Hex } from '../accounts/secrets.js';
 import { LAST_USED_GRANULARITY_MS } from '../accounts/user-tokens.js';
 import type { Viewer } from '../access/viewer.js';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict, notFound, unauthorized } from '../errors.js';
+import { badRequest, conflict, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import { actorLabel, type Workspaces } from './workspaces.js';
 
 export const WORKSPACE_TOKEN_PREFIX = 'mwt_';

@@ -5,9 +5,9 @@ import { workspaceMayHold } from '../access/workspace-rules.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors.js';
-import { parseSkillName } from '../names.js';
-import { parseManifest } from '../packages/manifest.js';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { parseSkillName } from '@aerostack/contract/names.js';
+import { parseManifest } from '@aerostack/contract/manifest.js';
 import type { SkillReads } from '../packages/skill-reads.js';
 
 export const WORKSPACE_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;

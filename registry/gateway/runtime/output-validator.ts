@@ -1,5 +1,5 @@
 import type { jsonSchemaValidator, JsonSchemaValidatorResult } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { SchemaCompiler } from '../../domain/packages/json-schema.js';
+import type { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 
 /**
  * The SDK Client's check of an MCP server's structured results against the tool's outputSchema,

@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { Logger } from 'pino';
-import { parseManifest, type AerostackManifest } from '../../domain/packages/manifest.js';
+import { parseManifest, type AerostackManifest } from '@aerostack/contract/manifest.js';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
 import { CONTEXT_META_KEY } from './runner/protocol.mjs';
 import type { LaunchRequest, Sandbox } from './sandbox/sandbox.js';

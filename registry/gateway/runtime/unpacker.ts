@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ssri from 'ssri';
 import { extract } from 'tar';
-import type { BlobStore } from '../../../storage/blob-store.js';
+import type { BlobStore } from '@aerostack/storage/blob-store.js';
 
 /**
  * Unpacks each skill version once, from the blob store, into `<root>/<sha512 hex>/` (content

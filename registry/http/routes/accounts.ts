@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../domain/services.js';
-import { badRequest, forbidden, unauthorized } from '../../domain/errors.js';
+import { badRequest, forbidden, unauthorized } from '@aerostack/contract/errors.js';
 import { param, requireUser } from '../context.js';
 import { parseBody } from '../validate.js';
 

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { Services } from '../../domain/services.js';
 import type { Viewer } from '../../domain/access/viewer.js';
-import { DomainError, forbidden, unauthorized } from '../../domain/errors.js';
+import { DomainError, forbidden, unauthorized } from '@aerostack/contract/errors.js';
 import { CSRF_FIELD, CSRF_REFUSED, csrfMatches, sameOrigin } from '../../dashboard/csrf.js';
 import { csrfField } from '../../dashboard/layout.js';
 import { DashboardRouter, send } from '../../dashboard/render.js';

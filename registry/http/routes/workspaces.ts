@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../domain/services.js';
-import { badRequest } from '../../domain/errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../context.js';
 import { parseBody } from '../validate.js';
 

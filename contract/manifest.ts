@@ -5,7 +5,7 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { badRequest } from '../errors.js';
+import { badRequest } from './errors.js';
 
 /** URL-safe slug used in routes and storage keys; no leading '.', '_' or '-' so it can never be `.` or `..`. */
 export const SKILL_SLUG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;

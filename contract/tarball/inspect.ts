@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { DomainError, badRequest, payloadTooLarge } from '../errors.js';
-import { SchemaError, type SchemaCompiler } from './json-schema.js';
-import { parseManifest, type AerostackManifest } from './manifest.js';
+import { SchemaError, type SchemaCompiler } from '../json-schema.js';
+import { parseManifest, type AerostackManifest } from '../manifest.js';
 
 export interface TarballLimits {
   maxTarballBytes: number;
