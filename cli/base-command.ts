@@ -89,7 +89,7 @@ export abstract class AerostackCommand<T extends typeof Command> extends Command
     const status = usage ? 'invalid' : statusLabel(err);
     const code = usage ? 2 : exitCodeFor(err);
     const message = (usage ? err.message.split('\n').map((l) => l.trim().replace(/:$/, '')).filter((l) => l && !/^(The following errors? occurred|See more help with)/.test(l)).join(': ').replace(/\s+/g, ' ') : (err.message || String(err)).split('\n')[0]!).replace(/^Error: /, '');
-    if (this.jsonEnabled()) this.logJson({ ok: false, status: err instanceof ApiError ? err.status : status, error: message });
+    if (this.jsonEnabled()) this.logJson({ ok: false, status: /^\d+$/.test(status) ? Number(status) : status, error: message });
     process.stderr.write(`✗ ${status}: ${message}\n`);
     if (process.env.AEROSTACK_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
     return this.exit(code);

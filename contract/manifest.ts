@@ -6,13 +6,10 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { badRequest } from './errors.js';
+import { SKILL_SLUG_RE, SKILL_TOOL_NAME_RE } from './names.js';
 
-/** URL-safe slug used in routes and storage keys; no leading '.', '_' or '-' so it can never be `.` or `..`. */
-export const SKILL_SLUG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** The commands a `type: "mcp"` skill may name: the gateway runs Node servers only, inside its sandbox. */
 export const MCP_COMMANDS = ['node', 'nodejs'] as const;
-/** MCP tool names: snake_case, which every MCP client accepts. */
-export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** zod error map: "is required" when the key is absent, else the field-specific complaint. */
 const says = (problem: string) => (issue: { input?: unknown }) =>
@@ -62,7 +59,7 @@ const skillManifest = z.looseObject({
   type: z.literal('skill'),
   tool: z.looseObject(
     {
-      name: z.string({ error: says('must be a string') }).regex(TOOL_NAME_RE, {
+      name: z.string({ error: says('must be a string') }).regex(SKILL_TOOL_NAME_RE, {
         error: 'must be snake_case: 1-64 of a-z 0-9 _, starting with a letter',
       }),
       description: text(2048),

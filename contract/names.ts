@@ -1,9 +1,26 @@
+/**
+ * Every name the registry and the CLI accept, and the one parser of skill names. The CLI checks
+ * these before it sends anything; the registry checks them again on every request.
+ */
 import { badRequest } from './errors.js';
 
 /** Username = namespace (SPEC "Accounts"). */
 export const USERNAME_RE = /^[a-z0-9][a-z0-9-]{0,38}$/;
-/** The part after `@ns/` (same rule as aerostack.json `name`). */
-export const SLUG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * A skill's slug, the part after `@ns/`, and aerostack.json's `name`: URL-safe, never `.` or `..`
+ * (no leading '.', '_' or '-'), so it can name a route or a storage key.
+ */
+export const SKILL_SLUG_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** A workspace's slug: the last segment of its gateway URL, `PUBLIC_URL/ws/<slug>`. */
+export const WORKSPACE_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** A dist-tag: starts with a letter, so it can never be read as a version or a range. */
+export const DIST_TAG_RE = /^[a-zA-Z][a-zA-Z0-9._-]{0,63}$/;
+/** Good enough to send mail to; the mail server has the last word. */
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** A `type: "skill"` tool's name in aerostack.json: snake_case, which every MCP client accepts. */
+export const SKILL_TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
+/** A tool's name as the gateway lists it (`<skill>__<tool>`): what MCP clients accept. */
+export const GATEWAY_TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 
 export interface SkillName {
   /** `@ns/slug` */
@@ -18,14 +35,20 @@ export function parseSkillName(raw: string): SkillName {
   if (!m) throw badRequest(`Invalid skill name "${shown(raw)}": skill names look like @<username>/<skill>`);
   const [, namespace, slug] = m as unknown as [string, string, string];
   if (!USERNAME_RE.test(namespace)) throw badRequest(`Invalid skill name "${shown(raw)}": "${shown(namespace)}" is not a valid namespace`);
-  if (!SLUG_RE.test(slug)) {
+  if (!SKILL_SLUG_RE.test(slug)) {
     throw badRequest(`Invalid skill name "${shown(raw)}": use lowercase letters, digits, ".", "_" and "-" (at most 64) after the namespace`);
   }
   return { full: `@${namespace}/${slug}`, namespace, slug };
 }
 
+/** Checks a workspace slug; the message is the one both the CLI and the registry show. */
+export function checkWorkspaceSlug(slug: string): string {
+  if (!WORKSPACE_SLUG_RE.test(slug)) throw badRequest(`Invalid workspace name "${shown(slug)}": use lowercase letters, digits and "-" (at most 63)`);
+  return slug;
+}
+
 /** Untrusted input echoed in a message: capped, so a 5000-character name does not come back whole. */
-const shown = (s: string): string => (s.length > 100 ? `${s.slice(0, 100)}…` : s);
+export const shown = (s: string): string => (s.length > 100 ? `${s.slice(0, 100)}…` : s);
 
 /** The tarball file name npm expects for a scoped package: `slug-1.2.3.tgz`. */
 export const tarballFileName = (slug: string, version: string): string => `${slug}-${version}.tgz`;

@@ -13,7 +13,7 @@ import { searchRoutes } from './http/routes/search.js';
 import { skillRoutes } from './http/routes/skills.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { teamRoutes } from './http/routes/teams.js';
-import { joinPageRoutes } from './http/routes/join-page.js';
+import { joinPageRoutes } from './dashboard/join-page.js';
 import { dashboardRoutes } from './dashboard/index.js';
 import { workspaceRoutes } from './http/routes/workspaces.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
@@ -73,8 +73,7 @@ export function createApp(deps: AppDependencies): {
   // The gateway authenticates with workspace tokens (mwt_), not user tokens: it comes first.
   app.use(
     gatewayRoutes({
-      db: deps.db,
-      access: services.access,
+      workspaces: services.workspaces,
       tokens: services.workspaceTokens,
       audit: services.audit,
       pool: runtime,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TARBALL_LIMITS, UNPUBLISH_WINDOW_MS, type TarballLimits } from '@aerostack/contract/limits.js';
 import type { RuntimeLimits } from './gateway/runtime/limits.js';
 
 /** Everything the registry reads from its environment, validated once at start-up. */
@@ -39,12 +40,7 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
-export interface RegistryLimits {
-  /** Largest compressed tarball accepted by publish. */
-  maxTarballBytes: number;
-  /** Largest decompressed tarball (gzip bombs stop here). */
-  maxUnpackedBytes: number;
-  maxEntries: number;
+export interface RegistryLimits extends TarballLimits {
   /** Versions may be unpublished only this long after they were published (npm: 72 hours). */
   unpublishWindowMs: number;
 }
@@ -94,9 +90,9 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).default('Aerostack <no-reply@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  AEROSTACK_MAX_TARBALL_BYTES: intIn(1024, 1024 ** 3).default(10 * 1024 * 1024),
-  AEROSTACK_MAX_UNPACKED_BYTES: intIn(1024, 4 * 1024 ** 3).default(50 * 1024 * 1024),
-  AEROSTACK_MAX_ENTRIES: intIn(1, 1_000_000).default(5000),
+  AEROSTACK_MAX_TARBALL_BYTES: intIn(1024, 1024 ** 3).default(DEFAULT_TARBALL_LIMITS.maxTarballBytes),
+  AEROSTACK_MAX_UNPACKED_BYTES: intIn(1024, 4 * 1024 ** 3).default(DEFAULT_TARBALL_LIMITS.maxUnpackedBytes),
+  AEROSTACK_MAX_ENTRIES: intIn(1, 1_000_000).default(DEFAULT_TARBALL_LIMITS.maxEntries),
   AEROSTACK_GATEWAY_RATE_LIMIT: intIn(1, 1_000_000).default(120),
   AEROSTACK_SKILL_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
   AEROSTACK_SKILL_MEMORY_MB: intIn(16, 16_384).default(128),
@@ -155,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       maxTarballBytes: e.AEROSTACK_MAX_TARBALL_BYTES,
       maxUnpackedBytes: e.AEROSTACK_MAX_UNPACKED_BYTES,
       maxEntries: e.AEROSTACK_MAX_ENTRIES,
-      unpublishWindowMs: 72 * 3600 * 1000,
+      unpublishWindowMs: UNPUBLISH_WINDOW_MS,
     },
     gateway: {
       rateLimitPerMinute: e.AEROSTACK_GATEWAY_RATE_LIMIT,

@@ -1,3 +1,5 @@
+import { DomainError } from '@aerostack/contract/errors.js';
+
 /**
  * What a failed command prints: `✗ <status>: <reason>` on stderr and the matching exit code.
  * Exit codes (also in the README):
@@ -31,7 +33,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function exitCodeFor(err: unknown): number {
+/**
+ * A check of the contract package failed before any request: a 404 (no version matches) reads like
+ * the registry's own; anything else is invalid input.
+ */
+const asApiError = (err: unknown): unknown => (err instanceof DomainError && err.status === 404 ? new ApiError(404, err.message) : err);
+
+export function exitCodeFor(raw: unknown): number {
+  const err = asApiError(raw);
   if (err instanceof ApiError) {
     if (err.status === 401 || err.status === 403) return EXIT.auth;
     if (err.status === 404) return EXIT.notFound;
@@ -40,14 +49,15 @@ export function exitCodeFor(err: unknown): number {
     return EXIT.failure;
   }
   if (err instanceof UnreachableError) return EXIT.unreachable;
-  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof UsageError || err instanceof DomainError) return EXIT.usage;
   return EXIT.failure;
 }
 
 /** The `<status>` part of the failure line: the HTTP status, or a word for local failures. */
-export function statusLabel(err: unknown): string {
+export function statusLabel(raw: unknown): string {
+  const err = asApiError(raw);
   if (err instanceof ApiError) return String(err.status);
   if (err instanceof UnreachableError) return 'unreachable';
-  if (err instanceof UsageError) return 'invalid';
+  if (err instanceof UsageError || err instanceof DomainError) return 'invalid';
   return 'error';
 }

@@ -1,11 +1,7 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { extractVerified } from '@aerostack/contract/tarball/extract.js';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import ssri from 'ssri';
-import { extract } from 'tar';
 import lockfile from 'proper-lockfile';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 /** One installed skill, as recorded in the lockfile. */
 export interface LockedSkill {
@@ -84,38 +80,10 @@ export class LocalSkills {
     );
   }
 
-  /**
-   * Verifies the bytes against `integrity` before anything touches the disk, then extracts into a
-   * temporary folder and renames it into place: a refused or interrupted install leaves nothing.
-   */
+  /** Verified, then extracted in place atomically (contract/tarball/extract.ts): a refused or interrupted install leaves nothing. */
   async install(name: string, version: string, tarball: Buffer, meta: { integrity: string; resolved: string; visibility: string }): Promise<LockedSkill> {
-    if (!ssri.checkData(tarball, meta.integrity)) {
-      const actual = ssri.fromData(tarball, { algorithms: ['sha512'] }).toString();
-      throw new Error(`Integrity check failed for ${name}@${version}: expected ${meta.integrity.slice(0, 30)}…, got ${actual.slice(0, 30)}…; nothing was installed`);
-    }
     const final = this.folderFor(name, version);
-    const staging = path.join(this.root, `.staging-${randomBytes(6).toString('hex')}`);
-    await mkdir(staging, { recursive: true });
-    try {
-      await pipeline(
-        Readable.from([tarball]),
-        extract({
-          cwd: staging,
-          strip: 1,
-          // Registry tarballs are checked on publish; refuse links and devices here too, in case of a hostile mirror.
-          filter: (_p, entry) => 'type' in entry && (entry.type === 'File' || entry.type === 'Directory' || entry.type === 'OldFile'),
-          preservePaths: false,
-          noChmod: true,
-          preserveOwner: false,
-        }),
-      );
-      await mkdir(path.dirname(final), { recursive: true });
-      await rm(final, { recursive: true, force: true });
-      await rename(staging, final);
-    } catch (err) {
-      await rm(staging, { recursive: true, force: true });
-      throw err;
-    }
+    await extractVerified(tarball, meta.integrity, final, { label: `${name}@${version}` });
     const entry: LockedSkill = { version, integrity: meta.integrity, resolved: meta.resolved, visibility: meta.visibility, path: final, installedAt: new Date().toISOString() };
     const previous = await this.updateLock((lock) => {
       const before = lock.skills[name];

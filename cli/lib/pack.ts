@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import ignore from 'ignore';
 import ssri from 'ssri';
 import { create } from 'tar';
-import { DomainError } from '@aerostack/contract/errors.js';
 import { parseManifest, type AerostackManifest } from '@aerostack/contract/manifest.js';
 import { inspectTarball } from '@aerostack/contract/tarball/inspect.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
+import { DEFAULT_TARBALL_LIMITS } from '@aerostack/contract/limits.js';
 import { UsageError } from './errors.js';
 
 export interface PackedSkill {
@@ -29,7 +29,6 @@ const ALWAYS_IGNORED = ['.git', '.svn', '.hg', 'node_modules', '.DS_Store', 'npm
 /** Always packed, even when `files` does not list them. */
 const ALWAYS_INCLUDED = new Set(['package.json', 'aerostack.json']);
 // The same limits the registry applies by default, so --dry-run says what publish would.
-const LIMITS = { maxTarballBytes: 10 * 1024 * 1024, maxUnpackedBytes: 50 * 1024 * 1024, maxEntries: 5000 };
 // npm packs with this fixed mtime so the same files always give the same tarball (and integrity).
 const FIXED_MTIME = new Date('1985-10-26T08:15:00.000Z');
 
@@ -59,7 +58,7 @@ export async function packSkill(dir: string, opts: { namespace: (pkgScope: strin
   const raw = await readJson(path.join(dir, 'aerostack.json'));
   if (!raw) throw new UsageError(`No aerostack.json in ${dir}: run "aerostack skill init" first`);
   if (opts.name !== undefined) raw.name = opts.name;
-  const manifest = validate(() => parseManifest(raw));
+  const manifest = parseManifest(raw);
   const pkg = (await readJson(path.join(dir, 'package.json'))) ?? {};
   const pkgScope = typeof pkg.name === 'string' && /^@[^/]+\//.test(pkg.name) ? pkg.name.slice(1, pkg.name.indexOf('/')) : null;
   const namespace = await opts.namespace(pkgScope);
@@ -80,7 +79,7 @@ export async function packSkill(dir: string, opts: { namespace: (pkgScope: strin
     await writeFile(path.join(root, 'aerostack.json'), JSON.stringify({ ...raw, name: manifest.name }, null, 2) + '\n');
     const entries = [...new Set(['package.json', 'aerostack.json', ...files])].sort().map((f) => `package/${f}`);
     const tarball = await streamToBuffer(create({ cwd: staging, gzip: true, portable: true, mtime: FIXED_MTIME, noDirRecurse: true }, entries) as unknown as AsyncIterable<Buffer>);
-    const inspected = await validateAsync(() => inspectTarball(tarball, LIMITS, new SchemaCompiler()));
+    const inspected = await inspectTarball(tarball, DEFAULT_TARBALL_LIMITS, new SchemaCompiler());
     return {
       name,
       namespace,
@@ -120,23 +119,7 @@ async function listFiles(dir: string, allow: string[] | null): Promise<string[]>
   return out.sort();
 }
 
-function validate<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof DomainError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
-async function validateAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DomainError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
 async function streamToBuffer(stream: AsyncIterable<Uint8Array | Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -1,88 +1,29 @@
-import type { TokenSummary } from '@aerostack/registry/domain/accounts/user-tokens.js';
-import type { ListedSkill } from '@aerostack/registry/domain/packages/skill-list.js';
-import type { PublishResult } from '@aerostack/registry/domain/packages/publish.js';
-import type { InviteResult, TeamRow } from '@aerostack/registry/domain/teams/teams.js';
-import type { InstalledSkill, WorkspaceSummary } from '@aerostack/registry/domain/workspaces/workspaces.js';
-import type { WorkspaceTokenSummary } from '@aerostack/registry/domain/workspaces/workspace-tokens.js';
+import type { z } from 'zod';
+import * as api from '@aerostack/contract/api.js';
 import { ApiError, UnreachableError } from './errors.js';
 
-// Answers of the registry's JSON API, typed from the registry's own domain types (type-only imports:
-// nothing of the server is loaded by the CLI).
-export type { ListedSkill, PublishResult, InviteResult, TeamRow, InstalledSkill, WorkspaceTokenSummary };
-export type TokenInfo = TokenSummary;
+// The registry's answers, as contract/api.ts declares them (the CLI parses every one with its schema).
+export type {
+  AuditEvent as AuditEventRow,
+  CreatedWorkspace,
+  CreatedWorkspaceToken,
+  InstalledSkill,
+  InviteResult,
+  ListedSkill,
+  MyTeam,
+  Packument,
+  PublishResult,
+  SearchResult,
+  Session,
+  TeamMembers,
+  TeamRow,
+  TokenSummary as TokenInfo,
+  VersionDoc,
+  WorkspaceInfo,
+  WorkspaceSkills,
+  WorkspaceTokenSummary,
+} from '@aerostack/contract/api.js';
 
-/** Shapes the registry's JSON API answers with (see registry/http/routes). */
-export interface Session {
-  username: string;
-  email: string;
-  token: string;
-}
-export interface VersionDoc {
-  name: string;
-  version: string;
-  description?: string;
-  deprecated?: string;
-  dist: { tarball: string; integrity: string; shasum: string; fileCount?: number; unpackedSize?: number };
-  aerostack?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-export interface Packument {
-  _id: string;
-  _rev: string;
-  name: string;
-  description: string;
-  'dist-tags': Record<string, string>;
-  versions: Record<string, VersionDoc>;
-  time: Record<string, string>;
-  readme?: string;
-  visibility: 'public' | 'team' | 'private';
-  [key: string]: unknown;
-}
-export interface TeamMembers {
-  namespace: string;
-  members: TeamRow[];
-}
-export interface MyTeam {
-  namespace: string;
-  role: TeamRow['role'];
-  since: string;
-}
-export interface SearchResult {
-  total: number;
-  objects: Array<{ package: { name: string; version: string; description: string; keywords: string[]; date: string; visibility?: string } }>;
-}
-
-/** Workspaces: every answer names the gateway URL (`PUBLIC_URL/ws/<slug>`). */
-export interface WorkspaceInfo extends WorkspaceSummary {
-  url: string;
-}
-export interface CreatedWorkspace {
-  slug: string;
-  namespace: string;
-  url: string;
-  createdAt: string;
-}
-export interface WorkspaceSkills {
-  workspace: string;
-  url: string;
-  skills: InstalledSkill[];
-}
-export interface CreatedWorkspaceToken extends WorkspaceTokenSummary {
-  /** The `mwt_…` secret: returned once, never again. */
-  token: string;
-  workspace: string;
-  url: string;
-}
-export interface AuditEventRow {
-  at: string;
-  user: string;
-  action: string;
-  skill: string | null;
-  tool: string | null;
-  status: string | null;
-  durationMs: number | null;
-  detail: string | null;
-}
 export interface AuditFilter {
   since?: string;
   user?: string;
@@ -135,83 +76,73 @@ export class RegistryClient {
     return res;
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  /** One JSON request; the answer must match `schema` (the contract), else it is the registry's fault. */
+  private async json<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
     const res = await this.send(method, this.baseUrl + path, {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     });
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    return parseAnswer(schema, await res.json(), `${method} ${path}`);
   }
 
   // Accounts and tokens
-  signup = (username: string, email: string, password: string) => this.json<Session>('POST', '/-/api/v1/signup', { username, email, password });
-  login = (username: string, password: string) => this.json<Session>('POST', '/-/api/v1/login', { username, password });
-  logout = () => this.json<{ ok: true }>('POST', '/-/api/v1/logout', {});
-  whoami = () => this.json<{ username: string; email: string; readonly: boolean }>('GET', '/-/api/v1/whoami');
-  listTokens = async () => (await this.json<{ tokens: TokenInfo[] }>('GET', '/-/api/v1/tokens')).tokens;
-  createToken = (input: { name: string; readonly?: boolean; expiresInSeconds?: number }) =>
-    this.json<TokenInfo & { token: string }>('POST', '/-/api/v1/tokens', input);
-  revokeToken = (ref: string) => this.json<{ ok: true }>('DELETE', `/-/api/v1/tokens/${encodeURIComponent(ref)}`);
+  signup = (username: string, email: string, password: string) => this.json(api.Session, 'POST', '/-/api/v1/signup', { username, email, password });
+  login = (username: string, password: string) => this.json(api.Session, 'POST', '/-/api/v1/login', { username, password });
+  logout = () => this.json(api.Ok, 'POST', '/-/api/v1/logout', {});
+  whoami = () => this.json(api.WhoAmI, 'GET', '/-/api/v1/whoami');
+  listTokens = async () => (await this.json(api.TokenList, 'GET', '/-/api/v1/tokens')).tokens;
+  createToken = (input: z.input<typeof api.CreateTokenRequest>) => this.json(api.CreatedToken, 'POST', '/-/api/v1/tokens', input);
+  revokeToken = (ref: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/tokens/${encodeURIComponent(ref)}`);
 
   // Skills
-  packument = (name: string) => this.json<Packument>('GET', `/${encodeName(name)}`);
-  search = (text: string, size = 20) => this.json<SearchResult>('GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=${size}`);
-  mySkills = async () => (await this.json<{ skills: ListedSkill[] }>('GET', '/-/api/v1/skills')).skills;
-  setVisibility = (name: string, visibility: string) =>
-    this.json<{ name: string; visibility: string }>('PUT', `/-/api/v1/skills/${encodeName(name)}/visibility`, { visibility });
-  distTags = (name: string) => this.json<Record<string, string>>('GET', `/-/package/${encodeName(name)}/dist-tags`);
-  addDistTag = (name: string, tag: string, version: string) =>
-    this.json<Record<string, string>>('PUT', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`, version);
-  removeDistTag = (name: string, tag: string) => this.json<Record<string, string>>('DELETE', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`);
+  packument = (name: string) => this.json(api.Packument, 'GET', `/${encodeName(name)}`);
+  search = (text: string, size = 20) => this.json(api.SearchResult, 'GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=${size}`);
+  mySkills = async () => (await this.json(api.SkillList, 'GET', '/-/api/v1/skills')).skills;
+  setVisibility = (name: string, visibility: api.Visibility) => this.json(api.VisibilityChanged, 'PUT', `/-/api/v1/skills/${encodeName(name)}/visibility`, { visibility });
+  distTags = (name: string) => this.json(api.DistTags, 'GET', `/-/package/${encodeName(name)}/dist-tags`);
+  addDistTag = (name: string, tag: string, version: string) => this.json(api.DistTags, 'PUT', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`, version);
+  removeDistTag = (name: string, tag: string) => this.json(api.DistTags, 'DELETE', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`);
   /** npm's metadata PUT: with `rev`, versions missing from `doc` are unpublished. */
-  updatePackage = (name: string, doc: Packument, rev?: string) =>
-    this.json<{ ok: true }>('PUT', `/${encodeName(name)}${rev ? `/-rev/${encodeURIComponent(rev)}` : ''}`, doc);
-  unpublishAll = (name: string, rev: string) => this.json<{ ok: true; unpublished: string[] }>('DELETE', `/${encodeName(name)}/-rev/${encodeURIComponent(rev)}`);
+  updatePackage = (name: string, doc: api.Packument, rev?: string) => this.json(api.Ok, 'PUT', `/${encodeName(name)}${rev ? `/-rev/${encodeURIComponent(rev)}` : ''}`, doc);
+  unpublishAll = (name: string, rev: string) => this.json(api.Unpublished, 'DELETE', `/${encodeName(name)}/-rev/${encodeURIComponent(rev)}`);
 
   // Teams (namespaces are given without the "@")
-  invite = (namespace: string, input: { email: string; role?: 'member' | 'admin'; anyAccount?: boolean }) =>
-    this.json<InviteResult>('POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations`, input);
-  revokeInvitation = (namespace: string, email: string) =>
-    this.json<{ ok: true }>('DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations/${encodeURIComponent(email)}`);
-  teamMembers = (namespace: string) => this.json<TeamMembers>('GET', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members`);
-  removeMember = (namespace: string, ref: string) =>
-    this.json<{ ok: true; removed: { username: string; email: string } }>('DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}`);
-  leaveTeam = (namespace: string) => this.json<{ ok: true }>('POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});
-  joinTeam = (code: string) => this.json<{ namespace: string; role: TeamRow['role'] }>('POST', '/-/api/v1/teams/join', { code });
-  myTeams = async () => (await this.json<{ teams: MyTeam[] }>('GET', '/-/api/v1/teams')).teams;
+  invite = (namespace: string, input: z.input<typeof api.InviteRequest>) => this.json(api.InviteResult, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations`, input);
+  revokeInvitation = (namespace: string, email: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations/${encodeURIComponent(email)}`);
+  teamMembers = (namespace: string) => this.json(api.TeamMembers, 'GET', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members`);
+  removeMember = (namespace: string, ref: string) => this.json(api.MemberRemoved, 'DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}`);
+  leaveTeam = (namespace: string) => this.json(api.Ok, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});
+  joinTeam = (code: string) => this.json(api.Joined, 'POST', '/-/api/v1/teams/join', { code });
+  myTeams = async () => (await this.json(api.MyTeams, 'GET', '/-/api/v1/teams')).teams;
 
   // Workspaces (slugs and token names are URL-encoded; skill names as npm encodes scoped names)
-  listWorkspaces = async () => (await this.json<{ workspaces: WorkspaceInfo[] }>('GET', '/-/api/v1/workspaces')).workspaces;
-  createWorkspace = (slug: string, namespace?: string) =>
-    this.json<CreatedWorkspace>('POST', '/-/api/v1/workspaces', { slug, ...(namespace ? { namespace } : {}) });
-  deleteWorkspace = (slug: string) => this.json<{ ok: true }>('DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}`);
-  workspaceSkills = (slug: string) => this.json<WorkspaceSkills>('GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills`);
+  listWorkspaces = async () => (await this.json(api.WorkspaceList, 'GET', '/-/api/v1/workspaces')).workspaces;
+  createWorkspace = (slug: string, namespace?: string) => this.json(api.CreatedWorkspace, 'POST', '/-/api/v1/workspaces', { slug, ...(namespace ? { namespace } : {}) });
+  deleteWorkspace = (slug: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}`);
+  workspaceSkills = (slug: string) => this.json(api.WorkspaceSkills, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills`);
   installInWorkspace = (slug: string, name: string, version: string) =>
-    this.json<{ name: string; version: string; changed: boolean }>('PUT', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`, { version });
-  uninstallFromWorkspace = (slug: string, name: string) =>
-    this.json<{ ok: true }>('DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`);
-  workspaceTokens = async (slug: string) => (await this.json<{ tokens: WorkspaceTokenSummary[] }>('GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`)).tokens;
-  createWorkspaceToken = (slug: string, input: { name: string; user?: string; expiresInSeconds?: number }) =>
-    this.json<CreatedWorkspaceToken>('POST', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`, input);
-  revokeWorkspaceToken = (slug: string, name: string) =>
-    this.json<{ ok: true }>('DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens/${encodeURIComponent(name)}`);
+    this.json(api.Installed, 'PUT', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`, { version });
+  uninstallFromWorkspace = (slug: string, name: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`);
+  workspaceTokens = async (slug: string) => (await this.json(api.WorkspaceTokenList, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`)).tokens;
+  createWorkspaceToken = (slug: string, input: z.input<typeof api.CreateWorkspaceTokenRequest>) =>
+    this.json(api.CreatedWorkspaceToken, 'POST', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`, input);
+  revokeWorkspaceToken = (slug: string, name: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens/${encodeURIComponent(name)}`);
   workspaceAudit = (slug: string, filter: AuditFilter = {}) => {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') query.set(k, String(v));
     const qs = query.toString();
-    return this.json<{ workspace: string; events: AuditEventRow[] }>('GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/audit${qs ? `?${qs}` : ''}`);
+    return this.json(api.AuditPage, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/audit${qs ? `?${qs}` : ''}`);
   };
 
   /** Publishes through npm's `PUT /:name` body; `onProgress` follows the upload. */
-  async publish(name: string, body: object, onProgress?: Progress): Promise<PublishResult> {
+  async publish(name: string, body: object, onProgress?: Progress): Promise<api.PublishResult> {
     const bytes = Buffer.from(JSON.stringify(body));
     const stream = onProgress ? chunked(bytes, onProgress) : undefined;
     const res = await this.send('PUT', `${this.baseUrl}/${encodeName(name)}`, {
       body: stream ?? bytes,
       headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': String(bytes.length) },
     });
-    return (await res.json()) as PublishResult;
+    return parseAnswer(api.PublishResult, await res.json(), `PUT /${encodeName(name)}`);
   }
 
   /** Downloads a tarball fully into memory (skills are small and must be verified before extraction). */
@@ -244,4 +175,12 @@ function chunked(bytes: Buffer, onProgress: Progress): ReadableStream<Uint8Array
       onProgress(offset, bytes.length);
     },
   });
+}
+
+/** The registry answered 2xx with something the contract does not describe: its fault, not the user's. */
+function parseAnswer<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ApiError(502, `The registry's answer to ${what} is not what this CLI expects (${issue.path.join('.') || 'answer'}: ${issue.message}); is the registry a different version?`);
 }

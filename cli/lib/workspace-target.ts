@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import type { CliConfig } from './config-store.js';
+import { checkWorkspaceSlug } from '@aerostack/contract/names.js';
 import { UsageError } from './errors.js';
 
 /** The `WS` argument of the workspace commands: optional where the workspace in use can stand in. */
@@ -12,15 +13,8 @@ export const workspaceFlag = Flags.string({
   helpValue: 'WS',
 });
 
-// The registry's WORKSPACE_SLUG_RE (registry/domain/workspaces/workspaces.ts), copied: importing that
-// module would load the server's database code into the CLI.
-const WORKSPACE_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** Checked before any request, so a typo is a usage error (exit 2), not a 404 from a mangled URL. */
-export function checkSlug(slug: string): string {
-  if (!WORKSPACE_SLUG_RE.test(slug)) throw new UsageError(`Invalid workspace name "${slug}": use lowercase letters, digits and "-" (at most 63)`);
-  return slug;
-}
+export const checkSlug = checkWorkspaceSlug;
 
 /** The workspace a command acts on: the argument, else the one in use, else a usage error. */
 export function resolveWorkspace(arg: string | undefined, config: CliConfig): string {

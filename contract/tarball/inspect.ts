@@ -12,13 +12,9 @@ import { gunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { DomainError, badRequest, payloadTooLarge } from '../errors.js';
 import { SchemaError, type SchemaCompiler } from '../json-schema.js';
+import type { TarballLimits } from '../limits.js';
 import { parseManifest, type AerostackManifest } from '../manifest.js';
 
-export interface TarballLimits {
-  maxTarballBytes: number;
-  maxUnpackedBytes: number;
-  maxEntries: number;
-}
 
 export interface InspectedTarball {
   fileCount: number;

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { forbidden } from '@aerostack/contract/errors.js';
-import { dash, type SessionConfig } from './session.js';
+import { dash, type SessionConfig } from './context.js';
 
 /** The form field every dashboard form carries. */
 export const CSRF_FIELD = '_csrf';

@@ -1,4 +1,4 @@
-import { escapeHtml, html, type Html } from '../http/html.js';
+import { escapeHtml, html, type Html } from './html.js';
 import { ASSET_URLS } from './assets.js';
 import { CSRF_FIELD } from './csrf.js';
 import type { DashboardContext, Flash } from './session.js';

@@ -1,6 +1,6 @@
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
-import { Html } from '../http/html.js';
+import { Html } from './html.js';
 
 // A private instance: nothing else in the process can change how READMEs are parsed.
 const marked = new Marked({ gfm: true, async: false });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../domain/services.js';
 import { DomainError } from '@aerostack/contract/errors.js';
 import { anonymousViewer } from '../domain/access/viewer.js';
-import { html } from '../http/html.js';
+import { html } from './html.js';
 import { sameOrigin, verifyCsrf, CSRF_REFUSED } from './csrf.js';
 import { layout, type PageOptions } from './layout.js';
 import { dash, session, setFlash, type DashboardContext, type SessionConfig } from './session.js';

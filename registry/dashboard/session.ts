@@ -7,6 +7,9 @@ import { DomainError } from '@aerostack/contract/errors.js';
 import type { User } from '../db/schema.js';
 import type { Services } from '../domain/services.js';
 import { csrfToken } from './csrf.js';
+import { dash, type DashboardContext, type Flash, type SessionConfig } from './context.js';
+
+export { dash, sessionConfig, type DashboardContext, type Flash, type SessionConfig } from './context.js';
 
 /**
  * The dashboard's session: an `aer_` session token (the same tokens the CLI uses, stored as SHA-256
@@ -16,48 +19,6 @@ import { csrfToken } from './csrf.js';
 export const SESSION_TTL_SECONDS = 14 * 24 * 3600;
 const FLASH_TTL_MS = 60_000;
 
-export interface Flash {
-  kind: 'ok' | 'error';
-  text: string;
-}
-
-/** What every dashboard handler knows about the request (in `res.locals.dash`). */
-export interface DashboardContext {
-  viewer: Viewer;
-  /** The session token's secret, when signed in. */
-  secret: string | null;
-  /** The secret the request's CSRF token must be derived from (null: the request carried none). */
-  csrfSecret: string | null;
-  /** The token to put in every form rendered for this request. */
-  csrf: string;
-  flash: Flash | null;
-}
-
-export interface CookieNames {
-  session: string;
-  /** A random value standing in for the session secret on the forms of signed-out visitors. */
-  presession: string;
-  flash: string;
-}
-
-export interface SessionConfig {
-  secure: boolean;
-  names: CookieNames;
-  /** The origins a form may be posted from (PUBLIC_URL's). */
-  publicOrigin: string;
-}
-
-export function sessionConfig(publicUrl: string): SessionConfig {
-  const secure = publicUrl.startsWith('https:');
-  // `__Host-` cookies must be Secure, host-only and Path=/: nobody on a sibling domain can plant one.
-  const p = secure ? '__Host-' : '';
-  return {
-    secure,
-    publicOrigin: new URL(publicUrl).origin,
-    names: { session: `${p}aerostack_session`, presession: `${p}aerostack_csrf`, flash: `${p}aerostack_flash` },
-  };
-}
-
 const cookieOptions = (cfg: SessionConfig, maxAgeMs?: number): CookieOptions => ({
   httpOnly: true,
   sameSite: 'lax',
@@ -66,7 +27,6 @@ const cookieOptions = (cfg: SessionConfig, maxAgeMs?: number): CookieOptions => 
   ...(maxAgeMs !== undefined ? { maxAge: maxAgeMs } : {}),
 });
 
-export const dash = (res: Response): DashboardContext => res.locals.dash as DashboardContext;
 
 const parseCookies = cookieParser();
 
@@ -125,7 +85,7 @@ export async function startSession(s: Services, cfg: SessionConfig, res: Respons
 /** Signs out: the token is revoked (on every instance at once), the cookie dropped. */
 export async function endSession(s: Services, cfg: SessionConfig, res: Response): Promise<void> {
   const { viewer } = dash(res);
-  if (viewer.user && viewer.token) await s.userTokens.revoke(viewer.user.id, { key: viewer.token.key }).catch(() => undefined);
+  if (viewer.user && viewer.token) await s.userTokens.revoke(viewer, { key: viewer.token.key }).catch(() => undefined);
   res.clearCookie(cfg.names.session, cookieOptions(cfg));
 }
 

@@ -7,7 +7,8 @@ type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date |
 type Json<T> = ColumnType<T, string, string>;
 
 export type Role = 'owner' | 'admin' | 'member';
-export type Visibility = 'public' | 'team' | 'private';
+export type { Visibility } from '@aerostack/contract/api.js';
+import type { Visibility } from '@aerostack/contract/api.js';
 
 export interface UsersTable {
   id: Generated<number>;

@@ -10,10 +10,14 @@ import { UserTokens } from './accounts/user-tokens.js';
 import { SkillReads } from './packages/skill-reads.js';
 import { SkillChanges } from './packages/skill-changes.js';
 import type { PublishDeps } from './packages/publish.js';
+import { SkillSearch } from './packages/search.js';
+import { PackageDocuments } from './packages/package-documents.js';
+import { MemberSkills } from './packages/skill-list.js';
+import { Readiness } from './readiness.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { Teams } from './teams/teams.js';
 import { AuditLog } from './audit/audit-log.js';
-import { Workspaces } from './workspaces/workspaces.js';
+import { Workspaces, actorLabel } from './workspaces/workspaces.js';
 import { WorkspaceTokens } from './workspaces/workspace-tokens.js';
 import { CachedReads } from './cache/cached-reads.js';
 import { watchChangeEpoch, type ChangeEpoch } from '../db/change-epoch.js';
@@ -40,6 +44,9 @@ export interface Services {
   workspaces: Workspaces;
   workspaceTokens: WorkspaceTokens;
   publishDeps: PublishDeps;
+  search: SkillSearch;
+  memberSkills: MemberSkills;
+  readiness: Readiness;
   /** Compiles the JSON Schemas of skills (publish checks them; the gateway checks arguments with them). */
   schemas: SchemaCompiler;
   /** What committed changes the read caches have to respect. */
@@ -56,7 +63,7 @@ export function createServices(deps: AppDependencies): Services {
   const changeEpoch = watchChangeEpoch(db);
   const audit = new AuditLog(db, clock);
   const workspaces = new Workspaces(db, access, reads, audit, clock);
-  const workspaceTokens = new WorkspaceTokens(db, workspaces, audit, clock, config.gateway.rateLimitPerMinute, changeEpoch);
+  const workspaceTokens = new WorkspaceTokens(db, access, workspaces, audit, clock, config.gateway.rateLimitPerMinute, changeEpoch);
   const teams = new Teams({
     db,
     access,
@@ -66,10 +73,8 @@ export function createServices(deps: AppDependencies): Services {
     publicUrl: config.publicUrl,
     // A member who leaves or is removed loses the workspace tokens bound to them, and it is audited.
     onMemberChange: async (e) => {
-      if (e.action !== 'member_joined') await workspaceTokens.revokeForMember(e.namespace, e.userId);
-      const who = await db.selectFrom('users').select('username').where('id', '=', e.userId).executeTakeFirst();
-      const actor = await db.selectFrom('users').select('username').where('id', '=', e.actorId).executeTakeFirst();
-      await audit.record({ namespace: e.namespace, actorUserId: e.actorId, actor: `${actor?.username ?? '?'}@${e.namespace}`, action: e.action, detail: who?.username ?? null });
+      if (e.action !== 'member_joined') await workspaceTokens.revokeForMember(e.namespace, e.user.id);
+      await audit.record({ namespace: e.namespace, actorUserId: e.actor.id, actor: actorLabel(e.actor.username, e.namespace), action: e.action, detail: e.user.username });
     },
   });
   return {
@@ -92,8 +97,11 @@ export function createServices(deps: AppDependencies): Services {
     workspaces,
     workspaceTokens,
     publishDeps: { db, blobs, access, clock, limits: config.limits, schemas },
+    search: new SkillSearch(db, access),
+    memberSkills: new MemberSkills(db, access),
+    readiness: new Readiness(db, blobs),
     schemas,
     changeEpoch,
-    cachedReads: new CachedReads({ epoch: changeEpoch, userTokens, reads, clock, tarballCacheBytes: config.tarballCacheMb * 1024 * 1024 }),
+    cachedReads: new CachedReads({ epoch: changeEpoch, userTokens, reads, documents: new PackageDocuments(reads), clock, tarballCacheBytes: config.tarballCacheMb * 1024 * 1024 }),
   };
 }

@@ -1,11 +1,8 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { Db } from '../db/schema.js';
-import type { AccessControl } from '../domain/access/access-control.js';
-import { decideRead } from '../domain/access/visibility.js';
-import { workspaceMayHold } from '../domain/access/workspace-rules.js';
 import { EpochCache } from '../domain/cache/epoch-cache.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
+import type { Workspaces } from '../domain/workspaces/workspaces.js';
 import type { RunnableVersion, RuntimePool } from './runtime/runtime-pool.js';
 import { assignToolNames, type ToolSource } from './tool-names.js';
 
@@ -32,15 +29,15 @@ export interface Catalogue {
 export class CatalogueCache {
   private readonly cache = new EpochCache<Catalogue>({ max: 2_000, maxSize: 200_000, sizeOf: (c) => c.tools.length + 1 });
 
-  constructor(private readonly deps: { db: Db; access: AccessControl; pool: RuntimePool; logger: Logger }) {}
+  constructor(private readonly deps: { workspaces: Workspaces; pool: RuntimePool; logger: Logger }) {}
 
   async get(p: GatewayPrincipal, epoch: number): Promise<Catalogue> {
     // What a caller may see depends on the workspace and, for a member-bound token, on that member.
     const key = `${p.workspace.id}|${p.user?.id ?? ''}`;
     const hit = this.cache.get(key, epoch);
     if (hit) return hit;
-    const { db, access, pool, logger } = this.deps;
-    const { entries, complete } = await workspaceCatalogue(db, access, pool, p, logger);
+    const { workspaces, pool, logger } = this.deps;
+    const { entries, complete } = await workspaceCatalogue(workspaces, pool, p, logger);
     const catalogue: Catalogue = { tools: entries.map((e) => e.tool), byName: new Map(entries.map((e) => [e.name, e])) };
     if (complete) this.cache.set(key, catalogue, epoch);
     return catalogue;
@@ -48,41 +45,21 @@ export class CatalogueCache {
 }
 
 /**
- * The tools a gateway caller sees right now, read from the database (so a newly installed skill
- * appears on the next tools/list, and an uninstalled or hidden one is gone), filtered by the same
- * visibility rules as every other read. `complete` is false when some skill's tools could not be
- * listed (it is left out, the others are not).
+ * The tools a gateway caller sees right now: the skills Workspaces.runnableSkills reads afresh (so a
+ * newly installed skill appears on the next tools/list, and an uninstalled or hidden one is gone),
+ * each asking its process or manifest for its tools. `complete` is false when some skill's tools
+ * could not be listed (it is left out, the others are not).
  */
 export async function workspaceCatalogue(
-  db: Db,
-  access: AccessControl,
+  workspaces: Workspaces,
   pool: RuntimePool,
   p: GatewayPrincipal,
   logger: Logger,
 ): Promise<{ entries: CatalogueEntry[]; complete: boolean }> {
-  const rows = await db
-    .selectFrom('workspace_skills as w')
-    .innerJoin('skills as s', 's.id', 'w.skill_id')
-    .innerJoin('skill_versions as v', (j) => j.onRef('v.skill_id', '=', 's.id').onRef('v.version', '=', 'w.version'))
-    .select(['s.name', 's.namespace', 's.slug', 's.visibility', 'v.id as version_id', 'v.version', 'v.integrity', 'v.blob_key', 'v.aerostack'])
-    .where('w.workspace_id', '=', p.workspace.id)
-    .where('v.unpublished_at', 'is', null)
-    .orderBy('s.name')
-    .execute();
-
-  // One query for the caller's standing in every namespace involved, then the pure table per skill.
-  const relations = p.user ? await access.relationsTo({ user: p.user, token: null }, rows.map((r) => r.namespace)) : null;
-  const readable = rows.map((r) => {
-    if (!workspaceMayHold(r, p.workspace.namespace)) return false;
-    if (!relations) return true;
-    return decideRead(r.visibility, relations.get(r.namespace) ?? 'other', r).allowed;
-  });
-
+  const rows = await workspaces.runnableSkills(p);
   let complete = true;
   const perSkill = await Promise.all(
-    rows
-      .filter((_, i) => readable[i])
-      .map(async (r) => {
+    rows.map(async (r) => {
         try {
           const version: RunnableVersion = {
             versionId: r.version_id,

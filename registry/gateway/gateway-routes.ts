@@ -1,27 +1,16 @@
 import { Router, type Request } from 'express';
 import type { Logger } from 'pino';
-import type { Db } from '../db/schema.js';
-import type { AccessControl } from '../domain/access/access-control.js';
 import type { AuditLog } from '../domain/audit/audit-log.js';
 import type { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { unauthorized } from '@aerostack/contract/errors.js';
 import type { GatewayPrincipal, WorkspaceTokens } from '../domain/workspaces/workspace-tokens.js';
+import type { Workspaces } from '../domain/workspaces/workspaces.js';
+import { bearerSecret } from '../http/authenticate.js';
+import type { GatewayDeps } from './gateway-deps.js';
 import type { McpGateway } from './mcp-server.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RuntimePool } from './runtime/runtime-pool.js';
 
-export interface GatewayDeps {
-  db: Db;
-  access: AccessControl;
-  tokens: WorkspaceTokens;
-  audit: AuditLog;
-  pool: RuntimePool;
-  /** Compiles tools' input schemas, to check every call's arguments. */
-  schemas: SchemaCompiler;
-  limiter: RateLimiter;
-  logger: Logger;
-  version: string;
-}
 
 // The MCP SDK and what is built on it load with the first request that gets this far, not at start-up:
 // a registry whose gateway is never called does not carry them. Node's module cache keeps them after.
@@ -60,7 +49,14 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
 
 /** The caller, and the change epoch it was checked under (what the catalogue cache is keyed by). */
 async function authenticate(deps: GatewayDeps, req: Request, slug: string): Promise<{ principal: GatewayPrincipal; epoch: number }> {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (!m) throw unauthorized('Send the workspace token: Authorization: Bearer mwt_…');
-  return deps.tokens.authenticateAt(slug, m[1]!);
+  // The API's parser; the gateway answers a missing and a malformed header alike, naming what to send.
+  const secret = (() => {
+    try {
+      return bearerSecret(req.headers.authorization);
+    } catch {
+      return null;
+    }
+  })();
+  if (secret === null) throw unauthorized('Send the workspace token: Authorization: Bearer mwt_…');
+  return deps.tokens.authenticateAt(slug, secret);
 }

@@ -7,7 +7,7 @@ import { DomainError } from '@aerostack/contract/errors.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
 import { ArgumentChecker } from './argument-check.js';
 import { CatalogueCache, type Catalogue } from './catalogue.js';
-import type { GatewayDeps } from './gateway-routes.js';
+import type { GatewayDeps } from './gateway-deps.js';
 import { SkillCallError, type CallStatus } from './runtime/limits.js';
 
 export interface McpGateway {

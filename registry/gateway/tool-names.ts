@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 
-export const TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 
 const clean = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, '_');
 

@@ -23,15 +23,11 @@ import {
   workspaceToken,
 } from '../helpers/gateway.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { addMember } from '../helpers/teams.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const SECRET = 's3cr3t';
 
-/** Makes `username` a member of `namespace` directly in the database (as an accepted invitation would). */
-async function addMember(r: TestRegistry, namespace: string, username: string, role: 'member' | 'admin' = 'member'): Promise<void> {
-  const u = await r.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow();
-  await r.db.insertInto('memberships').values({ namespace, user_id: u.id, role, created_at: r.clock.now() }).execute();
-}
 
 /** What the SDK's StreamableHTTPError looks like for a refused request: its code is the HTTP status. */
 const http401 = (why: RegExp) => (err: { code?: number; message: string }) => {

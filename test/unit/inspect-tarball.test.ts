@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DomainError } from '@aerostack/contract/errors.js';
-import { inspectTarball, type TarballLimits } from '@aerostack/contract/tarball/inspect.js';
+import type { TarballLimits } from '@aerostack/contract/limits.js';
+import { inspectTarball } from '@aerostack/contract/tarball/inspect.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import {
   gzip,

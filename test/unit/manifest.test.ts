@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DomainError } from '@aerostack/contract/errors.js';
-import { SKILL_SLUG_RE, parseManifest } from '@aerostack/contract/manifest.js';
+import { parseManifest } from '@aerostack/contract/manifest.js';
+import { SKILL_SLUG_RE } from '@aerostack/contract/names.js';
 import { validMcpManifest, validSkillManifest } from '../helpers/tarballs.js';
 
 /** parseManifest must refuse with a 400 whose message matches `pattern`. */

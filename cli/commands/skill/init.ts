@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SLUG_RE } from '@aerostack/contract/names.js';
+import { SKILL_SLUG_RE } from '@aerostack/contract/names.js';
 import { AerostackCommand } from '../../base-command.js';
 import { registryKey } from '../../lib/config-store.js';
 import { UsageError } from '../../lib/errors.js';
@@ -20,7 +20,7 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
   async run() {
     const dir = path.resolve(this.args.dir);
     const slug = this.flags.name ?? path.basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
-    if (!SLUG_RE.test(slug)) throw new UsageError(`"${slug}" is not a valid skill name: use lowercase letters, digits, ".", "_" and "-"`);
+    if (!SKILL_SLUG_RE.test(slug)) throw new UsageError(`"${slug}" is not a valid skill name: use lowercase letters, digits, ".", "_" and "-"`);
     await mkdir(dir, { recursive: true });
     const existing = (await readdir(dir)).filter((f) => !f.startsWith('.git'));
     if (existing.length && !this.flags.force) throw new UsageError(`${dir} is not empty (use --force to write into it anyway)`);

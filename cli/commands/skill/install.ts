@@ -3,7 +3,8 @@ import { AerostackCommand, type Context } from '../../base-command.js';
 import { configDir } from '../../lib/config-store.js';
 import { LocalSkills } from '../../lib/local-skills.js';
 import { withProgress } from '../../lib/progress.js';
-import type { Packument } from '../../lib/registry-client.js';
+import { ApiError } from '../../lib/errors.js';
+import type { Packument, WorkspaceInfo } from '../../lib/registry-client.js';
 import { parseSkillSpec, resolveVersion } from '../../lib/skill-spec.js';
 import { checkSlug, workspaceFlag } from '../../lib/workspace-target.js';
 
@@ -23,14 +24,20 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     const spec = parseSkillSpec(this.args.name);
     const doc = await ctx.client.packument(spec.full);
     const version = resolveVersion(doc, spec.spec);
-    // With a workspace in use the skill goes into it too, and first: the registry may refuse (unknown
-    // workspace, a private skill…) and then nothing is installed anywhere.
-    const workspace = this.flags.workspace ?? ctx.config.workspace;
-    const added = workspace ? await ctx.client.installInWorkspace(checkSlug(workspace), doc.name, version) : null;
+    // With a workspace in use the skill goes into it too, and first: the registry may refuse (a
+    // private skill, say) and then nothing is installed anywhere. Only those the registry lets change
+    // the workspace (its owner and admins) add to it; anyone else gets the local copy, and is told.
+    const slug = this.flags.workspace ?? ctx.config.workspace;
+    const workspace = slug ? await findWorkspace(ctx, checkSlug(slug)) : null;
+    const added = workspace?.canManage ? await ctx.client.installInWorkspace(workspace.slug, doc.name, version) : null;
     const local = await this.installLocally(ctx, doc, version);
-    if (!workspace || !added) return local;
-    this.success(`Added to workspace ${workspace}`);
-    return { ...local, workspace: { slug: workspace, version: added.version, changed: added.changed } };
+    if (!workspace) return local;
+    if (!added) {
+      process.stderr.write(`! Workspace ${workspace.slug} is unchanged: only the owner and admins of @${workspace.namespace} add skills to it (you are ${workspace.role === 'member' ? 'a member' : `its ${workspace.role}, with a read-only token`})\n`);
+      return { ...local, workspace: { slug: workspace.slug, version: null, changed: false } };
+    }
+    this.success(`Added to workspace ${workspace.slug}`);
+    return { ...local, workspace: { slug: workspace.slug, version: added.version, changed: added.changed } };
   }
 
   private async installLocally(ctx: Context, doc: Packument, version: string) {
@@ -49,4 +56,11 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     this.success(doc.visibility === 'team' ? 'Installed (team membership verified)' : `Installed ${doc.name}@${version}`);
     return { ...result, path: entry.path, alreadyInstalled: false };
   }
+}
+
+/** The workspace as the registry lists it for the caller (with whether the caller may change it). */
+async function findWorkspace(ctx: Context, slug: string): Promise<WorkspaceInfo> {
+  const found = (await ctx.client.listWorkspaces()).find((w) => w.slug === slug);
+  if (!found) throw new ApiError(404, `No workspace "${slug}"`);
+  return found;
 }

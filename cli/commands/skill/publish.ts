@@ -1,3 +1,4 @@
+import { DIST_TAG_RE } from '@aerostack/contract/names.js';
 import { Flags } from '@oclif/core';
 import { AerostackCommand } from '../../base-command.js';
 import { UsageError } from '../../lib/errors.js';
@@ -66,7 +67,7 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
       return { ...summary, dryRun: true, files: packed.files };
     }
     const { client } = await this.authed();
-    if (!/^[a-zA-Z][a-zA-Z0-9._-]*$/.test(this.flags.tag)) throw new UsageError(`Invalid --tag "${this.flags.tag}"`);
+    if (!DIST_TAG_RE.test(this.flags.tag)) throw new UsageError(`Invalid --tag "${this.flags.tag}"`);
     const body = {
       _id: packed.name,
       name: packed.name,

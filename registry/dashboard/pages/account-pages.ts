@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { DomainError } from '@aerostack/contract/errors.js';
-import { html } from '../../http/html.js';
+import { html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
 import { dash, endSession, safeNext, setFlash, startSession } from '../session.js';

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../db/schema.js';
 import { AUDIT_ACTIONS, type AuditQuery } from '../../domain/audit/audit-log.js';
 import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
-import { html } from '../../http/html.js';
+import { html } from '../html.js';
 import { cli, minute } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
 import { dash } from '../session.js';
@@ -84,7 +84,7 @@ export function auditPages(d: DashboardRouter): void {
 
   d.get('/workspaces/:slug/audit', async (req, res) => {
     const viewer = dash(res).viewer;
-    const { ws } = await s.workspaces.open(viewer, param(req, 'slug'), 'manager');
+    const { ws } = await s.workspaces.open(viewer, param(req, 'slug'), 'workspace.audit.read');
     const f = readFilters(req);
     const rawPage = typeof req.query.page === 'string' ? Number(req.query.page) : 1;
     const page = Number.isInteger(rawPage) && rawPage >= 1 && rawPage <= 10_000 ? rawPage : 1;
@@ -121,7 +121,7 @@ ${filters}${table}${pager}${cli(`aerostack workspace audit ${ws.slug} [--since 7
   });
 
   d.get('/workspaces/:slug/audit.csv', async (req, res) => {
-    const { ws } = await s.workspaces.open(dash(res).viewer, param(req, 'slug'), 'manager');
+    const { ws } = await s.workspaces.open(dash(res).viewer, param(req, 'slug'), 'workspace.audit.read');
     const events = await s.audit.forWorkspace(ws, { ...toQuery(readFilters(req)), limit: CSV_MAX_ROWS });
     const header = ['date', 'user', 'skill', 'action', 'tool', 'duration_ms', 'status', 'detail'];
     const lines = [header.join(','), ...events.map((e) => [e.at.toISOString(), e.actor, subject(e), e.action, e.tool, e.duration_ms, e.status, e.detail].map(csvCell).join(','))];

@@ -1,16 +1,16 @@
+import { VISIBILITIES } from '@aerostack/contract/api.js';
 import type { Request } from 'express';
 import { anonymousViewer } from '../../domain/access/viewer.js';
 import { badRequest, DomainError } from '@aerostack/contract/errors.js';
 import { parseSkillName } from '@aerostack/contract/names.js';
-import { listMemberSkills, type ListedSkill } from '../../domain/packages/skill-list.js';
-import { parseSearchQuery, searchSkills } from '../../domain/packages/search.js';
+import type { ListedSkill } from '@aerostack/contract/api.js';
+import { parseSearchQuery } from '../../domain/packages/search.js';
 import { param } from '../../http/context.js';
-import { html } from '../../http/html.js';
+import { html } from '../html.js';
 import { cli, csrfField, time, visibilityBadge } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
 import { dash } from '../session.js';
 
-const VISIBILITIES = ['public', 'team', 'private'] as const;
 const SEARCH_PAGE_SIZE = 20;
 
 /** `/skills/@ns/slug` → `@ns/slug` (a 400 for anything that is not a skill name). */
@@ -30,7 +30,7 @@ export function skillPages(d: DashboardRouter): void {
   d.get('/skills', async (_req, res) => {
     const viewer = dash(res).viewer;
     const me = viewer.user!.username;
-    const all = await listMemberSkills(s.deps.db, s.access, viewer);
+    const all = await s.memberSkills.list(viewer);
     const table = (rows: ListedSkill[], caption: string, empty: string) =>
       rows.length
         ? html`<table><caption>${caption}</caption><thead><tr><th scope="col">Skill</th><th scope="col">Visibility</th><th scope="col">Latest</th><th scope="col">Description</th><th scope="col">Updated</th></tr></thead>
@@ -57,12 +57,7 @@ ${cli('aerostack skill list')}`,
       const live = versions.filter((v) => v.unpublished_at === null).reverse();
       const latest = live.find((v) => v.version === tags.latest) ?? live[0];
       const readme = latest?.readme ? await renderReadme(latest.readme) : null;
-      const canManage = ctx.viewer.user
-        ? await s.access.assertCanPublish(ctx.viewer, skill.namespace).then(
-            () => true,
-            (err: unknown) => (err instanceof DomainError ? false : Promise.reject(err)),
-          )
-        : false;
+      const canManage = (await s.access.can(ctx.viewer, 'skill.manage', skill)).allowed;
 
       const visibilityForm = canManage
         ? html`<form method="post" action="${skillUrl(skill.name)}/visibility" class="row" aria-label="Change visibility">${csrfField(ctx)}
@@ -104,7 +99,7 @@ ${cli('aerostack skill list')}`,
       const q = typeof req.query.q === 'string' ? req.query.q : '';
       const rawFrom = typeof req.query.from === 'string' ? req.query.from : '0';
       const query = parseSearchQuery({ text: q, size: String(SEARCH_PAGE_SIZE), from: rawFrom });
-      const { total, hits } = await searchSkills(s.deps.db, s.access, anonymousViewer, query);
+      const { total, hits } = await s.search.search(anonymousViewer, query);
       const more = query.from + hits.length < total;
       const link = (from: number) => `/search?${new URLSearchParams({ q: query.text, from: String(from) }).toString()}`;
       send(res, {

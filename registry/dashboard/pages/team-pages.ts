@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { parseNamespace } from '../../domain/teams/teams.js';
 import { param } from '../../http/context.js';
-import { html } from '../../http/html.js';
+import { html } from '../html.js';
 import { buttonForm, cli, csrfField, time } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
 import { dash } from '../session.js';

@@ -1,5 +1,6 @@
+import { can } from '../../domain/access/policy.js';
 import type { Request, Response } from 'express';
-import { html, type Html } from '../../http/html.js';
+import { html, type Html } from '../html.js';
 import { badRequest, DomainError } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
 import { buttonForm, cli, csrfField, time, visibilityBadge } from '../layout.js';
@@ -76,8 +77,9 @@ export function workspacePages(d: DashboardRouter): void {
   const workspacePage = async (req: Request, res: Response, created?: { token: string; name: string }, status = created ? 201 : 200) => {
     const ctx = dash(res);
     const slug = param(req, 'slug');
-    const { ws, role } = await s.workspaces.open(ctx.viewer, slug, 'member');
-    const manager = role === 'owner' || role === 'admin';
+    const { ws, actor } = await s.workspaces.open(ctx.viewer, slug, 'workspace.read');
+    const role = actor.role;
+    const manager = can(actor, 'workspace.manage', { namespace: ws.namespace, slug }).allowed;
     const [skills, tokens] = await Promise.all([s.workspaces.skills(ctx.viewer, slug), manager ? s.workspaceTokens.list(ctx.viewer, slug) : Promise.resolve(null)]);
     const url = gatewayUrl(ws.slug);
     const base = wsUrl(ws.slug);

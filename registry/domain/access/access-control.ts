@@ -1,8 +1,8 @@
 import { type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Database, Db, Role } from '../../db/schema.js';
-import { forbidden, unauthorized } from '@aerostack/contract/errors.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { can, type Action, type Actor, type Decision, type Resources } from './policy.js';
 import type { Viewer } from './viewer.js';
-import { assertRead, decideRead, type Relation } from './visibility.js';
 
 /**
  * Every read and write path asks this module, and it always answers from the database. Callers that
@@ -26,56 +26,46 @@ export class AccessControl {
     return row.role === 'owner' ? 'admin' : (row.role ?? null);
   }
 
-  async relationTo(viewer: Viewer, namespace: string): Promise<{ relation: Relation; role: Role | null }> {
-    if (!viewer.user) return { relation: 'anonymous', role: null };
-    const role = await this.roleIn(viewer, namespace);
-    if (role === 'owner') return { relation: 'owner', role };
-    if (role) return { relation: 'member', role };
-    return { relation: 'other', role: null };
+  /** The viewer as the policy sees it in `namespace` (registry/domain/access/policy.ts). */
+  async actorIn(viewer: Viewer, namespace: string | null): Promise<Actor> {
+    return { user: viewer.user, readonly: viewer.token?.readonly ?? false, role: namespace === null ? null : await this.roleIn(viewer, namespace) };
+  }
+
+  /** The policy's decision for the viewer, its role read from the database now. */
+  async can<A extends Action>(viewer: Viewer, action: A, resource: Resources[A]): Promise<Decision> {
+    const namespace = 'namespace' in resource ? (resource.namespace as string) : null;
+    // Public skills are readable by anyone: no database read for the hottest question.
+    if (action === 'skill.read' && (resource as Resources['skill.read']).visibility === 'public') return can(this.anonymousActor(viewer), action, resource);
+    return can(await this.actorIn(viewer, namespace), action, resource);
+  }
+
+  /** `can`, throwing the refusal (401/403/404 with its message). */
+  async assertCan<A extends Action>(viewer: Viewer, action: A, resource: Resources[A]): Promise<void> {
+    const d = await this.can(viewer, action, resource);
+    if (!d.allowed) throw new DomainError(d.status, d.reason);
+  }
+
+  private anonymousActor(viewer: Viewer): Actor {
+    return { user: viewer.user, readonly: viewer.token?.readonly ?? false, role: null };
   }
 
   /**
-   * The viewer's relation to each of `namespaces`, in one query (lists that check many skills at
-   * once — the gateway's catalogue — would otherwise ask once per skill).
+   * The viewer's role in each of `namespaces`, in one query (lists that check many skills at once —
+   * the gateway's catalogue — would otherwise ask once per skill).
    */
-  async relationsTo(viewer: Viewer, namespaces: string[]): Promise<Map<string, Relation>> {
-    const out = new Map<string, Relation>();
+  async rolesIn(viewer: Viewer, namespaces: string[]): Promise<Map<string, Role | null>> {
+    const out = new Map<string, Role | null>();
     const unique = [...new Set(namespaces)];
-    if (!viewer.user) {
-      for (const ns of unique) out.set(ns, 'anonymous');
-      return out;
-    }
-    if (!unique.length) return out;
+    for (const ns of unique) out.set(ns, null);
+    if (!viewer.user || !unique.length) return out;
     const rows = await this.db
       .selectFrom('namespaces as n')
       .leftJoin('memberships as m', (j) => j.onRef('m.namespace', '=', 'n.name').on('m.user_id', '=', viewer.user!.id))
       .select(['n.name', 'n.owner_id', 'm.role'])
       .where('n.name', 'in', unique)
       .execute();
-    for (const ns of unique) out.set(ns, 'other');
-    for (const r of rows) out.set(r.name, r.owner_id === viewer.user.id ? 'owner' : r.role ? 'member' : 'other');
+    for (const r of rows) out.set(r.name, r.owner_id === viewer.user.id ? 'owner' : r.role === 'owner' ? 'admin' : (r.role ?? null));
     return out;
-  }
-
-  /** Throws the table's 401/403/404 when the viewer may not read the skill. */
-  async assertCanRead(viewer: Viewer, skill: { name: string; namespace: string; visibility: Database['skills']['visibility'] }) {
-    if (skill.visibility === 'public') return;
-    const { relation } = await this.relationTo(viewer, skill.namespace);
-    assertRead(decideRead(skill.visibility, relation, skill));
-  }
-
-  /** Publishing into, and changing skills of, a namespace: its owner and admins, with a token that may write. */
-  async assertCanPublish(viewer: Viewer, namespace: string): Promise<void> {
-    if (!viewer.user) throw unauthorized('Sign in to publish (aerostack login, or npm adduser)');
-    if (viewer.token?.readonly) throw forbidden('This token is read-only; create a publish token to publish');
-    const role = await this.roleIn(viewer, namespace);
-    if (role !== 'owner' && role !== 'admin') throw forbidden(`You do not have permission to publish to @${namespace}`);
-  }
-
-  /** Changing an existing skill: the viewer must be able to see it first (private stays 404), then publish. */
-  async assertCanManage(viewer: Viewer, skill: { name: string; namespace: string; visibility: Database['skills']['visibility'] }) {
-    await this.assertCanRead(viewer, skill);
-    await this.assertCanPublish(viewer, skill.namespace);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Db, User } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
+import { EMAIL_RE } from '@aerostack/contract/names.js';
 import { badRequest, conflict, unauthorized } from '@aerostack/contract/errors.js';
 import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { hashPassword, verifyPassword } from './secrets.js';
@@ -10,7 +11,6 @@ export interface SignupInput {
   password: string;
 }
 
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const MIN_PASSWORD_LENGTH = 8;
 
 /** Names that would shadow registry routes or confuse people. */

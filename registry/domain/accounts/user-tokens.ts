@@ -1,8 +1,10 @@
 import type { Db, Token, User } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
-import { badRequest, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { badRequest, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { accountActor, assertCan } from '../access/policy.js';
 import type { Viewer } from '../access/viewer.js';
 import { newKey, newSecret, sha256Hex } from './secrets.js';
+import type { TokenSummary } from '@aerostack/contract/api.js';
 
 export const USER_TOKEN_PREFIX = 'aer_';
 
@@ -13,20 +15,7 @@ export interface IssueTokenInput {
   expiresInSeconds?: number | null;
 }
 
-export type TokenStatus = 'active' | 'revoked' | 'expired';
-
-/** What a token list shows: never the secret, only a recognisable prefix. */
-export interface TokenSummary {
-  key: string;
-  name: string;
-  prefix: string;
-  kind: 'session' | 'automation';
-  readonly: boolean;
-  created: string;
-  expires: string | null;
-  lastUsed: string | null;
-  status: TokenStatus;
-}
+export type TokenStatus = TokenSummary['status'];
 
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 export const LAST_USED_GRANULARITY_MS = 60_000;
@@ -125,9 +114,17 @@ export class UserTokens {
     }));
   }
 
-  /** Revokes one of the user's tokens by key, name or the secret itself (npm logout sends the secret). */
-  async revoke(userId: number, ref: { key?: string; name?: string; secret?: string }): Promise<number> {
-    let q = this.db.updateTable('tokens').set({ revoked_at: this.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  /**
+   * Revokes one of the viewer's tokens by key, name or the secret itself (npm logout sends the
+   * secret). A token may always revoke itself (logout), and whoever holds a secret may end it; any
+   * other revocation is a write the policy must allow (a read-only token writes nothing).
+   */
+  async revoke(viewer: Viewer, ref: { key?: string; name?: string; secret?: string }): Promise<number> {
+    const user = viewer.user;
+    if (!user) throw unauthorized();
+    const itself = ref.secret !== undefined || (ref.key !== undefined && ref.key === viewer.token?.key);
+    if (!itself) assertCan(accountActor(viewer), 'account.token.revoke', {});
+    let q = this.db.updateTable('tokens').set({ revoked_at: this.clock.now() }).where('user_id', '=', user.id).where('revoked_at', 'is', null);
     if (ref.key !== undefined) q = q.where('key', '=', ref.key);
     else if (ref.name !== undefined) q = q.where('name', '=', ref.name);
     else if (ref.secret !== undefined) q = q.where('token_hash', '=', sha256Hex(ref.secret));
@@ -138,8 +135,9 @@ export class UserTokens {
     return n;
   }
 
-  /** A read-only token may only mint read-only tokens: it must not be a way to gain publish rights. */
-  assertMayMint(viewer: Viewer, wantReadonly: boolean): void {
-    if (viewer.token?.readonly && !wantReadonly) throw forbidden('A read-only token can only create read-only tokens');
+  /** An automation token for the viewer, as the policy allows (a read-only token mints only read-only ones). */
+  async create(viewer: Viewer, input: { name: string; readonly?: boolean; expiresInSeconds?: number | null }): Promise<{ secret: string; token: Token }> {
+    assertCan(accountActor(viewer), 'account.token.create', { readonly: input.readonly ?? false });
+    return this.issue(viewer.user!, { ...input, kind: 'automation' });
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import ssri from 'ssri';
@@ -7,7 +6,7 @@ import type { Skill } from '../../db/schema.js';
 import { anonymousViewer, type Viewer } from '../access/viewer.js';
 import { LAST_USED_GRANULARITY_MS, type UserTokens } from '../accounts/user-tokens.js';
 import type { Clock } from '../clock.js';
-import { abbreviatedPackument, fullPackument } from '../packages/packument.js';
+import type { PackageDocuments, PackumentBody } from '../packages/package-documents.js';
 import type { SkillReads, TarballRef } from '../packages/skill-reads.js';
 import { CredentialCache } from './credential-cache.js';
 import { EpochCache } from './epoch-cache.js';
@@ -16,11 +15,6 @@ const MB = 1024 * 1024;
 /** Larger tarballs are streamed from the store every time. */
 const MAX_CACHED_TARBALL_BYTES = MB;
 
-/** A packument as sent: serialized once per skill and change epoch, shared by every reader. */
-export interface PackumentBody {
-  body: Buffer;
-  etag: string;
-}
 
 export type TarballBody = TarballRef & ({ bytes: Buffer; size: number } | { stream: Readable; size: number });
 
@@ -47,6 +41,7 @@ export class CachedReads {
       epoch: ChangeEpoch;
       userTokens: UserTokens;
       reads: SkillReads;
+      documents: PackageDocuments;
       clock: Clock;
       /** Memory for tarball bytes (0: none). */
       tarballCacheBytes: number;
@@ -59,11 +54,7 @@ export class CachedReads {
   async packument(bearer: string | null, name: string, opts: { abbreviated: boolean }): Promise<PackumentBody> {
     const epoch = await this.deps.epoch.current();
     const skill = await this.readable(await this.viewer(bearer, epoch), name, epoch);
-    return this.documents.getOrLoad(`${skill.id}|${opts.abbreviated ? 'a' : 'f'}`, epoch, async () => {
-      const input = await this.deps.reads.packumentInput(skill);
-      const body = Buffer.from(JSON.stringify(opts.abbreviated ? abbreviatedPackument(input) : fullPackument(input)));
-      return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-    });
+    return this.documents.getOrLoad(`${skill.id}|${opts.abbreviated ? 'a' : 'f'}`, epoch, () => this.deps.documents.render(skill, opts));
   }
 
   async tarball(bearer: string | null, name: string, fileName: string): Promise<TarballBody> {

@@ -30,4 +30,3 @@ export async function setTag(trx: Kysely<Database>, skillId: number, tag: string
   if (tag === 'latest') await trx.updateTable('skills').set({ latest_version: version }).where('id', '=', skillId).execute();
 }
 
-export const TAG_RE = /^[a-zA-Z][a-zA-Z0-9._-]{0,63}$/;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VISIBILITIES } from '@aerostack/contract/api.js';
 import { badRequest } from '@aerostack/contract/errors.js';
 
 /**
@@ -28,7 +29,7 @@ export const packageBodySchema = z.looseObject({
   /** npm's `--access`: public → public, restricted → team. */
   access: z.enum(['public', 'restricted']).nullish(),
   /** Aerostack's own, wins over `access`. */
-  visibility: z.enum(['public', 'team', 'private']).optional(),
+  visibility: z.enum(VISIBILITIES).optional(),
 });
 
 export type PackageBody = z.infer<typeof packageBodySchema>;

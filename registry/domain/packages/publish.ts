@@ -15,7 +15,9 @@ import { parseSkillName, type SkillName } from '@aerostack/contract/names.js';
 import { inspectTarball, type InspectedTarball } from '@aerostack/contract/tarball/inspect.js';
 import type { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { decodeAttachment, type PackageBody } from './publish-body.js';
-import { recomputeLatest, setTag, TAG_RE } from './dist-tags.js';
+import { recomputeLatest, setTag } from './dist-tags.js';
+import { DIST_TAG_RE } from '@aerostack/contract/names.js';
+import type { PublishResult } from '@aerostack/contract/api.js';
 
 export interface PublishDeps {
   db: Db;
@@ -26,18 +28,6 @@ export interface PublishDeps {
   schemas: SchemaCompiler;
 }
 
-export interface PublishResult {
-  name: string;
-  version: string;
-  visibility: Visibility;
-  integrity: string;
-  shasum: string;
-  size: number;
-  fileCount: number;
-  unpackedSize: number;
-  tags: string[];
-}
-
 /**
  * Publishes one version: validate everything first, store the blob, then commit the version in one
  * transaction. Any refusal before the commit leaves nothing visible; the blob is content-addressed,
@@ -46,7 +36,7 @@ export interface PublishResult {
 export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: string, body: PackageBody): Promise<PublishResult> {
   const name = parseSkillName(urlName);
   if (body.name !== undefined && body.name !== name.full) throw badRequest(`Body names ${body.name} but the URL names ${name.full}`);
-  await deps.access.assertCanPublish(viewer, name.namespace);
+  await deps.access.assertCan(viewer, 'skill.publish', { namespace: name.namespace });
 
   const { version, bytes } = takeAttachment(body, name, deps.limits);
   const meta = body.versions[version];
@@ -69,7 +59,7 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
   const tags = tagsFor(body, version);
   const requestedVisibility = body.visibility ?? (body.access === 'restricted' ? 'team' : body.access === 'public' ? 'public' : undefined);
   const existing = await deps.db.selectFrom('skills').selectAll().where('name', '=', name.full).executeTakeFirst();
-  if (existing) await deps.access.assertCanRead(viewer, existing);
+  if (existing) await deps.access.assertCan(viewer, 'skill.read', existing);
 
   const blobKey = blobKeyFor(integrity);
   try {
@@ -196,7 +186,7 @@ function tagsFor(body: PackageBody, version: string): string[] {
   const tags = Object.entries(body['dist-tags'])
     .filter(([, v]) => v === version)
     .map(([t]) => t);
-  for (const t of tags) if (!TAG_RE.test(t) || semver.validRange(t)) throw badRequest(`Invalid dist-tag "${t}"`);
+  for (const t of tags) if (!DIST_TAG_RE.test(t) || semver.validRange(t)) throw badRequest(`Invalid dist-tag "${t}"`);
   return tags.length ? tags : ['latest'];
 }
 

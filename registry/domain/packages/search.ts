@@ -41,7 +41,14 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * Every word must appear in the skill's `search_text` (name, description, keywords), which a trigram
  * index serves; the total comes from the same query as the page.
  */
-export async function searchSkills(db: Db, access: AccessControl, viewer: Viewer, q: SearchQuery): Promise<{ total: number; hits: SearchHit[] }> {
+export class SkillSearch {
+  constructor(
+    private readonly db: Db,
+    private readonly access: AccessControl,
+  ) {}
+
+  async search(viewer: Viewer, q: SearchQuery): Promise<{ total: number; hits: SearchHit[] }> {
+    const { db, access } = this;
   const terms = q.text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
   let base = db.selectFrom('skills').where(access.visibleSkills(viewer)).where('latest_version', 'is not', null);
   for (const term of terms) base = base.where('search_text', 'like', `%${escapeLike(term)}%`);
@@ -74,4 +81,5 @@ export async function searchSkills(db: Db, access: AccessControl, viewer: Viewer
       date: r.updated_at,
     })),
   };
+}
 }

@@ -7,7 +7,8 @@ import type { Clock } from '../clock.js';
 import { badRequest, forbidden, notFound } from '@aerostack/contract/errors.js';
 import type { PackageBody } from './publish-body.js';
 import type { SkillReads } from './skill-reads.js';
-import { recomputeLatest, setTag, TAG_RE } from './dist-tags.js';
+import { recomputeLatest, setTag } from './dist-tags.js';
+import { DIST_TAG_RE } from '@aerostack/contract/names.js';
 
 export interface SkillChangesDeps {
   db: Db;
@@ -25,13 +26,13 @@ export class SkillChanges {
 
   private async manageable(viewer: Viewer, rawName: string): Promise<Skill> {
     const skill = await this.deps.reads.findReadable(viewer, rawName);
-    await this.deps.access.assertCanPublish(viewer, skill.namespace);
+    await this.deps.access.assertCan(viewer, 'skill.manage', skill);
     return skill;
   }
 
   async setDistTag(viewer: Viewer, rawName: string, tag: string, version: unknown): Promise<Record<string, string>> {
     const skill = await this.manageable(viewer, rawName);
-    if (!TAG_RE.test(tag) || semver.validRange(tag)) throw badRequest(`Invalid dist-tag "${tag}": tags are names like "beta", not versions or ranges`);
+    if (!DIST_TAG_RE.test(tag) || semver.validRange(tag)) throw badRequest(`Invalid dist-tag "${tag}": tags are names like "beta", not versions or ranges`);
     if (typeof version !== 'string' || !semver.valid(version)) throw badRequest('The body must be a JSON string holding a version, e.g. "1.2.0"');
     await this.deps.db.transaction().execute(async (trx) => {
       const row = await trx

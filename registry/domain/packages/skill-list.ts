@@ -2,22 +2,21 @@ import type { Db } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
 import { unauthorized } from '@aerostack/contract/errors.js';
-
-export interface ListedSkill {
-  name: string;
-  namespace: string;
-  visibility: string;
-  latest: string | null;
-  description: string;
-  updated: string;
-}
+import type { ListedSkill } from '@aerostack/contract/api.js';
 
 /**
  * The skills of every namespace the viewer belongs to (its own, and its teams'), as far as the
  * visibility table lets it read them: members see a team's public and team skills, never its private ones.
  */
-export async function listMemberSkills(db: Db, access: AccessControl, viewer: Viewer): Promise<ListedSkill[]> {
-  const user = viewer.user;
+export class MemberSkills {
+  constructor(
+    private readonly db: Db,
+    private readonly access: AccessControl,
+  ) {}
+
+  async list(viewer: Viewer): Promise<ListedSkill[]> {
+    const { db, access } = this;
+    const user = viewer.user;
   if (!user) throw unauthorized('Sign in to list your skills (aerostack login)');
   const rows = await db
     .selectFrom('skills')
@@ -36,4 +35,5 @@ export async function listMemberSkills(db: Db, access: AccessControl, viewer: Vi
     description: r.description,
     updated: r.updated_at.toISOString(),
   }));
+}
 }

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import semver from 'semver';
 import type { Db, Skill } from '../../db/schema.js';
 import type { BlobStore } from '@aerostack/storage/blob-store.js';
 import { BlobStoreUnavailableError } from '@aerostack/storage/blob-store.js';
@@ -8,6 +7,7 @@ import type { Viewer } from '../access/viewer.js';
 import { notFoundMessage } from '../access/visibility.js';
 import { notFound, unavailable } from '@aerostack/contract/errors.js';
 import { parseSkillName, tarballFileName } from '@aerostack/contract/names.js';
+import { pickVersion } from '@aerostack/contract/versions.js';
 import type { PackumentInput } from './packument.js';
 
 /** A published version's stored tarball. */
@@ -32,42 +32,19 @@ export class SkillReads {
     const name = parseSkillName(rawName);
     const skill = await this.db.selectFrom('skills').selectAll().where('name', '=', name.full).executeTakeFirst();
     if (!skill) throw notFound(notFoundMessage(name.full));
-    await this.access.assertCanRead(viewer, skill);
+    await this.access.assertCan(viewer, 'skill.read', skill);
     return skill;
   }
 
-  /**
-   * The exact version a spec names, by npm's rules (as the CLI resolves it): an exact version, a
-   * dist-tag, or a range (empty means `latest`); a range takes `latest` when it satisfies and is not
-   * deprecated, else the highest satisfying version, non-deprecated first.
-   */
+  /** The exact version a spec names, by npm's rules (contract/versions.ts, the same pick as the CLI's). */
   async resolveVersion(viewer: Viewer, rawName: string, rawSpec: string): Promise<{ skill: Skill; version: string }> {
     const skill = await this.findReadable(viewer, rawName);
     const [rows, tags] = await Promise.all([
       this.db.selectFrom('skill_versions').select(['version', 'deprecated']).where('skill_id', '=', skill.id).where('unpublished_at', 'is', null).execute(),
       this.tagsOf(skill.id),
     ]);
-    if (!rows.length) throw notFound(`${skill.name} has no published versions`);
-    const deprecated = new Map(rows.map((r) => [r.version, r.deprecated !== null]));
-    const spec = rawSpec.trim() || 'latest';
-    const noMatch = () => notFound(`No version of ${skill.name} matches "${spec}"`);
-    const exact = semver.valid(spec, { loose: true });
-    if (exact) {
-      if (deprecated.has(exact)) return { skill, version: exact };
-      throw notFound(`${skill.name}@${spec} not found`);
-    }
-    if (!semver.validRange(spec, { loose: true })) {
-      const tagged = tags[spec];
-      if (tagged && deprecated.has(tagged)) return { skill, version: tagged };
-      throw noMatch();
-    }
-    const latest = tags.latest;
-    if (latest && deprecated.get(latest) === false && semver.satisfies(latest, spec, { loose: true })) return { skill, version: latest };
-    const best = [...deprecated.keys()]
-      .filter((v) => semver.satisfies(v, spec, { loose: true }))
-      .sort((a, b) => Number(deprecated.get(a)) - Number(deprecated.get(b)) || semver.rcompare(a, b, { loose: true }))[0];
-    if (!best) throw noMatch();
-    return { skill, version: best };
+    const versions = Object.fromEntries(rows.map((r) => [r.version, { deprecated: r.deprecated }]));
+    return { skill, version: pickVersion({ name: skill.name, 'dist-tags': tags, versions }, rawSpec) };
   }
 
   async distTags(viewer: Viewer, rawName: string): Promise<Record<string, string>> {

@@ -1,3 +1,4 @@
+import { EMAIL_RE } from '@aerostack/contract/names.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Invitation, Role } from '../../db/schema.js';
@@ -10,9 +11,9 @@ import type { Clock } from '../clock.js';
 import { badRequest, conflict, DomainError, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { displayNameFor, invitationMail } from './invitation-mail.js';
+import type { InviteResult, TeamRow } from '@aerostack/contract/api.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface TeamsDeps {
   db: Db;
@@ -28,28 +29,8 @@ export interface TeamsDeps {
 export interface MemberChange {
   namespace: string;
   action: 'member_joined' | 'member_removed' | 'member_left';
-  userId: number;
-  actorId: number;
-}
-
-export interface TeamRow {
-  email: string;
-  username: string | null;
-  role: Role;
-  status: 'active' | 'pending';
-  /** joined (active) or invited (pending), ISO. */
-  since: string;
-  expires?: string;
-}
-
-export interface InviteResult {
-  namespace: string;
-  email: string;
-  name: string;
-  role: 'admin' | 'member';
-  expires: string;
-  resent: boolean;
-  anyAccount: boolean;
+  user: { id: number; username: string };
+  actor: { id: number; username: string };
 }
 
 /**
@@ -60,22 +41,11 @@ export interface InviteResult {
 export class Teams {
   constructor(private readonly deps: TeamsDeps) {}
 
-  /** The namespace's owner or an admin; only the owner may hand out the admin role. */
-  private async assertManager(viewer: Viewer, namespace: string): Promise<Role> {
-    if (!viewer.user) throw unauthorized('Sign in first (aerostack login)');
-    if (viewer.token?.readonly) throw forbidden('This token is read-only');
-    const role = await this.deps.access.roleIn(viewer, namespace);
-    if (role === 'owner' || role === 'admin') return role;
-    if (role === 'member') throw forbidden(`Only the owner and admins of @${namespace} can manage its team`);
-    throw forbidden(`You are not a member of @${namespace}`);
-  }
-
   async invite(viewer: Viewer, namespace: string, input: { email: string; role?: 'admin' | 'member'; anyAccount?: boolean }): Promise<InviteResult> {
-    const managerRole = await this.assertManager(viewer, namespace);
+    const role = input.role ?? 'member';
+    await this.deps.access.assertCan(viewer, 'team.invite', { namespace, role });
     const email = input.email.trim();
     if (!EMAIL_RE.test(email) || email.length > 254) throw badRequest(`"${input.email}" is not a valid email address`);
-    const role = input.role ?? 'member';
-    if (role === 'admin' && managerRole !== 'owner') throw forbidden(`Only the owner of @${namespace} can invite admins`);
     const { db, clock } = this.deps;
     const already = await db
       .selectFrom('memberships as m')
@@ -134,8 +104,17 @@ export class Teams {
     };
   }
 
+  /** Withdraws a pending invitation: whoever may send it may take it back. */
   async revokeInvitation(viewer: Viewer, namespace: string, email: string): Promise<void> {
-    await this.assertManager(viewer, namespace);
+    const pending = await this.deps.db
+      .selectFrom('invitations')
+      .select('role')
+      .where('namespace', '=', namespace)
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    await this.deps.access.assertCan(viewer, 'team.invite', { namespace, role: pending?.role === 'admin' ? 'admin' : 'member' });
     const res = await this.deps.db
       .updateTable('invitations')
       .set({ revoked_at: this.deps.clock.now() })
@@ -193,18 +172,17 @@ export class Teams {
       await trx.insertInto('memberships').values({ namespace: inv.namespace, user_id: user.id, role: inv.role, created_at: now }).execute();
       return { role: inv.role as Role, isNew: true };
     });
-    if (joined.isNew) await this.deps.onMemberChange?.({ namespace: inv.namespace, action: 'member_joined', userId: user.id, actorId: user.id });
+    if (joined.isNew) await this.deps.onMemberChange?.({ namespace: inv.namespace, action: 'member_joined', user, actor: user });
     return { namespace: inv.namespace, role: joined.role };
   }
 
   /** Active members (the owner first) and pending invitations. Visible to the namespace's own people. */
   async list(viewer: Viewer, namespace: string): Promise<TeamRow[]> {
-    if (!viewer.user) throw unauthorized('Sign in first (aerostack login)');
-    const role = await this.deps.access.roleIn(viewer, namespace);
-    if (!role) {
+    const decision = await this.deps.access.can(viewer, 'team.read', { namespace });
+    if (!decision.allowed) {
       const exists = await this.deps.db.selectFrom('namespaces').select('name').where('name', '=', namespace).executeTakeFirst();
-      if (!exists) throw notFound(`No namespace @${namespace}`);
-      throw forbidden(`You are not a member of @${namespace}`);
+      if (!exists && viewer.user) throw notFound(`No namespace @${namespace}`);
+      throw new DomainError(decision.status, decision.reason);
     }
     const { db, clock } = this.deps;
     const members = await db
@@ -232,7 +210,8 @@ export class Teams {
 
   /** Removes a member by email or username. Admins may remove members; only the owner removes admins. */
   async remove(viewer: Viewer, namespace: string, ref: string): Promise<{ username: string; email: string }> {
-    const managerRole = await this.assertManager(viewer, namespace);
+    // Whoever may not manage the team learns nothing about who is in it.
+    await this.deps.access.assertCan(viewer, 'team.remove', { namespace, targetRole: 'member' });
     const target = ref.trim().toLowerCase();
     const member = await this.deps.db
       .selectFrom('memberships as m')
@@ -251,21 +230,22 @@ export class Teams {
       }
       throw notFound(`${ref} is not a member of @${namespace}`);
     }
-    if (member.role === 'owner') throw forbidden(`The owner of @${namespace} cannot be removed`);
-    if (member.role === 'admin' && managerRole !== 'owner') throw forbidden(`Only the owner of @${namespace} can remove an admin`);
+    await this.deps.access.assertCan(viewer, 'team.remove', { namespace, targetRole: (await this.namespaceOwner(namespace)) === member.id ? 'owner' : member.role });
     await this.deps.db.deleteFrom('memberships').where('namespace', '=', namespace).where('user_id', '=', member.id).execute();
-    await this.deps.onMemberChange?.({ namespace, action: 'member_removed', userId: member.id, actorId: viewer.user!.id });
+    await this.deps.onMemberChange?.({ namespace, action: 'member_removed', user: member, actor: viewer.user! });
     return { username: member.username, email: member.email };
   }
 
   async leave(viewer: Viewer, namespace: string): Promise<void> {
-    const user = viewer.user;
-    if (!user) throw unauthorized('Sign in first (aerostack login)');
-    const role = await this.deps.access.roleIn(viewer, namespace);
-    if (role === 'owner') throw forbidden(`You own @${namespace}; an owner cannot leave its own namespace`);
-    if (!role) throw notFound(`You are not a member of @${namespace}`);
+    await this.deps.access.assertCan(viewer, 'team.leave', { namespace });
+    const user = viewer.user!;
     await this.deps.db.deleteFrom('memberships').where('namespace', '=', namespace).where('user_id', '=', user.id).execute();
-    await this.deps.onMemberChange?.({ namespace, action: 'member_left', userId: user.id, actorId: user.id });
+    await this.deps.onMemberChange?.({ namespace, action: 'member_left', user, actor: user });
+  }
+
+  private async namespaceOwner(namespace: string): Promise<number | null> {
+    const row = await this.deps.db.selectFrom('namespaces').select('owner_id').where('name', '=', namespace).executeTakeFirst();
+    return row?.owner_id ?? null;
   }
 
   /** The namespaces the viewer belongs to, with its role in each. */

@@ -1,32 +1,36 @@
-import type { Db, Role, Workspace } from '../../db/schema.js';
+import type { Db, Skill, Workspace } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
-import { workspaceMayHold } from '../access/workspace-rules.js';
+import { assertCan, can, type Actor, type Resources } from '../access/policy.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
-import { parseSkillName } from '@aerostack/contract/names.js';
+import { checkWorkspaceSlug, parseSkillName } from '@aerostack/contract/names.js';
 import { parseManifest } from '@aerostack/contract/manifest.js';
 import type { SkillReads } from '../packages/skill-reads.js';
+import type { Installed, InstalledSkill, WorkspaceInfo } from '@aerostack/contract/api.js';
+import type { GatewayPrincipal } from './workspace-tokens.js';
 
-export const WORKSPACE_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** A workspace as its list shows it (the route adds the gateway URL). */
+export type WorkspaceSummary = Omit<WorkspaceInfo, 'url'>;
 
-export interface InstalledSkill {
+/** What opening a workspace may be for. */
+type WorkspaceAction = { [A in keyof Resources]: Resources[A] extends { namespace: string; slug: string } ? (keyof Resources[A] extends 'namespace' | 'slug' ? A : never) : never }[keyof Resources];
+
+/** A skill version installed in a workspace, as the gateway runs it. */
+export interface RunnableSkill {
   name: string;
+  namespace: string;
+  slug: string;
+  visibility: Skill['visibility'];
+  version_id: number;
   version: string;
-  visibility: string;
-  installedBy: string;
-  installedAt: string;
+  integrity: string;
+  blob_key: string;
+  aerostack: unknown;
 }
 
-export interface WorkspaceSummary {
-  slug: string;
-  namespace: string;
-  role: Role;
-  skills: number;
-  createdAt: string;
-}
 
 /** Who an audit row names: `alice@acme` (a user in the workspace's namespace). */
 export const actorLabel = (username: string, namespace: string): string => `${username}@${namespace}`;
@@ -44,26 +48,22 @@ export class Workspaces {
     private readonly clock: Clock,
   ) {}
 
-  /** The workspace and the viewer's role in its namespace; 404 when it does not exist or the viewer is not in it. */
-  async open(viewer: Viewer, slug: string, need: 'member' | 'manager'): Promise<{ ws: Workspace; role: Role }> {
-    if (!viewer.user) throw unauthorized('Sign in first (aerostack login)');
+  /**
+   * The workspace and the viewer as the policy sees it there, once `action` is allowed: 404 when it
+   * does not exist or the viewer is not in its namespace (outsiders cannot tell the two apart).
+   */
+  async open(viewer: Viewer, slug: string, action: WorkspaceAction): Promise<{ ws: Workspace; actor: Actor }> {
     const ws = await this.db.selectFrom('workspaces').selectAll().where('slug', '=', slug).executeTakeFirst();
-    const role = ws ? await this.access.roleIn(viewer, ws.namespace) : null;
-    // Outsiders cannot tell a workspace they may not see from one that does not exist.
-    if (!ws || !role) throw notFound(`No workspace "${slug}"`);
-    if (need === 'manager' && role === 'member') throw forbidden(`Only the owner and admins of @${ws.namespace} can do that in workspace ${slug}`);
-    if (need === 'manager' && viewer.token?.readonly) throw forbidden('This token is read-only');
-    return { ws, role };
+    const actor = await this.access.actorIn(viewer, ws?.namespace ?? null);
+    assertCan(actor, action, { namespace: ws?.namespace ?? '', slug });
+    return { ws: ws!, actor };
   }
 
   async create(viewer: Viewer, slug: string, namespace?: string): Promise<Workspace> {
-    const user = viewer.user;
-    if (!user) throw unauthorized('Sign in first (aerostack login)');
-    if (!WORKSPACE_SLUG_RE.test(slug)) throw badRequest(`Invalid workspace name "${slug}": use lowercase letters, digits and "-" (at most 63)`);
-    const ns = namespace ?? user.username;
-    const role = await this.access.roleIn(viewer, ns);
-    if (role !== 'owner' && role !== 'admin') throw forbidden(`Only the owner and admins of @${ns} can create its workspaces`);
-    if (viewer.token?.readonly) throw forbidden('This token is read-only');
+    const ns = namespace ?? viewer.user?.username ?? '';
+    await this.access.assertCan(viewer, 'workspace.create', { namespace: ns });
+    const user = viewer.user!;
+    checkWorkspaceSlug(slug);
     try {
       const ws = await this.db
         .insertInto('workspaces')
@@ -88,11 +88,45 @@ export class Workspaces {
       .select((eb) => eb.selectFrom('workspace_skills').select(eb.fn.countAll<number>().as('n')).whereRef('workspace_skills.workspace_id', '=', 'w.id').as('skills'))
       .orderBy('w.slug')
       .execute();
-    return rows.map((r) => ({ slug: r.slug, namespace: r.namespace, role: r.role, skills: Number(r.skills ?? 0), createdAt: r.created_at.toISOString() }));
+    const readonly = viewer.token?.readonly ?? false;
+    return rows.map((r) => ({
+      slug: r.slug,
+      namespace: r.namespace,
+      role: r.role,
+      canManage: can({ user, readonly, role: r.role }, 'workspace.manage', { namespace: r.namespace, slug: r.slug }).allowed,
+      skills: Number(r.skills ?? 0),
+      createdAt: r.created_at.toISOString(),
+    }));
+  }
+
+  /**
+   * The installed versions a gateway caller may run, by the policy: the workspace may hold the skill,
+   * and a token bound to a member runs only what that member may read.
+   */
+  async runnableSkills(p: GatewayPrincipal): Promise<RunnableSkill[]> {
+    const rows = await this.db
+      .selectFrom('workspace_skills as w')
+      .innerJoin('skills as s', 's.id', 'w.skill_id')
+      .innerJoin('skill_versions as v', (j) => j.onRef('v.skill_id', '=', 's.id').onRef('v.version', '=', 'w.version'))
+      .select(['s.name', 's.namespace', 's.slug', 's.visibility', 'v.id as version_id', 'v.version', 'v.integrity', 'v.blob_key', 'v.aerostack'])
+      .where('w.workspace_id', '=', p.workspace.id)
+      .where('v.unpublished_at', 'is', null)
+      .orderBy('s.name')
+      .execute();
+    // One query for the caller's role in every namespace involved, then the policy per skill.
+    const member = p.user ? { user: p.user, token: null } : null;
+    const roles = member ? await this.access.rolesIn(member, rows.map((r) => r.namespace)) : null;
+    const ws = { namespace: p.workspace.namespace, slug: p.workspace.slug };
+    const caller: Actor = { user: p.user, readonly: true, role: null };
+    return rows.filter((r) => {
+      if (!can(caller, 'workspace.hold', { ...ws, skill: r }).allowed) return false;
+      if (!member || !roles) return true;
+      return can({ user: member.user, readonly: false, role: roles.get(r.namespace) ?? null }, 'skill.read', r).allowed;
+    });
   }
 
   async remove(viewer: Viewer, slug: string): Promise<void> {
-    const { ws } = await this.open(viewer, slug, 'manager');
+    const { ws } = await this.open(viewer, slug, 'workspace.manage');
     await this.db.deleteFrom('workspaces').where('id', '=', ws.id).execute();
     const user = viewer.user!;
     // The log outlives the workspace: its rows keep the slug and namespace.
@@ -100,7 +134,7 @@ export class Workspaces {
   }
 
   async skills(viewer: Viewer, slug: string): Promise<InstalledSkill[]> {
-    const { ws } = await this.open(viewer, slug, 'member');
+    const { ws } = await this.open(viewer, slug, 'workspace.read');
     return this.installed(ws.id);
   }
 
@@ -117,20 +151,14 @@ export class Workspaces {
   }
 
   /** Installs (or moves to) an exact version. Installing what is installed succeeds and is recorded. */
-  async install(viewer: Viewer, slug: string, rawName: string, version: string): Promise<{ name: string; version: string; changed: boolean }> {
-    const { ws } = await this.open(viewer, slug, 'member');
+  async install(viewer: Viewer, slug: string, rawName: string, version: string): Promise<Installed> {
+    const { ws, actor } = await this.open(viewer, slug, 'workspace.manage');
     const user = viewer.user!;
     const name = parseSkillName(rawName);
     // The installer must be able to read the skill (the visibility table's 401/403/404 otherwise)…
     const skill = await this.reads.findReadable(viewer, name.full);
     // …and every member of the workspace's namespace must be able to read it too.
-    if (!workspaceMayHold(skill, ws.namespace)) {
-      throw forbidden(
-        skill.visibility === 'private'
-          ? `${skill.name} is private; a workspace can hold only skills its team may read`
-          : `${skill.name} is shared with the @${skill.namespace} team only; workspace ${slug} belongs to @${ws.namespace}`,
-      );
-    }
+    assertCan(actor, 'workspace.hold', { namespace: ws.namespace, slug, skill });
     const row = await this.db.selectFrom('skill_versions').select(['id', 'aerostack']).where('skill_id', '=', skill.id).where('version', '=', version).where('unpublished_at', 'is', null).executeTakeFirst();
     if (!row) throw notFound(`${skill.name}@${version} not found`);
     // A manifest stored before the gateway's rules were tightened (a non-node command, Node options
@@ -156,7 +184,7 @@ export class Workspaces {
   }
 
   async uninstall(viewer: Viewer, slug: string, rawName: string): Promise<void> {
-    const { ws } = await this.open(viewer, slug, 'manager');
+    const { ws } = await this.open(viewer, slug, 'workspace.manage');
     const name = parseSkillName(rawName);
     const res = await this.db
       .deleteFrom('workspace_skills')

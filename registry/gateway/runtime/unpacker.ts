@@ -1,17 +1,14 @@
-import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import ssri from 'ssri';
-import { extract } from 'tar';
-import type { BlobStore } from '@aerostack/storage/blob-store.js';
+import { extractVerified, IntegrityMismatchError } from '@aerostack/contract/tarball/extract.js';
+import type { BlobStore } from '@aerostack/storage';
 
 /**
  * Unpacks each skill version once, from the blob store, into `<root>/<sha512 hex>/` (content
  * addressed, so versions with the same bytes share a folder). Bytes are verified before extraction;
- * the folder appears atomically with a `.complete` marker, so a crash mid-way is simply redone.
- * Whatever modes the tarball gave, the files end up readable (not writable) by the sandbox's uid.
+ * the folder appears atomically with a `.complete` marker, so a crash mid-way is simply redone
+ * (contract/tarball/extract.ts; files end up readable, not writable, by the sandbox's uid).
  */
 export class SkillUnpacker {
   private readonly inFlight = new Map<string, Promise<string>>();
@@ -40,31 +37,12 @@ export class SkillUnpacker {
     if (!blob) throw new Error(`The tarball of ${v.name}@${v.version} is missing from storage`);
     const chunks: Buffer[] = [];
     for await (const c of blob.stream) chunks.push(Buffer.from(c as Buffer));
-    const bytes = Buffer.concat(chunks);
-    if (!ssri.checkData(bytes, v.integrity)) throw new Error(`The stored tarball of ${v.name}@${v.version} does not match its integrity`);
-    const staging = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
-    await mkdir(staging, { recursive: true });
     try {
-      await pipeline(
-        Readable.from([bytes]),
-        extract({ cwd: staging, strip: 1, preservePaths: false, noChmod: true, filter: (_p, e) => 'type' in e && (e.type === 'File' || e.type === 'Directory' || e.type === 'OldFile') }),
-      );
-      await makeReadable(staging);
-      await writeFile(path.join(staging, '.complete'), '');
-      await rm(dir, { recursive: true, force: true });
-      await rename(staging, dir);
+      await extractVerified(Buffer.concat(chunks), v.integrity, dir, { label: `the stored tarball of ${v.name}@${v.version}`, marker: '.complete' });
     } catch (err) {
-      await rm(staging, { recursive: true, force: true });
+      if (err instanceof IntegrityMismatchError) throw new Error(`The stored tarball of ${v.name}@${v.version} does not match its integrity`);
       throw err;
     }
     return dir;
-  }
-}
-
-/** Folders 0755 and files 0644, whatever the tarball said: the sandboxed process reads them as another uid. */
-async function makeReadable(root: string): Promise<void> {
-  await chmod(root, 0o755);
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
-    await chmod(path.join(e.parentPath ?? e.path, e.name), e.isDirectory() ? 0o755 : 0o644);
   }
 }

@@ -1,26 +1,24 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import * as api from '@aerostack/contract/api.js';
 import type { Services } from '../../domain/services.js';
 import { badRequest, forbidden, unauthorized } from '@aerostack/contract/errors.js';
 import { param, requireUser } from '../context.js';
 import { parseBody } from '../validate.js';
 
-const signupSchema = z.object({ username: z.string().max(100), email: z.string().max(300), password: z.string().max(2048) });
-const loginSchema = z.object({ username: z.string().max(100), password: z.string().max(2048) });
 
 /** Sign-up, login, logout and whoami: Aerostack's JSON API and npm's couchdb-style endpoints. */
 export function accountRoutes(s: Services): Router {
   const r = Router();
 
   r.post('/-/api/v1/signup', async (req, res) => {
-    const input = parseBody(signupSchema, req.body);
+    const input = parseBody(api.SignupRequest, req.body);
     const user = await s.accounts.signup(input);
     const { secret } = await s.userTokens.issue(user, { name: 'signup session', kind: 'session' });
     res.status(201).json({ username: user.username, email: user.email, token: secret });
   });
 
   r.post('/-/api/v1/login', async (req, res) => {
-    const input = parseBody(loginSchema, req.body);
+    const input = parseBody(api.LoginRequest, req.body);
     const user = await s.accounts.authenticate(input.username, input.password);
     const { secret } = await s.userTokens.issue(user, { name: 'login session', kind: 'session' });
     res.json({ username: user.username, email: user.email, token: secret });
@@ -28,7 +26,7 @@ export function accountRoutes(s: Services): Router {
 
   r.post('/-/api/v1/logout', async (req, res) => {
     const user = requireUser(req);
-    await s.userTokens.revoke(user.id, { key: req.viewer.token!.key });
+    await s.userTokens.revoke(req.viewer, { key: req.viewer.token!.key });
     res.json({ ok: true });
   });
 
@@ -69,7 +67,7 @@ export function accountRoutes(s: Services): Router {
   // npm logout: revokes the token it names (its own).
   r.delete('/-/user/token/:token', async (req, res) => {
     const user = requireUser(req);
-    await s.userTokens.revoke(user.id, { secret: String(req.params.token) });
+    await s.userTokens.revoke(req.viewer, { secret: String(req.params.token) });
     res.json({ ok: true });
   });
 

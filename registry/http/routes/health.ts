@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import type { Services } from '../../domain/services.js';
 import type { SandboxReport } from '../../gateway/runtime/sandbox/sandbox.js';
 
@@ -17,22 +16,9 @@ export function healthRoutes(s: Services, sandbox: () => Promise<SandboxReport>)
     res.json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
-    const [database, storage, skills] = await Promise.all([
-      probe(() => sql`select 1`.execute(s.deps.db)),
-      probe(() => s.deps.blobs.check()),
-      sandbox(),
-    ]);
+    const [{ database, storage }, skills] = await Promise.all([s.readiness.check(), sandbox()]);
     const ready = database === 'ok' && storage === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, storage, sandbox: skills });
   });
   return r;
-}
-
-async function probe(check: () => Promise<unknown>): Promise<string> {
-  try {
-    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3s')), 3000).unref())]);
-    return 'ok';
-  } catch (err) {
-    return `unavailable: ${(err as Error).message}`;
-  }
 }

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import type { Services } from '../../domain/services.js';
-import { parseSearchQuery, searchSkills } from '../../domain/packages/search.js';
+import { parseSearchQuery } from '../../domain/packages/search.js';
 
 /** npm's search API (`npm search`), over the skills the caller may read. */
 export function searchRoutes(s: Services): Router {
   const r = Router();
   r.get('/-/v1/search', async (req, res) => {
     const q = parseSearchQuery(req.query as Record<string, unknown>);
-    const { total, hits } = await searchSkills(s.deps.db, s.access, req.viewer, q);
+    const { total, hits } = await s.search.search(req.viewer, q);
     const base = s.deps.config.publicUrl;
     res.setHeader('Cache-Control', 'private, no-cache');
     res.json({

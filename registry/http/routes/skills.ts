@@ -1,20 +1,18 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import * as api from '@aerostack/contract/api.js';
 import type { Services } from '../../domain/services.js';
-import { listMemberSkills } from '../../domain/packages/skill-list.js';
 import { param } from '../context.js';
 import { parseBody } from '../validate.js';
 
-const visibilitySchema = z.object({ visibility: z.enum(['public', 'team', 'private']) });
 
 /** Aerostack's skill endpoints beyond npm's: the caller's (and its teams') skills, and visibility changes. */
 export function skillRoutes(s: Services): Router {
   const r = Router();
   r.get('/-/api/v1/skills', async (req, res) => {
-    res.json({ skills: await listMemberSkills(s.deps.db, s.access, req.viewer) });
+    res.json({ skills: await s.memberSkills.list(req.viewer) });
   });
   r.put('/-/api/v1/skills/:name/visibility', async (req, res) => {
-    const { visibility } = parseBody(visibilitySchema, req.body);
+    const { visibility } = parseBody(api.VisibilityRequest, req.body);
     const skill = await s.changes.setVisibility(req.viewer, param(req, 'name'), visibility);
     res.json({ name: skill.name, visibility: skill.visibility });
   });

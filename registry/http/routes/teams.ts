@@ -1,16 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import * as api from '@aerostack/contract/api.js';
 import type { Services } from '../../domain/services.js';
 import { parseNamespace } from '../../domain/teams/teams.js';
 import { param, requireUser } from '../context.js';
 import { parseBody } from '../validate.js';
 
-const inviteSchema = z.object({
-  email: z.string().max(300),
-  role: z.enum(['member', 'admin']).optional(),
-  anyAccount: z.boolean().optional(),
-});
-const joinSchema = z.object({ code: z.string().min(1).max(500) });
 
 /** Teams: invitations, joining, the member list, removal and leaving. */
 export function teamRoutes(s: Services): Router {
@@ -25,7 +19,7 @@ export function teamRoutes(s: Services): Router {
     res.json({ namespace, members: await s.teams.list(req.viewer, namespace) });
   });
   r.post('/-/api/v1/teams/:ns/invitations', async (req, res) => {
-    const input = parseBody(inviteSchema, req.body);
+    const input = parseBody(api.InviteRequest, req.body);
     res.status(201).json(await s.teams.invite(req.viewer, ns(req), input));
   });
   r.delete('/-/api/v1/teams/:ns/invitations/:email', async (req, res) => {
@@ -41,7 +35,7 @@ export function teamRoutes(s: Services): Router {
   });
   r.post('/-/api/v1/teams/join', async (req, res) => {
     requireUser(req, 'Sign in (or sign up) first, then join');
-    const { code } = parseBody(joinSchema, req.body);
+    const { code } = parseBody(api.JoinRequest, req.body);
     res.json(await s.teams.join(req.viewer, code));
   });
   r.get('/-/api/v1/invitations/:code', async (req, res) => {

@@ -1,13 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import * as api from '@aerostack/contract/api.js';
 import type { Services } from '../../domain/services.js';
 import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../context.js';
 import { parseBody } from '../validate.js';
 
-const createSchema = z.object({ slug: z.string().max(100), namespace: z.string().max(100).optional() });
-const installSchema = z.object({ version: z.string().min(1).max(256) });
-const tokenSchema = z.object({ name: z.string().max(200), user: z.string().max(100).optional(), expiresInSeconds: z.number().int().positive().optional() });
 
 /** `7d`, `12h`, `30m` or an ISO date → a Date. */
 export function parseSince(raw: string, now: Date): Date {
@@ -32,7 +29,7 @@ export function workspaceRoutes(s: Services): Router {
     res.json({ workspaces: list.map((w) => ({ ...w, url: gatewayUrl(w.slug) })) });
   });
   r.post('/-/api/v1/workspaces', async (req, res) => {
-    const input = parseBody(createSchema, req.body);
+    const input = parseBody(api.CreateWorkspaceRequest, req.body);
     const ws = await s.workspaces.create(req.viewer, input.slug, input.namespace?.replace(/^@/, ''));
     res.status(201).json({ slug: ws.slug, namespace: ws.namespace, url: gatewayUrl(ws.slug), createdAt: ws.created_at.toISOString() });
   });
@@ -44,7 +41,7 @@ export function workspaceRoutes(s: Services): Router {
     res.json({ workspace: slug(req), url: gatewayUrl(slug(req)), skills: await s.workspaces.skills(req.viewer, slug(req)) });
   });
   r.put('/-/api/v1/workspaces/:slug/skills/:name', async (req, res) => {
-    const { version } = parseBody(installSchema, req.body);
+    const { version } = parseBody(api.InstallRequest, req.body);
     res.json(await s.workspaces.install(req.viewer, slug(req), param(req, 'name'), version));
   });
   r.delete('/-/api/v1/workspaces/:slug/skills/:name', async (req, res) => {
@@ -55,7 +52,7 @@ export function workspaceRoutes(s: Services): Router {
     res.json({ tokens: await s.workspaceTokens.list(req.viewer, slug(req)) });
   });
   r.post('/-/api/v1/workspaces/:slug/tokens', async (req, res) => {
-    const input = parseBody(tokenSchema, req.body);
+    const input = parseBody(api.CreateWorkspaceTokenRequest, req.body);
     const { token, summary } = await s.workspaceTokens.create(req.viewer, slug(req), input);
     res.status(201).json({ ...summary, token, workspace: slug(req), url: gatewayUrl(slug(req)) });
   });
@@ -64,7 +61,7 @@ export function workspaceRoutes(s: Services): Router {
     res.json({ ok: true });
   });
   r.get('/-/api/v1/workspaces/:slug/audit', async (req, res) => {
-    const { ws } = await s.workspaces.open(req.viewer, slug(req), 'manager');
+    const { ws } = await s.workspaces.open(req.viewer, slug(req), 'workspace.audit.read');
     const q = req.query as Record<string, string | undefined>;
     const limit = q.limit === undefined ? undefined : Number(q.limit);
     const events = await s.audit.forWorkspace(ws, {

@@ -1,13 +1,13 @@
 import type { Request, Response, Router } from 'express';
-import type { Services } from '../../domain/services.js';
-import type { Viewer } from '../../domain/access/viewer.js';
+import type { Services } from '../domain/services.js';
+import type { Viewer } from '../domain/access/viewer.js';
 import { DomainError, forbidden, unauthorized } from '@aerostack/contract/errors.js';
-import { CSRF_FIELD, CSRF_REFUSED, csrfMatches, sameOrigin } from '../../dashboard/csrf.js';
-import { csrfField } from '../../dashboard/layout.js';
-import { DashboardRouter, send } from '../../dashboard/render.js';
-import { dash, sessionConfig, startSession } from '../../dashboard/session.js';
-import { param } from '../context.js';
-import { html } from '../html.js';
+import { CSRF_FIELD, CSRF_REFUSED, csrfMatches, sameOrigin } from './csrf.js';
+import { csrfField } from './layout.js';
+import { DashboardRouter, send } from './render.js';
+import { dash, sessionConfig, startSession } from './session.js';
+import { param } from '../http/context.js';
+import { html } from './html.js';
 
 /**
  * `/join/<code>`: the link in the invitation mail, a dashboard page. Signed in, one "Accept" button

@@ -1,0 +1,187 @@
+/**
+ * The JSON API (`/-/api/v1/…` and the npm endpoints the CLI uses): every request body the routes
+ * accept and every answer they send, as zod schemas. The routes parse requests with these and declare
+ * their answers with the inferred types; the CLI parses every answer with them, so a route that sends
+ * something else fails the CLI's tests instead of reaching a user's terminal as `undefined`.
+ */
+import { z } from 'zod';
+
+const iso = z.string();
+const role = z.enum(['owner', 'admin', 'member']);
+export const VISIBILITIES = ['public', 'team', 'private'] as const;
+const visibility = z.enum(VISIBILITIES);
+export type Visibility = z.infer<typeof visibility>;
+export type Role = z.infer<typeof role>;
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export const SignupRequest = z.object({ username: z.string().max(100), email: z.string().max(300), password: z.string().max(2048) });
+export const LoginRequest = z.object({ username: z.string().max(100), password: z.string().max(2048) });
+export const CreateTokenRequest = z.object({
+  name: z.string().min(1).max(100),
+  readonly: z.boolean().optional(),
+  expiresInSeconds: z.number().int().positive().max(315_360_000).nullish(),
+});
+export const VisibilityRequest = z.object({ visibility });
+export const InviteRequest = z.object({ email: z.string().max(300), role: z.enum(['member', 'admin']).optional(), anyAccount: z.boolean().optional() });
+export const JoinRequest = z.object({ code: z.string().min(1).max(500) });
+export const CreateWorkspaceRequest = z.object({ slug: z.string().max(100), namespace: z.string().max(100).optional() });
+export const InstallRequest = z.object({ version: z.string().min(1).max(256) });
+export const CreateWorkspaceTokenRequest = z.object({ name: z.string().max(200), user: z.string().max(100).optional(), expiresInSeconds: z.number().int().positive().optional() });
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+export const Ok = z.object({ ok: z.literal(true) });
+
+export const Session = z.object({ username: z.string(), email: z.string(), token: z.string() });
+export const WhoAmI = z.object({ username: z.string(), email: z.string(), readonly: z.boolean() });
+
+export const TokenSummary = z.object({
+  key: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  kind: z.enum(['session', 'automation']),
+  readonly: z.boolean(),
+  created: iso,
+  expires: iso.nullable(),
+  lastUsed: iso.nullable(),
+  status: z.enum(['active', 'revoked', 'expired']),
+});
+export const TokenList = z.object({ tokens: z.array(TokenSummary) });
+export const CreatedToken = TokenSummary.extend({ token: z.string() });
+
+export const ListedSkill = z.object({ name: z.string(), namespace: z.string(), visibility, latest: z.string().nullable(), description: z.string(), updated: iso });
+export const SkillList = z.object({ skills: z.array(ListedSkill) });
+export const VisibilityChanged = z.object({ name: z.string(), visibility });
+export const DistTags = z.record(z.string(), z.string());
+
+/** One version as npm's package document shows it; other npm fields pass through. */
+export const VersionDoc = z.looseObject({
+  name: z.string(),
+  version: z.string(),
+  description: z.string().optional(),
+  deprecated: z.string().optional(),
+  dist: z.looseObject({ tarball: z.string(), integrity: z.string(), shasum: z.string(), fileCount: z.number().optional(), unpackedSize: z.number().optional() }),
+  aerostack: z.record(z.string(), z.unknown()).optional(),
+});
+export const Packument = z.looseObject({
+  _id: z.string(),
+  _rev: z.string(),
+  name: z.string(),
+  description: z.string(),
+  'dist-tags': z.record(z.string(), z.string()),
+  versions: z.record(z.string(), VersionDoc),
+  time: z.record(z.string(), z.string()),
+  readme: z.string().optional(),
+  visibility,
+});
+export const Unpublished = Ok.extend({ unpublished: z.array(z.string()) });
+
+export const SearchResult = z.looseObject({
+  total: z.number(),
+  objects: z.array(
+    z.looseObject({
+      package: z.looseObject({ name: z.string(), version: z.string(), description: z.string(), keywords: z.array(z.string()), date: iso, visibility: visibility.optional() }),
+    }),
+  ),
+});
+
+export const PublishResult = z.object({
+  name: z.string(),
+  version: z.string(),
+  visibility,
+  integrity: z.string(),
+  shasum: z.string(),
+  size: z.number(),
+  fileCount: z.number(),
+  unpackedSize: z.number(),
+  tags: z.array(z.string()),
+});
+
+export const InviteResult = z.object({
+  namespace: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(['admin', 'member']),
+  expires: iso,
+  resent: z.boolean(),
+  anyAccount: z.boolean(),
+});
+export const TeamRow = z.object({
+  email: z.string(),
+  username: z.string().nullable(),
+  role,
+  status: z.enum(['active', 'pending']),
+  /** joined (active) or invited (pending). */
+  since: iso,
+  expires: iso.optional(),
+});
+export const TeamMembers = z.object({ namespace: z.string(), members: z.array(TeamRow) });
+export const MyTeam = z.object({ namespace: z.string(), role, since: iso });
+export const MyTeams = z.object({ teams: z.array(MyTeam) });
+export const Joined = z.object({ namespace: z.string(), role });
+export const MemberRemoved = Ok.extend({ removed: z.object({ username: z.string(), email: z.string() }) });
+
+export const WorkspaceInfo = z.object({
+  slug: z.string(),
+  namespace: z.string(),
+  role,
+  /** Whether the caller may change it (install, uninstall, delete), as the registry's policy decides. */
+  canManage: z.boolean(),
+  skills: z.number(),
+  createdAt: iso,
+  url: z.string(),
+});
+export const WorkspaceList = z.object({ workspaces: z.array(WorkspaceInfo) });
+export const CreatedWorkspace = z.object({ slug: z.string(), namespace: z.string(), url: z.string(), createdAt: iso });
+export const InstalledSkill = z.object({ name: z.string(), version: z.string(), visibility, installedBy: z.string(), installedAt: iso });
+export const WorkspaceSkills = z.object({ workspace: z.string(), url: z.string(), skills: z.array(InstalledSkill) });
+export const Installed = z.object({ name: z.string(), version: z.string(), changed: z.boolean() });
+export const WorkspaceTokenSummary = z.object({
+  name: z.string(),
+  prefix: z.string(),
+  user: z.string().nullable(),
+  created: iso,
+  lastUsed: iso.nullable(),
+  expires: iso.nullable(),
+  status: z.enum(['active', 'revoked', 'expired']),
+  rateLimitPerMinute: z.number(),
+});
+export const WorkspaceTokenList = z.object({ tokens: z.array(WorkspaceTokenSummary) });
+export const CreatedWorkspaceToken = WorkspaceTokenSummary.extend({ token: z.string(), workspace: z.string(), url: z.string() });
+export const AuditEvent = z.object({
+  at: iso,
+  user: z.string(),
+  action: z.string(),
+  skill: z.string().nullable(),
+  tool: z.string().nullable(),
+  status: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  detail: z.string().nullable(),
+});
+export const AuditPage = z.object({ workspace: z.string(), events: z.array(AuditEvent) });
+
+export type Session = z.infer<typeof Session>;
+export type WhoAmI = z.infer<typeof WhoAmI>;
+export type TokenSummary = z.infer<typeof TokenSummary>;
+export type CreatedToken = z.infer<typeof CreatedToken>;
+export type ListedSkill = z.infer<typeof ListedSkill>;
+export type VersionDoc = z.infer<typeof VersionDoc>;
+export type Packument = z.infer<typeof Packument>;
+export type SearchResult = z.infer<typeof SearchResult>;
+export type PublishResult = z.infer<typeof PublishResult>;
+export type InviteResult = z.infer<typeof InviteResult>;
+export type TeamRow = z.infer<typeof TeamRow>;
+export type TeamMembers = z.infer<typeof TeamMembers>;
+export type MyTeam = z.infer<typeof MyTeam>;
+export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
+export type CreatedWorkspace = z.infer<typeof CreatedWorkspace>;
+export type InstalledSkill = z.infer<typeof InstalledSkill>;
+export type WorkspaceSkills = z.infer<typeof WorkspaceSkills>;
+export type Installed = z.infer<typeof Installed>;
+export type WorkspaceTokenSummary = z.infer<typeof WorkspaceTokenSummary>;
+export type CreatedWorkspaceToken = z.infer<typeof CreatedWorkspaceToken>;
+export type AuditEvent = z.infer<typeof AuditEvent>;
+export type AuditPage = z.infer<typeof AuditPage>;

@@ -1,0 +1,191 @@
+/**
+ * Who may do what: every authorization decision of the registry, in one pure function, as
+ * Verdaccio's `can()` is for its routes. Services ask `can(actor, action, resource)` (or `assertCan`)
+ * before they act; the decision table is tested row by row (test/unit/policy.test.ts).
+ *
+ * The actor's role is its role in the resource's namespace: AccessControl.actorIn reads it from the
+ * database on every request, so a removed member is refused on the very next one.
+ */
+import type { Role, Visibility } from '@aerostack/contract/api.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { decideRead } from './visibility.js';
+
+export interface Actor {
+  /** null: anonymous. */
+  user: { id: number; username: string } | null;
+  /** The credential is a read-only token: it writes nothing. */
+  readonly: boolean;
+  /** The actor's role in the resource's namespace; null when it has none. */
+  role: Role | null;
+}
+
+interface SkillRef {
+  name: string;
+  namespace: string;
+  visibility: Visibility;
+}
+interface WorkspaceRef {
+  namespace: string;
+  slug: string;
+}
+
+/** Each action, and what the decision needs to know of the resource. */
+export interface Resources {
+  /** Read a skill: packument, tarball, dist-tags, info, install. */
+  'skill.read': SkillRef;
+  /** Publish a version into the namespace. */
+  'skill.publish': { namespace: string };
+  /** Change a skill: visibility, dist-tags, deprecate, unpublish (after `skill.read`). */
+  'skill.manage': SkillRef;
+  /** See the team's members and pending invitations. */
+  'team.read': { namespace: string };
+  'team.invite': { namespace: string; role: 'member' | 'admin' };
+  'team.remove': { namespace: string; targetRole: Role };
+  'team.change-role': { namespace: string };
+  'team.leave': { namespace: string };
+  'workspace.create': { namespace: string };
+  /** Open a workspace: its skills and the gateway URL. Outsiders get a 404, as if it did not exist. */
+  'workspace.read': WorkspaceRef;
+  /** Delete it, install and uninstall skills. */
+  'workspace.manage': WorkspaceRef;
+  /** Whether the workspace may hold the skill at all: every member of its namespace must read it. */
+  'workspace.hold': WorkspaceRef & { skill: SkillRef };
+  /** Mint an `mwt_` token bound to the actor, to another member, or to no one (shared). */
+  'workspace.token.create': WorkspaceRef & { bind: 'self' | 'member' | 'shared' };
+  /** See every token of the workspace (members see their own). */
+  'workspace.token.read-all': WorkspaceRef;
+  /** Revoke a token; `own`: bound to, or created by, the actor. */
+  'workspace.token.revoke': WorkspaceRef & { own: boolean };
+  'workspace.audit.read': WorkspaceRef;
+  /** Create an `aer_` user token; a read-only token may create only read-only ones. */
+  'account.token.create': { readonly: boolean };
+  'account.token.revoke': Record<string, never>;
+}
+export type Action = keyof Resources;
+
+export type Decision = { allowed: true } | { allowed: false; status: 401 | 403 | 404; reason: string };
+
+const allow: Decision = { allowed: true };
+const deny = (status: 401 | 403 | 404, reason: string): Decision => ({ allowed: false, status, reason });
+const READ_ONLY = 'This token is read-only';
+const SIGN_IN = 'Sign in first (aerostack login)';
+const manages = (role: Role | null) => role === 'owner' || role === 'admin';
+
+export function can<A extends Action>(actor: Actor, action: A, resource: Resources[A]): Decision {
+  return RULES[action](actor, resource);
+}
+
+/** The viewer for actions on its own account, where no namespace (and so no role) is involved. */
+export const accountActor = (viewer: { user: Actor['user']; token: { readonly: boolean } | null }): Actor => ({ user: viewer.user, readonly: viewer.token?.readonly ?? false, role: null });
+
+/** `can`, throwing its refusal as the DomainError routes answer with. */
+export function assertCan<A extends Action>(actor: Actor, action: A, resource: Resources[A]): void {
+  const d = can(actor, action, resource);
+  if (!d.allowed) throw new DomainError(d.status, d.reason);
+}
+
+type Rule<A extends Action> = (a: Actor, r: Resources[A]) => Decision;
+
+const RULES: { [A in Action]: Rule<A> } = {
+  'skill.read': (a, r) => {
+    const d = decideRead(r.visibility, !a.user ? 'anonymous' : a.role === 'owner' ? 'owner' : a.role ? 'member' : 'other', r);
+    return d.allowed ? allow : deny(d.status, d.error);
+  },
+  'skill.publish': (a, r) => {
+    if (!a.user) return deny(401, 'Sign in to publish (aerostack login, or npm adduser)');
+    if (a.readonly) return deny(403, 'This token is read-only; create a publish token to publish');
+    return manages(a.role) ? allow : deny(403, `You do not have permission to publish to @${r.namespace}`);
+  },
+  'skill.manage': (a, r) => {
+    const read = RULES['skill.read'](a, r);
+    return read.allowed ? RULES['skill.publish'](a, r) : read;
+  },
+  'team.read': (a, r) => {
+    if (!a.user) return deny(401, SIGN_IN);
+    return a.role ? allow : deny(403, `You are not a member of @${r.namespace}`);
+  },
+  'team.invite': (a, r) => {
+    const managing = manageTeam(a, r.namespace);
+    if (!managing.allowed) return managing;
+    return r.role === 'admin' && a.role !== 'owner' ? deny(403, `Only the owner of @${r.namespace} can invite admins`) : allow;
+  },
+  'team.remove': (a, r) => {
+    const managing = manageTeam(a, r.namespace);
+    if (!managing.allowed) return managing;
+    if (r.targetRole === 'owner') return deny(403, `The owner of @${r.namespace} cannot be removed`);
+    return r.targetRole === 'admin' && a.role !== 'owner' ? deny(403, `Only the owner of @${r.namespace} can remove an admin`) : allow;
+  },
+  'team.change-role': (a, r) => {
+    const managing = manageTeam(a, r.namespace);
+    if (!managing.allowed) return managing;
+    return a.role === 'owner' ? allow : deny(403, `Only the owner of @${r.namespace} can change roles`);
+  },
+  'team.leave': (a, r) => {
+    if (!a.user) return deny(401, SIGN_IN);
+    if (a.readonly) return deny(403, READ_ONLY);
+    if (a.role === 'owner') return deny(403, `You own @${r.namespace}; an owner cannot leave its own namespace`);
+    return a.role ? allow : deny(404, `You are not a member of @${r.namespace}`);
+  },
+  'workspace.create': (a, r) => {
+    if (!a.user) return deny(401, SIGN_IN);
+    if (!manages(a.role)) return deny(403, `Only the owner and admins of @${r.namespace} can create its workspaces`);
+    return a.readonly ? deny(403, READ_ONLY) : allow;
+  },
+  'workspace.read': (a, r) => {
+    if (!a.user) return deny(401, SIGN_IN);
+    return a.role ? allow : deny(404, `No workspace "${r.slug}"`);
+  },
+  'workspace.manage': (a, r) => manageWorkspace(a, r),
+  'workspace.hold': (_a, r) => {
+    const { skill } = r;
+    if (skill.visibility === 'public' || (skill.visibility === 'team' && skill.namespace === r.namespace)) return allow;
+    return deny(
+      403,
+      skill.visibility === 'private'
+        ? `${skill.name} is private; a workspace can hold only skills its team may read`
+        : `${skill.name} is shared with the @${skill.namespace} team only; workspace ${r.slug} belongs to @${r.namespace}`,
+    );
+  },
+  'workspace.token.create': (a, r) => {
+    const read = RULES['workspace.read'](a, r);
+    if (!read.allowed) return read;
+    if (a.readonly) return deny(403, READ_ONLY);
+    if (r.bind === 'self') return allow;
+    if (r.bind === 'shared') return manages(a.role) ? allow : deny(403, `Only the owner and admins of @${r.namespace} can mint shared tokens; members mint tokens bound to themselves`);
+    return a.role === 'owner' ? allow : deny(403, `Only the owner of @${r.namespace} can mint a token for another member`);
+  },
+  'workspace.token.read-all': (a, r) => {
+    const read = RULES['workspace.read'](a, r);
+    if (!read.allowed) return read;
+    return manages(a.role) ? allow : deny(403, `Only the owner and admins of @${r.namespace} can do that in workspace ${r.slug}`);
+  },
+  'workspace.token.revoke': (a, r) => {
+    const read = RULES['workspace.read'](a, r);
+    if (!read.allowed) return read;
+    if (a.readonly) return deny(403, READ_ONLY);
+    return r.own || manages(a.role) ? allow : deny(403, `Only the owner and admins of @${r.namespace} can revoke other people's tokens in workspace ${r.slug}`);
+  },
+  'workspace.audit.read': (a, r) => manageWorkspace(a, r, { write: false }),
+  'account.token.create': (a, r) => {
+    if (!a.user) return deny(401, 'Authentication required');
+    return a.readonly && !r.readonly ? deny(403, 'A read-only token can only create read-only tokens') : allow;
+  },
+  'account.token.revoke': (a) => {
+    if (!a.user) return deny(401, 'Authentication required');
+    return a.readonly ? deny(403, READ_ONLY) : allow;
+  },
+};
+
+function manageTeam(a: Actor, namespace: string): Decision {
+  if (!a.user) return deny(401, SIGN_IN);
+  if (a.readonly) return deny(403, READ_ONLY);
+  if (manages(a.role)) return allow;
+  return deny(403, a.role === 'member' ? `Only the owner and admins of @${namespace} can manage its team` : `You are not a member of @${namespace}`);
+}
+
+function manageWorkspace(a: Actor, r: WorkspaceRef, opts: { write: boolean } = { write: true }): Decision {
+  const read = RULES['workspace.read'](a, r);
+  if (!read.allowed) return read;
+  if (!manages(a.role)) return deny(403, `Only the owner and admins of @${r.namespace} can do that in workspace ${r.slug}`);
+  return opts.write && a.readonly ? deny(403, READ_ONLY) : allow;
+}
