@@ -3,7 +3,9 @@ import { ConfigStore, configDir, DEFAULT_REGISTRY, registryKey, type CliConfig }
 import { ApiError, exitCodeFor, statusLabel, UsageError } from './lib/errors.js';
 import { RegistryClient } from './lib/registry-client.js';
 
-export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof AerostackCommand)['baseFlags'] & T['flags']>;
+export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof AerostackCommand)['baseFlags'] & T['flags']
+>;
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export interface Context {
@@ -73,7 +75,8 @@ export abstract class AerostackCommand<T extends typeof Command> extends Command
   /** The context, or a 401 telling the user how to sign in, when there is no token at all. */
   protected async authed(): Promise<Context> {
     const ctx = await this.context();
-    if (!ctx.client.hasToken) throw new ApiError(401, `Not signed in to ${ctx.registry}: run aerostack login (or set AEROSTACK_TOKEN)`);
+    if (!ctx.client.hasToken)
+      throw new ApiError(401, `Not signed in to ${ctx.registry}: run aerostack login (or set AEROSTACK_TOKEN)`);
     return ctx;
   }
 
@@ -88,8 +91,18 @@ export abstract class AerostackCommand<T extends typeof Command> extends Command
     const usage = !(err instanceof ApiError) && err.oclif?.exit === 2;
     const status = usage ? 'invalid' : statusLabel(err);
     const code = usage ? 2 : exitCodeFor(err);
-    const message = (usage ? err.message.split('\n').map((l) => l.trim().replace(/:$/, '')).filter((l) => l && !/^(The following errors? occurred|See more help with)/.test(l)).join(': ').replace(/\s+/g, ' ') : (err.message || String(err)).split('\n')[0]!).replace(/^Error: /, '');
-    if (this.jsonEnabled()) this.logJson({ ok: false, status: /^\d+$/.test(status) ? Number(status) : status, error: message });
+    const message = (
+      usage
+        ? err.message
+            .split('\n')
+            .map((l) => l.trim().replace(/:$/, ''))
+            .filter((l) => l && !/^(The following errors? occurred|See more help with)/.test(l))
+            .join(': ')
+            .replace(/\s+/g, ' ')
+        : (err.message || String(err)).split('\n')[0]!
+    ).replace(/^Error: /, '');
+    if (this.jsonEnabled())
+      this.logJson({ ok: false, status: /^\d+$/.test(status) ? Number(status) : status, error: message });
     process.stderr.write(`✗ ${status}: ${message}\n`);
     if (process.env.AEROSTACK_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
     return this.exit(code);

@@ -16,7 +16,11 @@ export type Role = z.infer<typeof role>;
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-export const SignupRequest = z.object({ username: z.string().max(100), email: z.string().max(300), password: z.string().max(2048) });
+export const SignupRequest = z.object({
+  username: z.string().max(100),
+  email: z.string().max(300),
+  password: z.string().max(2048),
+});
 export const LoginRequest = z.object({ username: z.string().max(100), password: z.string().max(2048) });
 export const CreateTokenRequest = z.object({
   name: z.string().min(1).max(100),
@@ -24,11 +28,22 @@ export const CreateTokenRequest = z.object({
   expiresInSeconds: z.number().int().positive().max(315_360_000).nullish(),
 });
 export const VisibilityRequest = z.object({ visibility });
-export const InviteRequest = z.object({ email: z.string().max(300), role: z.enum(['member', 'admin']).optional(), anyAccount: z.boolean().optional() });
+export const InviteRequest = z.object({
+  email: z.string().max(300),
+  role: z.enum(['member', 'admin']).optional(),
+  anyAccount: z.boolean().optional(),
+});
 export const JoinRequest = z.object({ code: z.string().min(1).max(500) });
-export const CreateWorkspaceRequest = z.object({ slug: z.string().max(100), namespace: z.string().max(100).optional() });
+export const CreateWorkspaceRequest = z.object({
+  slug: z.string().max(100),
+  namespace: z.string().max(100).optional(),
+});
 export const InstallRequest = z.object({ version: z.string().min(1).max(256) });
-export const CreateWorkspaceTokenRequest = z.object({ name: z.string().max(200), user: z.string().max(100).optional(), expiresInSeconds: z.number().int().positive().optional() });
+export const CreateWorkspaceTokenRequest = z.object({
+  name: z.string().max(200),
+  user: z.string().max(100).optional(),
+  expiresInSeconds: z.number().int().positive().optional(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Answers
@@ -52,7 +67,14 @@ export const TokenSummary = z.object({
 export const TokenList = z.object({ tokens: z.array(TokenSummary) });
 export const CreatedToken = TokenSummary.extend({ token: z.string() });
 
-export const ListedSkill = z.object({ name: z.string(), namespace: z.string(), visibility, latest: z.string().nullable(), description: z.string(), updated: iso });
+export const ListedSkill = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  visibility,
+  latest: z.string().nullable(),
+  description: z.string(),
+  updated: iso,
+});
 export const SkillList = z.object({ skills: z.array(ListedSkill) });
 export const VisibilityChanged = z.object({ name: z.string(), visibility });
 export const DistTags = z.record(z.string(), z.string());
@@ -63,7 +85,13 @@ export const VersionDoc = z.looseObject({
   version: z.string(),
   description: z.string().optional(),
   deprecated: z.string().optional(),
-  dist: z.looseObject({ tarball: z.string(), integrity: z.string(), shasum: z.string(), fileCount: z.number().optional(), unpackedSize: z.number().optional() }),
+  dist: z.looseObject({
+    tarball: z.string(),
+    integrity: z.string(),
+    shasum: z.string(),
+    fileCount: z.number().optional(),
+    unpackedSize: z.number().optional(),
+  }),
   aerostack: z.record(z.string(), z.unknown()).optional(),
 });
 export const Packument = z.looseObject({
@@ -83,7 +111,14 @@ export const SearchResult = z.looseObject({
   total: z.number(),
   objects: z.array(
     z.looseObject({
-      package: z.looseObject({ name: z.string(), version: z.string(), description: z.string(), keywords: z.array(z.string()), date: iso, visibility: visibility.optional() }),
+      package: z.looseObject({
+        name: z.string(),
+        version: z.string(),
+        description: z.string(),
+        keywords: z.array(z.string()),
+        date: iso,
+        visibility: visibility.optional(),
+      }),
     }),
   ),
 });
@@ -136,7 +171,13 @@ export const WorkspaceInfo = z.object({
 });
 export const WorkspaceList = z.object({ workspaces: z.array(WorkspaceInfo) });
 export const CreatedWorkspace = z.object({ slug: z.string(), namespace: z.string(), url: z.string(), createdAt: iso });
-export const InstalledSkill = z.object({ name: z.string(), version: z.string(), visibility, installedBy: z.string(), installedAt: iso });
+export const InstalledSkill = z.object({
+  name: z.string(),
+  version: z.string(),
+  visibility,
+  installedBy: z.string(),
+  installedAt: iso,
+});
 export const WorkspaceSkills = z.object({ workspace: z.string(), url: z.string(), skills: z.array(InstalledSkill) });
 export const Installed = z.object({ name: z.string(), version: z.string(), changed: z.boolean() });
 export const WorkspaceTokenSummary = z.object({
@@ -150,7 +191,11 @@ export const WorkspaceTokenSummary = z.object({
   rateLimitPerMinute: z.number(),
 });
 export const WorkspaceTokenList = z.object({ tokens: z.array(WorkspaceTokenSummary) });
-export const CreatedWorkspaceToken = WorkspaceTokenSummary.extend({ token: z.string(), workspace: z.string(), url: z.string() });
+export const CreatedWorkspaceToken = WorkspaceTokenSummary.extend({
+  token: z.string(),
+  workspace: z.string(),
+  url: z.string(),
+});
 export const AuditEvent = z.object({
   at: iso,
   user: z.string(),

@@ -44,7 +44,8 @@ function compileLinear(pattern: string, flags: string): RegExp {
 type AjvClass = new (opts: Options) => Ajv;
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS: under ESM its function arrives as the module object's `default`.
-const addFormats = ((addFormatsPlugin as unknown as { default?: FormatsPlugin }).default ?? addFormatsPlugin) as unknown as FormatsPlugin;
+const addFormats = ((addFormatsPlugin as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsPlugin) as unknown as FormatsPlugin;
 
 /**
  * Compiles untrusted schemas. One per registry (compiled validators hold no caller data); the
@@ -97,20 +98,23 @@ function ajvComplaint(message: string): string {
   const invalid = /^schema is invalid: (.*)$/s.exec(message);
   if (invalid) return `is not a valid JSON Schema: ${invalid[1]!.replace(/\bdata\//g, '').slice(0, 300)}`;
   const ref = /^can't resolve reference (\S+)/.exec(message);
-  if (ref) return `has a $ref that cannot be resolved: ${ref[1]!.slice(0, 200)} (only references inside the schema work)`;
+  if (ref)
+    return `has a $ref that cannot be resolved: ${ref[1]!.slice(0, 200)} (only references inside the schema work)`;
   return `cannot be compiled: ${message.slice(0, 300)}`;
 }
 
 /** Refuses a schema too big or too deep to compile safely, before Ajv walks it. */
 function checkShape(schema: unknown): void {
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new SchemaError('must be a JSON Schema object');
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+    throw new SchemaError('must be a JSON Schema object');
   let json: string | undefined;
   try {
     json = JSON.stringify(schema);
   } catch {
     throw new SchemaError('is not plain JSON');
   }
-  if (json === undefined || Buffer.byteLength(json) > MAX_SCHEMA_BYTES) throw new SchemaError(`is larger than ${MAX_SCHEMA_BYTES} bytes`);
+  if (json === undefined || Buffer.byteLength(json) > MAX_SCHEMA_BYTES)
+    throw new SchemaError(`is larger than ${MAX_SCHEMA_BYTES} bytes`);
   const stack: Array<[unknown, number]> = [[schema, 1]];
   while (stack.length) {
     const [v, depth] = stack.pop()!;
@@ -124,9 +128,13 @@ function checkShape(schema: unknown): void {
 function describeError(e: ErrorObject | undefined): string {
   if (!e) return 'does not match the input schema';
   const missing = e.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;
-  const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (missing !== undefined) return `${[...segments, missing].join('.')} is required`;
-  const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty?: string }).additionalProperty : undefined;
+  const extra =
+    e.keyword === 'additionalProperties' ? (e.params as { additionalProperty?: string }).additionalProperty : undefined;
   if (extra !== undefined) return `${[...segments, extra].join('.')} is not allowed`;
   return `${segments.length ? segments.join('.') : '(arguments)'} ${e.message ?? 'is invalid'}`;
 }

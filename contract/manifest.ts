@@ -12,8 +12,7 @@ import { SKILL_SLUG_RE, SKILL_TOOL_NAME_RE } from './names.js';
 export const MCP_COMMANDS = ['node', 'nodejs'] as const;
 
 /** zod error map: "is required" when the key is absent, else the field-specific complaint. */
-const says = (problem: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? 'is required' : problem;
+const says = (problem: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : problem);
 
 const text = (max: number) =>
   z
@@ -36,11 +35,9 @@ const relativePath = z
   .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), { error: 'must not contain control characters' });
 
 const baseFields = {
-  name: z
-    .string({ error: says('must be a string') })
-    .regex(SKILL_SLUG_RE, {
-      error: 'must be a URL-safe slug: 1-64 of a-z 0-9 . _ -, starting with a letter or digit',
-    }),
+  name: z.string({ error: says('must be a string') }).regex(SKILL_SLUG_RE, {
+    error: 'must be a URL-safe slug: 1-64 of a-z 0-9 . _ -, starting with a letter or digit',
+  }),
   // `semver.valid(v) === v` also refuses what semver would silently rewrite: "v1.0.0", "=1.0.0", " 1.0.0",
   // and "+build" metadata (dropped by semver, so 1.0.0+a and 1.0.0+b would be the same version).
   version: z.string({ error: says('must be a string') }).refine((v) => semver.valid(v) === v, {
@@ -88,7 +85,8 @@ const serverArg = z
  * package, and never something Node or the sandbox could read as an option.
  */
 const serverFile = relativePath.refine((p) => !p.startsWith('-'), {
-  error: 'must be the server file to run (such as "server.js"), not an option: a skill cannot set Node or sandbox options',
+  error:
+    'must be the server file to run (such as "server.js"), not an option: a skill cannot set Node or sandbox options',
 });
 
 const mcpManifest = z.looseObject({
@@ -97,9 +95,11 @@ const mcpManifest = z.looseObject({
   command: z.enum(MCP_COMMANDS, {
     error: says('must be "node": the gateway runs Node stdio servers, with the server file first in args'),
   }),
-  args: z.tuple([serverFile], serverArg, { error: says('must be an array of strings: the server file, then its arguments') }).refine((a) => a.length <= 64, {
-    error: 'must have at most 64 entries',
-  }),
+  args: z
+    .tuple([serverFile], serverArg, { error: says('must be an array of strings: the server file, then its arguments') })
+    .refine((a) => a.length <= 64, {
+      error: 'must have at most 64 entries',
+    }),
   // Secrets must come from the gateway's configuration, never be baked into a published package.
   env: z.never({ error: 'is not allowed in a published manifest' }).optional(),
 });

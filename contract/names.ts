@@ -34,16 +34,20 @@ export function parseSkillName(raw: string): SkillName {
   const m = /^@?([^/@]+)\/([^/@]+)$/.exec(raw);
   if (!m) throw badRequest(`Invalid skill name "${shown(raw)}": skill names look like @<username>/<skill>`);
   const [, namespace, slug] = m as unknown as [string, string, string];
-  if (!USERNAME_RE.test(namespace)) throw badRequest(`Invalid skill name "${shown(raw)}": "${shown(namespace)}" is not a valid namespace`);
+  if (!USERNAME_RE.test(namespace))
+    throw badRequest(`Invalid skill name "${shown(raw)}": "${shown(namespace)}" is not a valid namespace`);
   if (!SKILL_SLUG_RE.test(slug)) {
-    throw badRequest(`Invalid skill name "${shown(raw)}": use lowercase letters, digits, ".", "_" and "-" (at most 64) after the namespace`);
+    throw badRequest(
+      `Invalid skill name "${shown(raw)}": use lowercase letters, digits, ".", "_" and "-" (at most 64) after the namespace`,
+    );
   }
   return { full: `@${namespace}/${slug}`, namespace, slug };
 }
 
 /** Checks a workspace slug; the message is the one both the CLI and the registry show. */
 export function checkWorkspaceSlug(slug: string): string {
-  if (!WORKSPACE_SLUG_RE.test(slug)) throw badRequest(`Invalid workspace name "${shown(slug)}": use lowercase letters, digits and "-" (at most 63)`);
+  if (!WORKSPACE_SLUG_RE.test(slug))
+    throw badRequest(`Invalid workspace name "${shown(slug)}": use lowercase letters, digits and "-" (at most 63)`);
   return slug;
 }
 

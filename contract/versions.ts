@@ -23,13 +23,19 @@ export function pickVersion(doc: VersionIndex, spec: string | null): string {
       {
         name: doc.name,
         'dist-tags': doc['dist-tags'],
-        versions: Object.fromEntries(versions.map((v) => [v, { version: v, ...(doc.versions[v]?.deprecated ? { deprecated: doc.versions[v]!.deprecated! } : {}) }])),
+        versions: Object.fromEntries(
+          versions.map((v) => [
+            v,
+            { version: v, ...(doc.versions[v]?.deprecated ? { deprecated: doc.versions[v].deprecated } : {}) },
+          ]),
+        ),
       },
       wanted,
     ).version;
   } catch (err) {
     if ((err as { code?: string }).code !== 'ETARGET') throw err;
-    if (doc.versions[wanted] === undefined && /^\d+\.\d+\.\d+/.test(wanted) && !/[\s<>=^~|*xX]/.test(wanted)) throw notFound(`${doc.name}@${wanted} not found`);
+    if (doc.versions[wanted] === undefined && /^\d+\.\d+\.\d+/.test(wanted) && !/[\s<>=^~|*xX]/.test(wanted))
+      throw notFound(`${doc.name}@${wanted} not found`);
     throw notFound(`No version of ${doc.name} matches "${wanted || 'latest'}"`);
   }
 }

@@ -45,7 +45,10 @@ export function createApp(deps: AppDependencies): {
   const services = createServices(deps);
   const { gateway } = deps.config;
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...gateway.skill };
-  const sandbox: Sandbox = gateway.sandbox === 'none' ? new UnconfinedSandbox(limits) : new BwrapSandbox({ limits, uidBase: gateway.sandboxUidBase });
+  const sandbox: Sandbox =
+    gateway.sandbox === 'none'
+      ? new UnconfinedSandbox(limits)
+      : new BwrapSandbox({ limits, uidBase: gateway.sandboxUidBase });
   logSandbox(sandbox, deps.logger);
   const runtime = new RuntimePool(
     new SkillUnpacker(path.join(deps.config.dataDir, 'runtime', 'skills'), deps.blobs),
@@ -62,7 +65,8 @@ export function createApp(deps: AppDependencies): {
     pinoHttp({
       logger: deps.logger,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       serializers: { req: (req) => ({ method: req.method, url: req.url }) },
     }),
   );
@@ -116,7 +120,12 @@ export function createApp(deps: AppDependencies): {
 function logSandbox(sandbox: Sandbox, logger: Logger): void {
   void sandbox.report().then((r) => {
     if (r.status === 'ok') logger.info({ sandbox: r.mode, limits: r.limits }, 'skill sandbox ready');
-    else if (r.status === 'unconfined') logger.warn({ sandbox: r.mode, limits: r.limits }, r.reason ?? 'skills run unconfined');
-    else logger.error({ sandbox: r.mode }, `skills cannot run: ${r.reason} (AEROSTACK_SANDBOX=none runs them unconfined, for a trusted single-team install only)`);
+    else if (r.status === 'unconfined')
+      logger.warn({ sandbox: r.mode, limits: r.limits }, r.reason ?? 'skills run unconfined');
+    else
+      logger.error(
+        { sandbox: r.mode },
+        `skills cannot run: ${r.reason} (AEROSTACK_SANDBOX=none runs them unconfined, for a trusted single-team install only)`,
+      );
   });
 }

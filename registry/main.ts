@@ -15,12 +15,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   // gc prints its report on stdout; its logs go to stderr so the two never mix.
-  const logger = command === 'gc' ? pino({ level: config.logLevel }, pino.destination(2)) : pino({ level: config.logLevel });
+  const logger =
+    command === 'gc' ? pino({ level: config.logLevel }, pino.destination(2)) : pino({ level: config.logLevel });
   switch (command) {
     case 'serve': {
       const registry = await startRegistry(config, { logger });
       logger.info(
-        { url: registry.url, publicUrl: config.publicUrl, database: config.databaseUrl ? 'postgres' : 'pglite', storage: config.s3 ? 's3' : 'filesystem' },
+        {
+          url: registry.url,
+          publicUrl: config.publicUrl,
+          database: config.databaseUrl ? 'postgres' : 'pglite',
+          storage: config.s3 ? 's3' : 'filesystem',
+        },
         `Aerostack registry listening on ${registry.url}`,
       );
       const shutdown = (signal: string) => {
@@ -38,7 +44,10 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'migrate': {
-      const db = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') });
+      const db = await openDatabase({
+        url: config.databaseUrl,
+        pgliteDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+      });
       const applied = await migrateToLatest(db);
       await db.destroy();
       process.stdout.write(applied.length ? `✓ Applied ${applied.join(', ')}\n` : '✓ Database is up to date\n');

@@ -37,7 +37,9 @@ export async function openBackends(config: RegistryConfig, logger: Logger): Prom
     ? createBlobStore({ kind: 's3', ...config.s3 })
     : createBlobStore({ kind: 'fs', dir: path.join(config.dataDir, 'tarballs') });
   if (blobs instanceof S3BlobStore) {
-    await blobs.ensureBucket().catch((err: Error) => logger.warn({ err: err.message }, 'could not check the S3 bucket at start-up'));
+    await blobs
+      .ensureBucket()
+      .catch((err: Error) => logger.warn({ err: err.message }, 'could not check the S3 bucket at start-up'));
   }
   return { db, blobs };
 }
@@ -50,7 +52,13 @@ export async function startRegistry(
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const backends = opts.db && opts.blobs ? { db: opts.db, blobs: opts.blobs } : await openBackends(config, logger);
   const mailer = opts.mailer ?? createMailer(config);
-  const { handler, close: closeApp } = createApp({ config, ...backends, mailer, clock: opts.clock ?? systemClock, logger });
+  const { handler, close: closeApp } = createApp({
+    config,
+    ...backends,
+    mailer,
+    clock: opts.clock ?? systemClock,
+    logger,
+  });
   const server = http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   // Requests Node's HTTP parser refuses (headers over the limit, bad framing, control characters)

@@ -43,7 +43,11 @@ export class FsBlobStore implements BlobStore {
     source.once('error', (e) => (sourceError = e));
     try {
       await mkdir(tmpDir, { recursive: true });
-      await pipeline(source, ssri.integrityStream({ integrity: opts.integrity }), createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(
+        source,
+        ssri.integrityStream({ integrity: opts.integrity }),
+        createWriteStream(tmp, { flags: 'wx' }),
+      );
       // Without fsync a crash after rename can leave a renamed but empty/short file. fsync on a fresh
       // descriptor flushes the same inode (a FileHandle-backed stream would keep the handle from closing).
       const fh = await open(tmp, 'r');

@@ -87,13 +87,15 @@ export class S3BlobStore implements BlobStore {
     }
     const { sdk, client } = await this.sdk();
     await guard(
-      client.send(new sdk.PutObjectCommand({
-        Bucket: this.bucket,
-        Key,
-        Body: data,
-        ContentLength: data.length,
-        ContentType: 'application/octet-stream',
-      })),
+      client.send(
+        new sdk.PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: data,
+          ContentLength: data.length,
+          ContentType: 'application/octet-stream',
+        }),
+      ),
     );
   }
 
@@ -142,7 +144,9 @@ export class S3BlobStore implements BlobStore {
     let ContinuationToken: string | undefined;
     do {
       const page = await guard(
-        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken })),
+        client.send(
+          new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken }),
+        ),
       );
       for (const obj of page.Contents ?? []) {
         if (!obj.Key) continue;
@@ -183,7 +187,9 @@ export class S3BlobStore implements BlobStore {
         new sdk.CreateBucketCommand({
           Bucket: this.bucket,
           // AWS rejects an explicit us-east-1 constraint but requires one everywhere else.
-          ...(this.region !== 'us-east-1' && { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
+          ...(this.region !== 'us-east-1' && {
+            CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint },
+          }),
         }),
       );
     } catch (err) {
@@ -196,7 +202,6 @@ export class S3BlobStore implements BlobStore {
     // Never used: there is no client (and no SDK) to release.
     if (this.connection) (await this.connection).client.destroy();
   }
-
 }
 
 /** Awaits an SDK call with its errors translated. */
@@ -220,7 +225,11 @@ export async function ensureBucket(opts: S3Options): Promise<void> {
 
 function isMissingObject(err: unknown): boolean {
   const e = err as SdkError;
-  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || (e?.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket');
+  return (
+    e?.name === 'NoSuchKey' ||
+    e?.name === 'NotFound' ||
+    (e?.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket')
+  );
 }
 
 /** Wraps any SDK failure; the message is one short line, e.g. `… (connect ECONNREFUSED 127.0.0.1:1234)`. */
@@ -232,7 +241,12 @@ function unavailable(err: unknown): Error {
 }
 
 /** Bodiless error responses (HEAD requests) only give a status; say what it usually means. */
-const STATUS_HINTS: Record<number, string> = { 400: 'bad request', 401: 'access denied', 403: 'access denied', 404: 'bucket not found' };
+const STATUS_HINTS: Record<number, string> = {
+  400: 'bad request',
+  401: 'access denied',
+  403: 'access denied',
+  404: 'bucket not found',
+};
 
 function describeFailure(e: SdkError): string {
   const status = e?.$metadata?.httpStatusCode;

@@ -25,7 +25,7 @@ export class ConfigStore {
   async read(): Promise<CliConfig> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
-      return typeof parsed === 'object' && parsed !== null ? (parsed as CliConfig) : {};
+      return typeof parsed === 'object' && parsed !== null ? (parsed) : {};
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw new Error(`Cannot read ${this.file}: ${(err as Error).message}`);

@@ -37,7 +37,8 @@ export class UsageError extends Error {
  * A check of the contract package failed before any request: a 404 (no version matches) reads like
  * the registry's own; anything else is invalid input.
  */
-const asApiError = (err: unknown): unknown => (err instanceof DomainError && err.status === 404 ? new ApiError(404, err.message) : err);
+const asApiError = (err: unknown): unknown =>
+  err instanceof DomainError && err.status === 404 ? new ApiError(404, err.message) : err;
 
 export function exitCodeFor(raw: unknown): number {
   const err = asApiError(raw);

@@ -12,5 +12,12 @@ export const day = (iso: string | null | undefined): string => (iso ? iso.slice(
 export function table(rows: string[][], opts: { header?: string[] } = {}): string {
   const all = opts.header ? [opts.header, ...rows] : rows;
   const widths = all.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join('').trimEnd()).join('\n');
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 2)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }

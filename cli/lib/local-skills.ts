@@ -51,7 +51,11 @@ export class LocalSkills {
    */
   private async updateLock<T>(change: (lock: Lockfile) => T): Promise<T> {
     await mkdir(this.root, { recursive: true });
-    const release = await lockfile.lock(this.root, { lockfilePath: `${this.lockPath}.lock`, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 }, stale: 30_000 });
+    const release = await lockfile.lock(this.root, {
+      lockfilePath: `${this.lockPath}.lock`,
+      retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+      stale: 30_000,
+    });
     try {
       const lock = await this.readLock();
       const result = change(lock);
@@ -81,10 +85,22 @@ export class LocalSkills {
   }
 
   /** Verified, then extracted in place atomically (contract/tarball/extract.ts): a refused or interrupted install leaves nothing. */
-  async install(name: string, version: string, tarball: Buffer, meta: { integrity: string; resolved: string; visibility: string }): Promise<LockedSkill> {
+  async install(
+    name: string,
+    version: string,
+    tarball: Buffer,
+    meta: { integrity: string; resolved: string; visibility: string },
+  ): Promise<LockedSkill> {
     const final = this.folderFor(name, version);
     await extractVerified(tarball, meta.integrity, final, { label: `${name}@${version}` });
-    const entry: LockedSkill = { version, integrity: meta.integrity, resolved: meta.resolved, visibility: meta.visibility, path: final, installedAt: new Date().toISOString() };
+    const entry: LockedSkill = {
+      version,
+      integrity: meta.integrity,
+      resolved: meta.resolved,
+      visibility: meta.visibility,
+      path: final,
+      installedAt: new Date().toISOString(),
+    };
     const previous = await this.updateLock((lock) => {
       const before = lock.skills[name];
       lock.skills[name] = entry;
@@ -104,5 +120,4 @@ export class LocalSkills {
     if (entry) await rm(path.dirname(entry.path), { recursive: true, force: true });
     return entry;
   }
-
 }

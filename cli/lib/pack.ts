@@ -25,7 +25,19 @@ export interface PackedSkill {
 }
 
 /** Never packed, whatever the ignore files say (as npm does for these). */
-const ALWAYS_IGNORED = ['.git', '.svn', '.hg', 'node_modules', '.DS_Store', 'npm-debug.log', '.npmrc', '.env', '.env.*', '*.tgz', '.aerostackignore'];
+const ALWAYS_IGNORED = [
+  '.git',
+  '.svn',
+  '.hg',
+  'node_modules',
+  '.DS_Store',
+  'npm-debug.log',
+  '.npmrc',
+  '.env',
+  '.env.*',
+  '*.tgz',
+  '.aerostackignore',
+];
 /** Always packed, even when `files` does not list them. */
 const ALWAYS_INCLUDED = new Set(['package.json', 'aerostack.json']);
 // The same limits the registry applies by default, so --dry-run says what publish would.
@@ -54,18 +66,25 @@ const readJson = async (file: string): Promise<Record<string, unknown> | null> =
  * package.json name and version made to agree with it, `.aerostackignore` (or package.json `files`)
  * honoured. The result is checked with the registry's own tarball inspection before it is returned.
  */
-export async function packSkill(dir: string, opts: { namespace: (pkgScope: string | null) => Promise<string>; name?: string }): Promise<PackedSkill> {
+export async function packSkill(
+  dir: string,
+  opts: { namespace: (pkgScope: string | null) => Promise<string>; name?: string },
+): Promise<PackedSkill> {
   const raw = await readJson(path.join(dir, 'aerostack.json'));
   if (!raw) throw new UsageError(`No aerostack.json in ${dir}: run "aerostack skill init" first`);
   if (opts.name !== undefined) raw.name = opts.name;
   const manifest = parseManifest(raw);
   const pkg = (await readJson(path.join(dir, 'package.json'))) ?? {};
-  const pkgScope = typeof pkg.name === 'string' && /^@[^/]+\//.test(pkg.name) ? pkg.name.slice(1, pkg.name.indexOf('/')) : null;
+  const pkgScope =
+    typeof pkg.name === 'string' && /^@[^/]+\//.test(pkg.name) ? pkg.name.slice(1, pkg.name.indexOf('/')) : null;
   const namespace = await opts.namespace(pkgScope);
   const name = `@${namespace}/${manifest.name}`;
   const finalPkg = { ...pkg, name, version: manifest.version, description: pkg.description ?? manifest.description };
 
-  const files = await listFiles(dir, Array.isArray(pkg.files) ? pkg.files.filter((f): f is string => typeof f === 'string') : null);
+  const files = await listFiles(
+    dir,
+    Array.isArray(pkg.files) ? pkg.files.filter((f): f is string => typeof f === 'string') : null,
+  );
   const staging = await mkdtemp(path.join(tmpdir(), 'aerostack-pack-'));
   try {
     const root = path.join(staging, 'package');
@@ -78,7 +97,12 @@ export async function packSkill(dir: string, opts: { namespace: (pkgScope: strin
     await writeFile(path.join(root, 'package.json'), JSON.stringify(finalPkg, null, 2) + '\n');
     await writeFile(path.join(root, 'aerostack.json'), JSON.stringify({ ...raw, name: manifest.name }, null, 2) + '\n');
     const entries = [...new Set(['package.json', 'aerostack.json', ...files])].sort().map((f) => `package/${f}`);
-    const tarball = await streamToBuffer(create({ cwd: staging, gzip: true, portable: true, mtime: FIXED_MTIME, noDirRecurse: true }, entries) as unknown as AsyncIterable<Buffer>);
+    const tarball = await streamToBuffer(
+      create(
+        { cwd: staging, gzip: true, portable: true, mtime: FIXED_MTIME, noDirRecurse: true },
+        entries,
+      ),
+    );
     const inspected = await inspectTarball(tarball, DEFAULT_TARBALL_LIMITS, new SchemaCompiler());
     return {
       name,
@@ -103,23 +127,28 @@ async function listFiles(dir: string, allow: string[] | null): Promise<string[]>
   const ignoreFile = await readFile(path.join(dir, '.aerostackignore'), 'utf8').catch(() => '');
   ig.add(ignoreFile);
   // `files` is an allow-list: everything else is ignored (npm's semantics, gitignore syntax).
-  const allowed = allow ? ignore().add(allow.flatMap((p) => [p.replace(/^\.?\//, ''), `${p.replace(/^\.?\//, '').replace(/\/$/, '')}/**`])) : null;
+  const allowed = allow
+    ? ignore().add(allow.flatMap((p) => [p.replace(/^\.?\//, ''), `${p.replace(/^\.?\//, '').replace(/\/$/, '')}/**`]))
+    : null;
   const out: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       if (ig.ignores(entry.isDirectory() ? `${relPath}/` : relPath)) continue;
       const st = await lstat(path.join(dir, relPath));
-      if (st.isSymbolicLink()) throw new UsageError(`${relPath} is a symbolic link; links cannot be published (add it to .aerostackignore)`);
+      if (st.isSymbolicLink())
+        throw new UsageError(`${relPath} is a symbolic link; links cannot be published (add it to .aerostackignore)`);
       if (st.isDirectory()) await walk(relPath);
-      else if (st.isFile() && (ALWAYS_INCLUDED.has(relPath) || /^readme(\.|$)/i.test(relPath) || !allowed || allowed.ignores(relPath))) out.push(relPath);
+      else if (
+        st.isFile() &&
+        (ALWAYS_INCLUDED.has(relPath) || /^readme(\.|$)/i.test(relPath) || !allowed || allowed.ignores(relPath))
+      )
+        out.push(relPath);
     }
   };
   await walk('');
   return out.sort();
 }
-
-
 
 async function streamToBuffer(stream: AsyncIterable<Uint8Array | Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -8,14 +8,22 @@ export function canPrompt(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** Reads all of stdin (for `--password-stdin`), without the trailing newline. */
 export async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin expects the password piped in, e.g. echo "$PASSWORD" | aerostack login --password-stdin');
+  if (process.stdin.isTTY)
+    throw new UsageError(
+      '--password-stdin expects the password piped in, e.g. echo "$PASSWORD" | aerostack login --password-stdin',
+    );
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** A value from a flag, else an interactive prompt, else a usage error naming the flag. */
-export async function valueOrPrompt(value: string | undefined, opts: { flag: string; message: string; secret?: boolean }): Promise<string> {
+export async function valueOrPrompt(
+  value: string | undefined,
+  opts: { flag: string; message: string; secret?: boolean },
+): Promise<string> {
   if (value !== undefined && value !== '') return value;
   if (!canPrompt()) throw new UsageError(`Missing ${opts.flag} (there is no terminal to ask on)`);
   // Loaded only when needed: keeps the CLI's start-up fast.

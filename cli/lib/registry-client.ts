@@ -52,16 +52,27 @@ export class RegistryClient {
     return Boolean(this.token);
   }
 
-  private async send(method: string, url: string, init: { body?: Buffer | string | ReadableStream<Uint8Array>; headers?: Record<string, string> } = {}): Promise<Response> {
+  private async send(
+    method: string,
+    url: string,
+    init: { body?: Buffer | string | ReadableStream<Uint8Array>; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': 'aerostack-cli', ...init.headers };
     // Credentials go only to the registry's own origin (a tarball URL could point elsewhere).
     if (this.token && new URL(url).origin === this.origin) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: init.body, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+      res = await fetch(url, {
+        method,
+        headers,
+        body: init.body,
+        ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new UnreachableError(`Cannot reach the registry at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+      throw new UnreachableError(
+        `Cannot reach the registry at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+      );
     }
     if (!res.ok) {
       let message = `${res.status} ${res.statusText}`;
@@ -77,7 +88,12 @@ export class RegistryClient {
   }
 
   /** One JSON request; the answer must match `schema` (the contract), else it is the registry's fault. */
-  private async json<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+  private async json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
     const res = await this.send(method, this.baseUrl + path, {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -86,52 +102,85 @@ export class RegistryClient {
   }
 
   // Accounts and tokens
-  signup = (username: string, email: string, password: string) => this.json(api.Session, 'POST', '/-/api/v1/signup', { username, email, password });
-  login = (username: string, password: string) => this.json(api.Session, 'POST', '/-/api/v1/login', { username, password });
+  signup = (username: string, email: string, password: string) =>
+    this.json(api.Session, 'POST', '/-/api/v1/signup', { username, email, password });
+  login = (username: string, password: string) =>
+    this.json(api.Session, 'POST', '/-/api/v1/login', { username, password });
   logout = () => this.json(api.Ok, 'POST', '/-/api/v1/logout', {});
   whoami = () => this.json(api.WhoAmI, 'GET', '/-/api/v1/whoami');
   listTokens = async () => (await this.json(api.TokenList, 'GET', '/-/api/v1/tokens')).tokens;
-  createToken = (input: z.input<typeof api.CreateTokenRequest>) => this.json(api.CreatedToken, 'POST', '/-/api/v1/tokens', input);
+  createToken = (input: z.input<typeof api.CreateTokenRequest>) =>
+    this.json(api.CreatedToken, 'POST', '/-/api/v1/tokens', input);
   revokeToken = (ref: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/tokens/${encodeURIComponent(ref)}`);
 
   // Skills
   packument = (name: string) => this.json(api.Packument, 'GET', `/${encodeName(name)}`);
-  search = (text: string, size = 20) => this.json(api.SearchResult, 'GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=${size}`);
+  search = (text: string, size = 20) =>
+    this.json(api.SearchResult, 'GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=${size}`);
   mySkills = async () => (await this.json(api.SkillList, 'GET', '/-/api/v1/skills')).skills;
-  setVisibility = (name: string, visibility: api.Visibility) => this.json(api.VisibilityChanged, 'PUT', `/-/api/v1/skills/${encodeName(name)}/visibility`, { visibility });
+  setVisibility = (name: string, visibility: api.Visibility) =>
+    this.json(api.VisibilityChanged, 'PUT', `/-/api/v1/skills/${encodeName(name)}/visibility`, { visibility });
   distTags = (name: string) => this.json(api.DistTags, 'GET', `/-/package/${encodeName(name)}/dist-tags`);
-  addDistTag = (name: string, tag: string, version: string) => this.json(api.DistTags, 'PUT', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`, version);
-  removeDistTag = (name: string, tag: string) => this.json(api.DistTags, 'DELETE', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`);
+  addDistTag = (name: string, tag: string, version: string) =>
+    this.json(api.DistTags, 'PUT', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`, version);
+  removeDistTag = (name: string, tag: string) =>
+    this.json(api.DistTags, 'DELETE', `/-/package/${encodeName(name)}/dist-tags/${encodeURIComponent(tag)}`);
   /** npm's metadata PUT: with `rev`, versions missing from `doc` are unpublished. */
-  updatePackage = (name: string, doc: api.Packument, rev?: string) => this.json(api.Ok, 'PUT', `/${encodeName(name)}${rev ? `/-rev/${encodeURIComponent(rev)}` : ''}`, doc);
-  unpublishAll = (name: string, rev: string) => this.json(api.Unpublished, 'DELETE', `/${encodeName(name)}/-rev/${encodeURIComponent(rev)}`);
+  updatePackage = (name: string, doc: api.Packument, rev?: string) =>
+    this.json(api.Ok, 'PUT', `/${encodeName(name)}${rev ? `/-rev/${encodeURIComponent(rev)}` : ''}`, doc);
+  unpublishAll = (name: string, rev: string) =>
+    this.json(api.Unpublished, 'DELETE', `/${encodeName(name)}/-rev/${encodeURIComponent(rev)}`);
 
   // Teams (namespaces are given without the "@")
-  invite = (namespace: string, input: z.input<typeof api.InviteRequest>) => this.json(api.InviteResult, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations`, input);
-  revokeInvitation = (namespace: string, email: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations/${encodeURIComponent(email)}`);
-  teamMembers = (namespace: string) => this.json(api.TeamMembers, 'GET', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members`);
-  removeMember = (namespace: string, ref: string) => this.json(api.MemberRemoved, 'DELETE', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}`);
-  leaveTeam = (namespace: string) => this.json(api.Ok, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});
+  invite = (namespace: string, input: z.input<typeof api.InviteRequest>) =>
+    this.json(api.InviteResult, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations`, input);
+  revokeInvitation = (namespace: string, email: string) =>
+    this.json(
+      api.Ok,
+      'DELETE',
+      `/-/api/v1/teams/${encodeURIComponent(namespace)}/invitations/${encodeURIComponent(email)}`,
+    );
+  teamMembers = (namespace: string) =>
+    this.json(api.TeamMembers, 'GET', `/-/api/v1/teams/${encodeURIComponent(namespace)}/members`);
+  removeMember = (namespace: string, ref: string) =>
+    this.json(
+      api.MemberRemoved,
+      'DELETE',
+      `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}`,
+    );
+  leaveTeam = (namespace: string) =>
+    this.json(api.Ok, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});
   joinTeam = (code: string) => this.json(api.Joined, 'POST', '/-/api/v1/teams/join', { code });
   myTeams = async () => (await this.json(api.MyTeams, 'GET', '/-/api/v1/teams')).teams;
 
   // Workspaces (slugs and token names are URL-encoded; skill names as npm encodes scoped names)
   listWorkspaces = async () => (await this.json(api.WorkspaceList, 'GET', '/-/api/v1/workspaces')).workspaces;
-  createWorkspace = (slug: string, namespace?: string) => this.json(api.CreatedWorkspace, 'POST', '/-/api/v1/workspaces', { slug, ...(namespace ? { namespace } : {}) });
+  createWorkspace = (slug: string, namespace?: string) =>
+    this.json(api.CreatedWorkspace, 'POST', '/-/api/v1/workspaces', { slug, ...(namespace ? { namespace } : {}) });
   deleteWorkspace = (slug: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}`);
-  workspaceSkills = (slug: string) => this.json(api.WorkspaceSkills, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills`);
+  workspaceSkills = (slug: string) =>
+    this.json(api.WorkspaceSkills, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills`);
   installInWorkspace = (slug: string, name: string, version: string) =>
-    this.json(api.Installed, 'PUT', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`, { version });
-  uninstallFromWorkspace = (slug: string, name: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`);
-  workspaceTokens = async (slug: string) => (await this.json(api.WorkspaceTokenList, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`)).tokens;
+    this.json(api.Installed, 'PUT', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`, {
+      version,
+    });
+  uninstallFromWorkspace = (slug: string, name: string) =>
+    this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`);
+  workspaceTokens = async (slug: string) =>
+    (await this.json(api.WorkspaceTokenList, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`)).tokens;
   createWorkspaceToken = (slug: string, input: z.input<typeof api.CreateWorkspaceTokenRequest>) =>
     this.json(api.CreatedWorkspaceToken, 'POST', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens`, input);
-  revokeWorkspaceToken = (slug: string, name: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens/${encodeURIComponent(name)}`);
+  revokeWorkspaceToken = (slug: string, name: string) =>
+    this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/tokens/${encodeURIComponent(name)}`);
   workspaceAudit = (slug: string, filter: AuditFilter = {}) => {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') query.set(k, String(v));
     const qs = query.toString();
-    return this.json(api.AuditPage, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/audit${qs ? `?${qs}` : ''}`);
+    return this.json(
+      api.AuditPage,
+      'GET',
+      `/-/api/v1/workspaces/${encodeURIComponent(slug)}/audit${qs ? `?${qs}` : ''}`,
+    );
   };
 
   /** Publishes through npm's `PUT /:name` body; `onProgress` follows the upload. */
@@ -140,7 +189,11 @@ export class RegistryClient {
     const stream = onProgress ? chunked(bytes, onProgress) : undefined;
     const res = await this.send('PUT', `${this.baseUrl}/${encodeName(name)}`, {
       body: stream ?? bytes,
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': String(bytes.length) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'content-length': String(bytes.length),
+      },
     });
     return parseAnswer(api.PublishResult, await res.json(), `PUT /${encodeName(name)}`);
   }
@@ -182,5 +235,8 @@ function parseAnswer<S extends z.ZodType>(schema: S, body: unknown, what: string
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new ApiError(502, `The registry's answer to ${what} is not what this CLI expects (${issue.path.join('.') || 'answer'}: ${issue.message}); is the registry a different version?`);
+  throw new ApiError(
+    502,
+    `The registry's answer to ${what} is not what this CLI expects (${issue.path.join('.') || 'answer'}: ${issue.message}); is the registry a different version?`,
+  );
 }

@@ -4,12 +4,23 @@
  */
 export type SkillKind = 'skill' | 'mcp';
 
-const snake = (slug: string) => slug.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(\d)/, 't_$1') || 'run';
+const snake = (slug: string) =>
+  slug
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .replace(/^(\d)/, 't_$1') || 'run';
 
 export function scaffoldFiles(kind: SkillKind, slug: string, packageName: string): Record<string, string> {
   const description = kind === 'skill' ? `The ${slug} skill` : `The ${slug} MCP server`;
   const common = {
-    'package.json': json({ name: packageName, version: '0.1.0', description, type: 'module', license: 'UNLICENSED', private: false }),
+    'package.json': json({
+      name: packageName,
+      version: '0.1.0',
+      description,
+      type: 'module',
+      license: 'UNLICENSED',
+      private: false,
+    }),
     '.aerostackignore': '# Files listed here are left out of the published tarball (gitignore syntax).\ntest/\n*.log\n',
   };
   if (kind === 'skill') {
@@ -24,7 +35,11 @@ export function scaffoldFiles(kind: SkillKind, slug: string, packageName: string
         tool: {
           name: tool,
           description: `Echo a message back (replace with what ${slug} does)`,
-          input_schema: { type: 'object', properties: { message: { type: 'string', description: 'What to echo' } }, required: ['message'] },
+          input_schema: {
+            type: 'object',
+            properties: { message: { type: 'string', description: 'What to echo' } },
+            required: ['message'],
+          },
         },
         main: 'index.js',
       }),
@@ -42,7 +57,14 @@ export default async function ${tool}(input, ctx) {
   }
   return {
     ...common,
-    'aerostack.json': json({ name: slug, type: 'mcp', version: '0.1.0', description, command: 'node', args: ['server.js'] }),
+    'aerostack.json': json({
+      name: slug,
+      type: 'mcp',
+      version: '0.1.0',
+      description,
+      command: 'node',
+      args: ['server.js'],
+    }),
     'server.js': MCP_SERVER_TEMPLATE.replaceAll('__NAME__', slug),
     'README.md': `# ${slug}\n\n${description}: a stdio MCP server with no dependencies.\n\nTools: \`echo\`, \`add\`.\n`,
   };

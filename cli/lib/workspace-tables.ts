@@ -8,7 +8,12 @@ import type { AuditEventRow, WorkspaceTokenSummary } from './registry-client.js'
 export function seedTable(header: string[], minWidths: number[], rows: string[][]): string {
   const widths = minWidths.map((min, i) => Math.max(min, ...[header, ...rows].map((r) => (r[i] ?? '').length + 2)));
   return [header, ...rows]
-    .map((row) => row.map((cell, i) => (i < widths.length ? cell.padEnd(widths[i]!) : cell)).join('').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i < widths.length ? cell.padEnd(widths[i]!) : cell))
+        .join('')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -25,7 +30,8 @@ export function tokenTable(tokens: WorkspaceTokenSummary[]): string {
 export const auditDate = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 /** A tool call names the gateway tool (`github__create_issue`); other rows name the skill. */
-export const auditSubject = (e: AuditEventRow): string => (e.action === 'tool_call' && e.tool ? e.tool : (e.skill ?? e.tool ?? '-'));
+export const auditSubject = (e: AuditEventRow): string =>
+  e.action === 'tool_call' && e.tool ? e.tool : (e.skill ?? e.tool ?? '-');
 
 /** `DATE                  USER          SKILL                   ACTION`, newest first. */
 export function auditTable(events: AuditEventRow[]): string {

@@ -5,7 +5,10 @@ import { UsageError } from './errors.js';
 
 /** The `WS` argument of the workspace commands: optional where the workspace in use can stand in. */
 export const workspaceArg = (required: boolean) =>
-  Args.string({ description: required ? 'workspace slug' : 'workspace slug (default: the one in use, see aerostack workspace use)', required });
+  Args.string({
+    description: required ? 'workspace slug' : 'workspace slug (default: the one in use, see aerostack workspace use)',
+    required,
+  });
 
 /** `--workspace WS` on `skill install` / `skill uninstall`. */
 export const workspaceFlag = Flags.string({

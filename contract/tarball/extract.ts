@@ -19,10 +19,17 @@ export class IntegrityMismatchError extends Error {
  * whatever the tarball says. `marker`, when given, is an empty file written before the rename.
  * Used by the gateway's unpacker and the CLI's local skill cache.
  */
-export async function extractVerified(bytes: Buffer, integrity: string, dest: string, opts: { label: string; marker?: string }): Promise<void> {
+export async function extractVerified(
+  bytes: Buffer,
+  integrity: string,
+  dest: string,
+  opts: { label: string; marker?: string },
+): Promise<void> {
   if (!ssri.checkData(bytes, integrity)) {
     const actual = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
-    throw new IntegrityMismatchError(`Integrity check failed for ${opts.label}: expected ${integrity.slice(0, 30)}…, got ${actual.slice(0, 30)}…; nothing was installed`);
+    throw new IntegrityMismatchError(
+      `Integrity check failed for ${opts.label}: expected ${integrity.slice(0, 30)}…, got ${actual.slice(0, 30)}…; nothing was installed`,
+    );
   }
   const staging = path.join(path.dirname(dest), `.staging-${path.basename(dest)}-${randomBytes(6).toString('hex')}`);
   await mkdir(staging, { recursive: true });
@@ -32,7 +39,8 @@ export async function extractVerified(bytes: Buffer, integrity: string, dest: st
       extract({
         cwd: staging,
         strip: 1,
-        filter: (_p, entry) => 'type' in entry && (entry.type === 'File' || entry.type === 'Directory' || entry.type === 'OldFile'),
+        filter: (_p, entry) =>
+          'type' in entry && (entry.type === 'File' || entry.type === 'Directory' || entry.type === 'OldFile'),
         preservePaths: false,
         preserveOwner: false,
         noChmod: true,

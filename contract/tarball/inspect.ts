@@ -15,7 +15,6 @@ import { SchemaError, type SchemaCompiler } from '../json-schema.js';
 import type { TarballLimits } from '../limits.js';
 import { parseManifest, type AerostackManifest } from '../manifest.js';
 
-
 export interface InspectedTarball {
   fileCount: number;
   /** Sum of the sizes of the regular files. */
@@ -50,7 +49,11 @@ function tarOverhead(limits: TarballLimits): number {
 }
 
 /** `schemas` compiles the tool's input_schema: a schema the gateway could not check arguments with is refused here. */
-export async function inspectTarball(bytes: Buffer, limits: TarballLimits, schemas: SchemaCompiler): Promise<InspectedTarball> {
+export async function inspectTarball(
+  bytes: Buffer,
+  limits: TarballLimits,
+  schemas: SchemaCompiler,
+): Promise<InspectedTarball> {
   if (bytes.length > limits.maxTarballBytes) {
     throw payloadTooLarge(`Tarball is ${bytes.length} bytes; the limit is ${limits.maxTarballBytes} bytes`);
   }
@@ -117,7 +120,8 @@ function readEntries(tar: Buffer, limits: TarballLimits): Promise<ReadTarball> {
     // Record the first refusal and keep draining: the input is bounded, and stopping a node-tar
     // Parser mid-stream leaves it without an 'end' event.
     const refuse = (err: unknown) => {
-      refusal ??= err instanceof DomainError ? err : badRequest(`Tarball is not a valid tar archive: ${errMessage(err)}`);
+      refusal ??=
+        err instanceof DomainError ? err : badRequest(`Tarball is not a valid tar archive: ${errMessage(err)}`);
     };
 
     parser.on('entry', (entry: ReadEntry) => {
@@ -342,7 +346,8 @@ function checkContents(read: ReadTarball, schemas: SchemaCompiler): InspectedTar
   const manifest = parseManifest(parseJson(read.manifest, 'aerostack.json'));
 
   if (manifest.type === 'skill') {
-    if (!read.files.includes(packagePath(manifest.main))) throw badRequest(`main "${show(manifest.main)}" is not in the tarball`);
+    if (!read.files.includes(packagePath(manifest.main)))
+      throw badRequest(`main "${show(manifest.main)}" is not in the tarball`);
     try {
       schemas.compile(manifest.tool.input_schema);
     } catch (err) {
@@ -368,7 +373,11 @@ function checkContents(read: ReadTarball, schemas: SchemaCompiler): InspectedTar
 }
 
 /** `./lib//x.js` → `lib/x.js`, as the file list names it. */
-const packagePath = (p: string) => p.split('/').filter((seg) => seg !== '' && seg !== '.').join('/');
+const packagePath = (p: string) =>
+  p
+    .split('/')
+    .filter((seg) => seg !== '' && seg !== '.')
+    .join('/');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -36,13 +36,15 @@ export function sameOrigin(req: Request, cfg: SessionConfig): boolean {
   return origin === cfg.publicOrigin || origin === `${req.protocol}://${req.get('host')}`;
 }
 
-export const CSRF_REFUSED = 'This form did not come from this page (its security token is missing, expired or wrong). Reload the page and try again.';
+export const CSRF_REFUSED =
+  'This form did not come from this page (its security token is missing, expired or wrong). Reload the page and try again.';
 
 /** Checks every mutating dashboard request: same origin, and the synchronizer token in the body. */
 export function verifyCsrf(cfg: SessionConfig): RequestHandler {
   return (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!sameOrigin(req, cfg) || !csrfMatches(dash(res).csrfSecret, body[CSRF_FIELD])) return next(forbidden(CSRF_REFUSED));
+    if (!sameOrigin(req, cfg) || !csrfMatches(dash(res).csrfSecret, body[CSRF_FIELD]))
+      return next(forbidden(CSRF_REFUSED));
     next();
   };
 }

@@ -8,7 +8,14 @@ const marked = new Marked({ gfm: true, async: false });
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: [
     ...sanitizeHtml.defaults.allowedTags.filter((t) => t !== 'iframe'),
-    'img', 'h1', 'h2', 'del', 'ins', 'details', 'summary', 'input',
+    'img',
+    'h1',
+    'h2',
+    'del',
+    'ins',
+    'details',
+    'summary',
+    'input',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'name'],
@@ -26,11 +33,17 @@ const SANITIZE: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
   transformTags: {
     a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener noreferrer' }),
-    input: (_tag, attribs) => ({ tagName: attribs.type === 'checkbox' ? 'input' : 'span', attribs: attribs.type === 'checkbox' ? { ...attribs, disabled: '' } : {} }),
+    input: (_tag, attribs) => ({
+      tagName: attribs.type === 'checkbox' ? 'input' : 'span',
+      attribs: attribs.type === 'checkbox' ? { ...attribs, disabled: '' } : {},
+    }),
   },
 };
 // `rel` is added by the transform, so it must survive the attribute filter that runs after it.
-SANITIZE.allowedAttributes = { ...(SANITIZE.allowedAttributes as Record<string, string[]>), a: ['href', 'title', 'name', 'rel'] };
+SANITIZE.allowedAttributes = {
+  ...(SANITIZE.allowedAttributes as Record<string, string[]>),
+  a: ['href', 'title', 'name', 'rel'],
+};
 
 /**
  * A README as safe HTML: Markdown through marked, then everything through sanitize-html — scripts,

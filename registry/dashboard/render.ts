@@ -8,7 +8,8 @@ import { sameOrigin, verifyCsrf, CSRF_REFUSED } from './csrf.js';
 import { layout, type PageOptions } from './layout.js';
 import { dash, session, setFlash, type DashboardContext, type SessionConfig } from './session.js';
 
-export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
 
 export const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader('Content-Security-Policy', CSP);
@@ -20,7 +21,10 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
 
 /** Sends a dashboard page. */
 export function send(res: Response, opts: PageOptions, status = 200): void {
-  res.status(status).type('html').send(layout(dash(res), opts));
+  res
+    .status(status)
+    .type('html')
+    .send(layout(dash(res), opts));
 }
 
 /** Pages for signed-in users: others are sent to sign in and brought back afterwards. */
@@ -61,7 +65,14 @@ export class DashboardRouter {
 
   /** A raw POST (the handler answers itself). */
   postRaw(path: string, handler: Handler, opts: { open?: boolean } = {}): void {
-    this.router.post(path, ...this.base, this.form, verifyCsrf(this.cfg), ...(opts.open ? [] : [signedIn]), wrap(handler));
+    this.router.post(
+      path,
+      ...this.base,
+      this.form,
+      verifyCsrf(this.cfg),
+      ...(opts.open ? [] : [signedIn]),
+      wrap(handler),
+    );
   }
 
   /**
@@ -76,7 +87,11 @@ export class DashboardRouter {
    * A form post, answered post/redirect/get: success redirects with a message; a refusal the user
    * can act on (a DomainError) goes back to `back` with the service's own message.
    */
-  post(path: string, handler: (req: Request, res: Response) => Promise<ActionResult>, back: (req: Request) => string): void {
+  post(
+    path: string,
+    handler: (req: Request, res: Response) => Promise<ActionResult>,
+    back: (req: Request) => string,
+  ): void {
     this.postRaw(path, async (req, res) => {
       let result: ActionResult;
       try {
@@ -127,10 +142,42 @@ export function dashboardErrors(logger: Logger): ErrorRequestHandler {
     } else {
       logger.error({ err, method: req.method, url: req.originalUrl }, 'dashboard request failed');
     }
-    const ctx: DashboardContext = (res.locals.dash as DashboardContext | undefined) ?? { viewer: anonymousViewer, secret: null, csrfSecret: null, csrf: '', flash: null };
+    const ctx: DashboardContext = (res.locals.dash as DashboardContext | undefined) ?? {
+      viewer: anonymousViewer,
+      secret: null,
+      csrfSecret: null,
+      csrf: '',
+      flash: null,
+    };
     res.locals.dash = ctx;
-    const title = status === 401 ? 'Sign in required' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : 'Error';
-    const signIn = status === 401 && !ctx.viewer.user ? html`<p><a class="button" href="/signin?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}">Sign in</a></p>` : html``;
-    send(res, { title, body: html`<h1>${title}</h1><p class="error" role="alert">${message}</p>${signIn}<p><a href="${ctx.viewer.user ? '/skills' : '/'}">Back to the dashboard</a></p>` }, status);
+    const title =
+      status === 401
+        ? 'Sign in required'
+        : status === 403
+          ? 'Not allowed'
+          : status === 404
+            ? 'Not found'
+            : status === 410
+              ? 'No longer valid'
+              : 'Error';
+    const signIn =
+      status === 401 && !ctx.viewer.user
+        ? html`<p>
+            <a class="button" href="/signin?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}"
+              >Sign in</a
+            >
+          </p>`
+        : html``;
+    send(
+      res,
+      {
+        title,
+        body: html`<h1>${title}</h1>
+          <p class="error" role="alert">${message}</p>
+          ${signIn}
+          <p><a href="${ctx.viewer.user ? '/skills' : '/'}">Back to the dashboard</a></p>`,
+      },
+      status,
+    );
   };
 }

@@ -27,7 +27,6 @@ const cookieOptions = (cfg: SessionConfig, maxAgeMs?: number): CookieOptions => 
   ...(maxAgeMs !== undefined ? { maxAge: maxAgeMs } : {}),
 });
 
-
 const parseCookies = cookieParser();
 
 /** Resolves the session cookie into `req.viewer` (anonymous without one) and prepares CSRF and flash. */
@@ -60,7 +59,13 @@ export function session(s: Services, cfg: SessionConfig): RequestHandler[] {
     }
     // The cookie view of the request wins over anything `authenticate` derived from headers.
     req.viewer = viewer;
-    const ctx: DashboardContext = { viewer, secret, csrfSecret, csrf: csrfToken(formSecret!), flash: takeFlash(req, res, cfg) };
+    const ctx: DashboardContext = {
+      viewer,
+      secret,
+      csrfSecret,
+      csrf: csrfToken(formSecret!),
+      flash: takeFlash(req, res, cfg),
+    };
     res.locals.dash = ctx;
     res.setHeader('Cache-Control', 'no-store');
     res.vary('Cookie');
@@ -70,13 +75,25 @@ export function session(s: Services, cfg: SessionConfig): RequestHandler[] {
 }
 
 /** Signs the user in: a fresh `aer_` session token in the cookie (and in this response's context). */
-export async function startSession(s: Services, cfg: SessionConfig, res: Response, user: Pick<User, 'id' | 'username' | 'email'>): Promise<void> {
-  const { secret, token } = await s.userTokens.issue(user, { name: 'dashboard', kind: 'session', expiresInSeconds: SESSION_TTL_SECONDS });
+export async function startSession(
+  s: Services,
+  cfg: SessionConfig,
+  res: Response,
+  user: Pick<User, 'id' | 'username' | 'email'>,
+): Promise<void> {
+  const { secret, token } = await s.userTokens.issue(user, {
+    name: 'dashboard',
+    kind: 'session',
+    expiresInSeconds: SESSION_TTL_SECONDS,
+  });
   res.cookie(cfg.names.session, secret, cookieOptions(cfg, SESSION_TTL_SECONDS * 1000));
   res.clearCookie(cfg.names.presession, cookieOptions(cfg));
   const ctx = res.locals.dash as DashboardContext | undefined;
   if (ctx) {
-    ctx.viewer = { user: { id: user.id, username: user.username, email: user.email }, token: { id: token.id, key: token.key, readonly: token.readonly, kind: token.kind } };
+    ctx.viewer = {
+      user: { id: user.id, username: user.username, email: user.email },
+      token: { id: token.id, key: token.key, readonly: token.readonly, kind: token.kind },
+    };
     ctx.secret = ctx.csrfSecret = secret;
     ctx.csrf = csrfToken(secret);
   }

@@ -63,7 +63,9 @@ async function createPgliteDir(dir: string): Promise<void> {
     await promisify(execFile)(process.execPath, [script, dir], { timeout: 300_000 });
   } catch (err) {
     const { stderr } = err as { stderr?: string };
-    throw new Error(`Could not create the embedded database in ${dir}: ${stderr?.trim() || (err as Error).message}`, { cause: err });
+    throw new Error(`Could not create the embedded database in ${dir}: ${stderr?.trim() || (err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -85,7 +87,13 @@ export async function pgliteOptions(): Promise<PGliteOptions> {
     // Its pages are read from memory (shared buffers or the OS page cache), never from a disk that
     // seeks: at Postgres' default random_page_cost of 4 the planner would rather read all 100k skills
     // than visit the few thousand pages a trigram index points at (search: 50 ms instead of 10).
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`, '-c', 'random_page_cost=1.1'],
+    startParams: [
+      ...PGlite.defaultStartParams,
+      '-c',
+      `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
+      '-c',
+      'random_page_cost=1.1',
+    ],
   };
 }
 

@@ -63,7 +63,15 @@ export function createServices(deps: AppDependencies): Services {
   const changeEpoch = watchChangeEpoch(db);
   const audit = new AuditLog(db, clock);
   const workspaces = new Workspaces(db, access, reads, audit, clock);
-  const workspaceTokens = new WorkspaceTokens(db, access, workspaces, audit, clock, config.gateway.rateLimitPerMinute, changeEpoch);
+  const workspaceTokens = new WorkspaceTokens(
+    db,
+    access,
+    workspaces,
+    audit,
+    clock,
+    config.gateway.rateLimitPerMinute,
+    changeEpoch,
+  );
   const teams = new Teams({
     db,
     access,
@@ -74,7 +82,13 @@ export function createServices(deps: AppDependencies): Services {
     // A member who leaves or is removed loses the workspace tokens bound to them, and it is audited.
     onMemberChange: async (e) => {
       if (e.action !== 'member_joined') await workspaceTokens.revokeForMember(e.namespace, e.user.id);
-      await audit.record({ namespace: e.namespace, actorUserId: e.actor.id, actor: actorLabel(e.actor.username, e.namespace), action: e.action, detail: e.user.username });
+      await audit.record({
+        namespace: e.namespace,
+        actorUserId: e.actor.id,
+        actor: actorLabel(e.actor.username, e.namespace),
+        action: e.action,
+        detail: e.user.username,
+      });
     },
   });
   return {
@@ -102,6 +116,13 @@ export function createServices(deps: AppDependencies): Services {
     readiness: new Readiness(db, blobs),
     schemas,
     changeEpoch,
-    cachedReads: new CachedReads({ epoch: changeEpoch, userTokens, reads, documents: new PackageDocuments(reads), clock, tarballCacheBytes: config.tarballCacheMb * 1024 * 1024 }),
+    cachedReads: new CachedReads({
+      epoch: changeEpoch,
+      userTokens,
+      reads,
+      documents: new PackageDocuments(reads),
+      clock,
+      tarballCacheBytes: config.tarballCacheMb * 1024 * 1024,
+    }),
   };
 }

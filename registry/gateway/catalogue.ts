@@ -27,7 +27,11 @@ export interface Catalogue {
  * is tried again on the next request.
  */
 export class CatalogueCache {
-  private readonly cache = new EpochCache<Catalogue>({ max: 2_000, maxSize: 200_000, sizeOf: (c) => c.tools.length + 1 });
+  private readonly cache = new EpochCache<Catalogue>({
+    max: 2_000,
+    maxSize: 200_000,
+    sizeOf: (c) => c.tools.length + 1,
+  });
 
   constructor(private readonly deps: { workspaces: Workspaces; pool: RuntimePool; logger: Logger }) {}
 
@@ -38,7 +42,10 @@ export class CatalogueCache {
     if (hit) return hit;
     const { workspaces, pool, logger } = this.deps;
     const { entries, complete } = await workspaceCatalogue(workspaces, pool, p, logger);
-    const catalogue: Catalogue = { tools: entries.map((e) => e.tool), byName: new Map(entries.map((e) => [e.name, e])) };
+    const catalogue: Catalogue = {
+      tools: entries.map((e) => e.tool),
+      byName: new Map(entries.map((e) => [e.name, e])),
+    };
     if (complete) this.cache.set(key, catalogue, epoch);
     return catalogue;
   }
@@ -60,30 +67,39 @@ export async function workspaceCatalogue(
   let complete = true;
   const perSkill = await Promise.all(
     rows.map(async (r) => {
-        try {
-          const version: RunnableVersion = {
-            versionId: r.version_id,
-            name: r.name,
-            version: r.version,
-            integrity: r.integrity,
-            blobKey: r.blob_key,
-            manifest: pool.manifestOf(r.version_id, r.aerostack),
-          };
-          const tools = await pool.tools(p.workspace.id, version);
-          return tools.map((tool) => ({ tool, version, source: { skill: r.name, namespace: r.namespace, slug: r.slug, tool: tool.name } }));
-        } catch (err) {
-          // One broken skill must not hide the others.
-          complete = false;
-          logger.warn({ skill: r.name, version: r.version, err: (err as Error).message }, 'skill tools unavailable');
-          return [];
-        }
-      }),
+      try {
+        const version: RunnableVersion = {
+          versionId: r.version_id,
+          name: r.name,
+          version: r.version,
+          integrity: r.integrity,
+          blobKey: r.blob_key,
+          manifest: pool.manifestOf(r.version_id, r.aerostack),
+        };
+        const tools = await pool.tools(p.workspace.id, version);
+        return tools.map((tool) => ({
+          tool,
+          version,
+          source: { skill: r.name, namespace: r.namespace, slug: r.slug, tool: tool.name },
+        }));
+      } catch (err) {
+        // One broken skill must not hide the others.
+        complete = false;
+        logger.warn({ skill: r.name, version: r.version, err: (err as Error).message }, 'skill tools unavailable');
+        return [];
+      }
+    }),
   );
   const flat = perSkill.flat();
   const names = assignToolNames(flat.map((f) => f.source));
   const entries = flat.map((f) => {
     const name = names.get(f.source)!;
-    return { name, source: f.source, version: f.version, tool: { ...f.tool, name, description: `${f.tool.description ?? ''} (${f.source.skill})`.trim() } };
+    return {
+      name,
+      source: f.source,
+      version: f.version,
+      tool: { ...f.tool, name, description: `${f.tool.description ?? ''} (${f.source.skill})`.trim() },
+    };
   });
   return { entries, complete };
 }

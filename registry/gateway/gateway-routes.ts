@@ -11,7 +11,6 @@ import type { McpGateway } from './mcp-server.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RuntimePool } from './runtime/runtime-pool.js';
 
-
 // The MCP SDK and what is built on it load with the first request that gets this far, not at start-up:
 // a registry whose gateway is never called does not carry them. Node's module cache keeps them after.
 let mcpServer: Promise<typeof import('./mcp-server.js')> | undefined;
@@ -32,13 +31,23 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     const wait = deps.limiter.take(principal.tokenId, principal.rateLimitPerMinute);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      res.status(429).json({ error: `Rate limit of ${principal.rateLimitPerMinute} requests per minute exceeded; retry in ${wait}s` });
+      res
+        .status(429)
+        .json({
+          error: `Rate limit of ${principal.rateLimitPerMinute} requests per minute exceeded; retry in ${wait}s`,
+        });
       return;
     }
     if (req.method !== 'POST') {
       // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
       res.setHeader('Allow', 'POST');
-      res.status(405).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this gateway is stateless, use POST' }, id: null });
+      res
+        .status(405)
+        .json({
+          jsonrpc: '2.0',
+          error: { code: -32000, message: 'Method not allowed: this gateway is stateless, use POST' },
+          id: null,
+        });
       return;
     }
     const gateway = await (mcp ??= loadMcpServer().then((m) => m.mcpGateway(deps)));
@@ -48,7 +57,11 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
 }
 
 /** The caller, and the change epoch it was checked under (what the catalogue cache is keyed by). */
-async function authenticate(deps: GatewayDeps, req: Request, slug: string): Promise<{ principal: GatewayPrincipal; epoch: number }> {
+async function authenticate(
+  deps: GatewayDeps,
+  req: Request,
+  slug: string,
+): Promise<{ principal: GatewayPrincipal; epoch: number }> {
   // The API's parser; the gateway answers a missing and a malformed header alike, naming what to send.
   const secret = (() => {
     try {

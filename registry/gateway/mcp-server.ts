@@ -1,7 +1,13 @@
 import type { Request, Response } from 'express';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { DomainError } from '@aerostack/contract/errors.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
@@ -26,7 +32,10 @@ export function mcpGateway(deps: GatewayDeps): McpGateway {
     async serve(principal, epoch, req, res) {
       // A Server can be connected to one transport at a time, and a stateless transport serves one
       // request: both are per request (cheap once the validator is shared).
-      const server = mcpServerFor(deps, principal, () => catalogues.get(principal, epoch), { jsonSchemaValidator, argumentChecker });
+      const server = mcpServerFor(deps, principal, () => catalogues.get(principal, epoch), {
+        jsonSchemaValidator,
+        argumentChecker,
+      });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {
         void transport.close();
@@ -42,9 +51,15 @@ function mcpServerFor(
   deps: GatewayDeps,
   p: GatewayPrincipal,
   catalogue: () => Promise<Catalogue>,
-  { jsonSchemaValidator, argumentChecker }: { jsonSchemaValidator: AjvJsonSchemaValidator; argumentChecker: ArgumentChecker },
+  {
+    jsonSchemaValidator,
+    argumentChecker,
+  }: { jsonSchemaValidator: AjvJsonSchemaValidator; argumentChecker: ArgumentChecker },
 ): Server {
-  const server = new Server({ name: `aerostack-${p.workspace.slug}`, version: deps.version }, { capabilities: { tools: {} }, jsonSchemaValidator });
+  const server = new Server(
+    { name: `aerostack-${p.workspace.slug}`, version: deps.version },
+    { capabilities: { tools: {} }, jsonSchemaValidator },
+  );
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (await catalogue()).tools }));
 
@@ -59,7 +74,10 @@ function mcpServerFor(
       const invalid = argumentChecker.check(entry.tool, args);
       if (invalid !== null) {
         status = 'invalid_arguments';
-        const error = new McpError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${entry.name}: ${invalid}`);
+        const error = new McpError(
+          ErrorCode.InvalidParams,
+          `Input validation error: Invalid arguments for tool ${entry.name}: ${invalid}`,
+        );
         return { isError: true, content: [{ type: 'text', text: error.message }] };
       }
       const result = await deps.pool.call(p.workspace.id, entry.version, entry.source.tool, args, {
@@ -98,4 +116,3 @@ function mcpServerFor(
   });
   return server;
 }
-

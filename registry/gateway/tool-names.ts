@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 
-
 const clean = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, '_');
 
 /** Fits a name into 64 characters, keeping it unique with a short hash of the full name. */

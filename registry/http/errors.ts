@@ -7,21 +7,31 @@ import { DomainError } from '@aerostack/contract/errors.js';
 /** Connection-level failures of pg/PGlite (refused, reset, admin shutdown, too many clients…). */
 function isDatabaseDown(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/i.test(String((err as Error)?.message));
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300'].includes(code) || code.startsWith('08');
+  if (typeof code !== 'string')
+    return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/i.test(
+      String((err as Error)?.message),
+    );
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300'].includes(code) ||
+    code.startsWith('08')
+  );
 }
 
 /** What a failure is answered with: a DomainError's own status and message; internal faults as 500 without detail. */
 export function describeError(err: any): { status: number; message: string } {
   if (err instanceof DomainError) return { status: err.status, message: err.message };
   if (err?.type === 'entity.parse.failed') return { status: 400, message: 'Malformed JSON body' };
-  if (err?.type === 'entity.too.large') return { status: 413, message: `Request body is too large (limit ${err.limit} bytes)` };
+  if (err?.type === 'entity.too.large')
+    return { status: 413, message: `Request body is too large (limit ${err.limit} bytes)` };
   // express's router cannot decode a route parameter (`/-/api/v1/teams/%80/…`): the client's fault.
   if (err instanceof URIError) return { status: 400, message: 'Malformed URL encoding in path' };
-  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) return { status: err.status, message: err.message };
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose)
+    return { status: err.status, message: err.message };
   // Postgres (and PGlite) refuse a NUL character in any text value: the client sent it, not a fault.
-  if ((err as { code?: unknown } | null)?.code === '22021') return { status: 400, message: 'Text values must not contain NUL (\\u0000) characters' };
-  if (err instanceof BlobStoreUnavailableError) return { status: 503, message: 'Object storage is unavailable; try again shortly' };
+  if ((err as { code?: unknown } | null)?.code === '22021')
+    return { status: 400, message: 'Text values must not contain NUL (\\u0000) characters' };
+  if (err instanceof BlobStoreUnavailableError)
+    return { status: 503, message: 'Object storage is unavailable; try again shortly' };
   if (isDatabaseDown(err)) return { status: 503, message: 'The database is unavailable; try again shortly' };
   return { status: 500, message: 'Internal server error' };
 }
@@ -30,7 +40,10 @@ export function describeError(err: any): { status: number; message: string } {
 export function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) return void res.destroy();
   const body = JSON.stringify({ error: message });
-  const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  };
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="aerostack"';
   if (status === 503) headers['Retry-After'] = '5';
   res.writeHead(status, headers).end(body);

@@ -47,7 +47,14 @@ export function hotReads(cached: CachedReads, logger: Logger): (req: IncomingMes
     function done(status: number) {
       const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ req: { method: req.method, url }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) }, 'request completed');
+      logger[level](
+        {
+          req: { method: req.method, url },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
     }
   };
 }
@@ -58,8 +65,13 @@ async function sendPackument(cached: CachedReads, req: IncomingMessage, res: Ser
   // Reads depend on who asks (visibility), so shared caches must not keep them.
   const headers = { 'Cache-Control': 'private, no-cache', Vary: 'Authorization, Accept', ETag: doc.etag };
   const ifNoneMatch = req.headers['if-none-match'];
-  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === doc.etag)) return void res.writeHead(304, headers).end();
-  res.writeHead(200, { ...headers, 'Content-Type': `${abbreviated ? ABBREVIATED : 'application/json'}; charset=utf-8`, 'Content-Length': doc.body.length });
+  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === doc.etag))
+    return void res.writeHead(304, headers).end();
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': `${abbreviated ? ABBREVIATED : 'application/json'}; charset=utf-8`,
+    'Content-Length': doc.body.length,
+  });
   res.end(req.method === 'HEAD' ? undefined : doc.body);
 }
 

@@ -8,5 +8,7 @@ export { MailDeliveryError } from './mailer.js';
 
 /** SMTP when `SMTP_URL` is set, else the outbox folder under the data directory. */
 export function createMailer(config: RegistryConfig): Mailer {
-  return config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(path.join(config.dataDir, 'outbox'), config.mailFrom);
+  return config.smtpUrl
+    ? new SmtpMailer(config.smtpUrl, config.mailFrom)
+    : new OutboxMailer(path.join(config.dataDir, 'outbox'), config.mailFrom);
 }

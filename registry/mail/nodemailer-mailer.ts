@@ -13,7 +13,12 @@ export class SmtpMailer implements Mailer {
     private readonly from: string,
   ) {
     // nodemailer parses the URL itself (host, port, auth, smtps:, ?query options); these are defaults.
-    this.transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as SMTPTransport.Options);
+    this.transport = nodemailer.createTransport({
+      url: smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    } as SMTPTransport.Options);
   }
 
   async send(message: MailMessage): Promise<Delivery> {

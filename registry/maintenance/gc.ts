@@ -47,7 +47,8 @@ export interface GcReport {
 
 export async function collectGarbage(db: Db, blobs: BlobStore, opts: GcOptions = {}): Promise<GcReport> {
   const graceSeconds = opts.graceSeconds ?? DEFAULT_GRACE_SECONDS;
-  if (!Number.isFinite(graceSeconds) || graceSeconds < 0) throw new Error(`graceSeconds must be a number >= 0 (got ${graceSeconds})`);
+  if (!Number.isFinite(graceSeconds) || graceSeconds < 0)
+    throw new Error(`graceSeconds must be a number >= 0 (got ${graceSeconds})`);
   const now = opts.now ?? (() => new Date());
   const dryRun = opts.dryRun ?? false;
   const cutoff = () => new Date(now().getTime() - graceSeconds * 1000);
@@ -58,7 +59,12 @@ export async function collectGarbage(db: Db, blobs: BlobStore, opts: GcOptions =
   for await (const b of listWithDates(blobs, TARBALL_PREFIX, graceSeconds)) listed.push(b);
 
   // 2. What live versions reference, read after the listing.
-  const rows = await db.selectFrom('skill_versions').select('blob_key').distinct().where('unpublished_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('skill_versions')
+    .select('blob_key')
+    .distinct()
+    .where('unpublished_at', 'is', null)
+    .execute();
   const live = new Set(rows.map((r) => r.blob_key));
 
   const report: GcReport = {
@@ -90,7 +96,12 @@ export async function collectGarbage(db: Db, blobs: BlobStore, opts: GcOptions =
         report.keptRecent += 1;
         continue;
       }
-      const ref = await db.selectFrom('skill_versions').select('id').where('blob_key', '=', blob.key).where('unpublished_at', 'is', null).executeTakeFirst();
+      const ref = await db
+        .selectFrom('skill_versions')
+        .select('id')
+        .where('blob_key', '=', blob.key)
+        .where('unpublished_at', 'is', null)
+        .executeTakeFirst();
       if (ref) continue;
       await blobs.delete(blob.key);
     }
@@ -113,7 +124,11 @@ async function* listWithDates(blobs: BlobStore, prefix: string, graceSeconds: nu
     return;
   }
   for await (const key of blobs.list(prefix)) {
-    const info = blobs.stat ? await blobs.stat(key) : await blobs.head(key).then((h) => h && { key, size: h.size, modified: graceSeconds === 0 ? new Date(0) : new Date() });
+    const info = blobs.stat
+      ? await blobs.stat(key)
+      : await blobs
+          .head(key)
+          .then((h) => h && { key, size: h.size, modified: graceSeconds === 0 ? new Date(0) : new Date() });
     if (info) yield info;
   }
 }
@@ -122,13 +137,28 @@ async function* listWithDates(blobs: BlobStore, prefix: string, graceSeconds: nu
 export function formatGcReport(r: GcReport): string {
   const lines: string[] = [];
   const verb = r.dryRun ? 'Would remove' : 'Removed';
-  for (const b of r.removed) lines.push(`  ${r.dryRun ? 'would remove' : 'removed'} ${b.key} (${b.size} bytes, last written ${b.modified.toISOString()})`);
-  lines.push(`✓ ${verb} ${r.removed.length} unreferenced blob${r.removed.length === 1 ? '' : 's'} (${r.removedBytes} bytes)${r.dryRun ? ' (dry run: nothing was deleted)' : ''}`);
-  if (r.uploads.removed) lines.push(`✓ ${verb} ${r.uploads.removed} stale upload leftover${r.uploads.removed === 1 ? '' : 's'} (${r.uploads.bytes} bytes)`);
-  if (r.keptRecent) lines.push(`  Kept ${r.keptRecent} unreferenced blob${r.keptRecent === 1 ? '' : 's'} written in the last ${r.graceSeconds} s (a publish may be in flight; --grace-seconds changes this)`);
-  lines.push(`  Scanned ${r.scanned} blob${r.scanned === 1 ? '' : 's'}; ${r.referenced} referenced by published versions`);
+  for (const b of r.removed)
+    lines.push(
+      `  ${r.dryRun ? 'would remove' : 'removed'} ${b.key} (${b.size} bytes, last written ${b.modified.toISOString()})`,
+    );
+  lines.push(
+    `✓ ${verb} ${r.removed.length} unreferenced blob${r.removed.length === 1 ? '' : 's'} (${r.removedBytes} bytes)${r.dryRun ? ' (dry run: nothing was deleted)' : ''}`,
+  );
+  if (r.uploads.removed)
+    lines.push(
+      `✓ ${verb} ${r.uploads.removed} stale upload leftover${r.uploads.removed === 1 ? '' : 's'} (${r.uploads.bytes} bytes)`,
+    );
+  if (r.keptRecent)
+    lines.push(
+      `  Kept ${r.keptRecent} unreferenced blob${r.keptRecent === 1 ? '' : 's'} written in the last ${r.graceSeconds} s (a publish may be in flight; --grace-seconds changes this)`,
+    );
+  lines.push(
+    `  Scanned ${r.scanned} blob${r.scanned === 1 ? '' : 's'}; ${r.referenced} referenced by published versions`,
+  );
   if (r.missing.length) {
-    lines.push(`! ${r.missing.length} published version blob${r.missing.length === 1 ? ' is' : 's are'} missing from storage:`);
+    lines.push(
+      `! ${r.missing.length} published version blob${r.missing.length === 1 ? ' is' : 's are'} missing from storage:`,
+    );
     for (const k of r.missing.slice(0, 20)) lines.push(`  missing ${k}`);
   }
   return lines.join('\n') + '\n';
@@ -143,7 +173,8 @@ export function parseGcArgs(argv: string[]): { graceSeconds: number; dryRun: boo
     if (arg === '--dry-run') dryRun = true;
     else if (arg === '--grace-seconds' || arg.startsWith('--grace-seconds=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (value === undefined || !/^\d{1,9}$/.test(value)) throw new Error(`--grace-seconds needs a whole number of seconds (got ${JSON.stringify(value ?? '')})`);
+      if (value === undefined || !/^\d{1,9}$/.test(value))
+        throw new Error(`--grace-seconds needs a whole number of seconds (got ${JSON.stringify(value ?? '')})`);
       graceSeconds = Number(value);
     } else throw new Error(`Unknown option "${arg}" for gc`);
   }

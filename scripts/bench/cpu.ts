@@ -64,7 +64,11 @@ export interface CpuShares {
  * Runs `fn` and reports each participant's CPU over it as % of one core. `pids` are our children;
  * `postgres` adds every process named postgres (the server's backends: ours, and anyone else's).
  */
-export async function cpuDuring<T>(pids: Record<string, number>, opts: { postgres?: boolean }, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuShares }> {
+export async function cpuDuring<T>(
+  pids: Record<string, number>,
+  opts: { postgres?: boolean },
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuShares }> {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procMs(pid)]));
   const pgBefore = opts.postgres ? commMs('postgres') : 0;
   const selfBefore = process.cpuUsage();

@@ -48,7 +48,10 @@ export async function directCallP50(files: Record<string, string>, input: unknow
   const dir = await mkdtemp(path.join(tmpdir(), 'aerostack-bench-direct-'));
   try {
     for (const [rel, body] of Object.entries(files)) await writeFile(path.join(dir, rel), body);
-    const fn = (await import(pathToFileURL(path.join(dir, 'index.js')).href)).default as (i: unknown, c: unknown) => Promise<unknown>;
+    const fn = (await import(pathToFileURL(path.join(dir, 'index.js')).href)).default as (
+      i: unknown,
+      c: unknown,
+    ) => Promise<unknown>;
     return median(await timeSeq(n, 20, () => fn(input, {})));
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -59,7 +62,13 @@ export async function measureGateway(
   base: string,
   workspace: string,
   mwt: string,
-  opts: { n: number; callTool: string; callSkillFiles: Record<string, string>; expectTools: number; coldTools?: { prefix: string; input: Record<string, unknown> } },
+  opts: {
+    n: number;
+    callTool: string;
+    callSkillFiles: Record<string, string>;
+    expectTools: number;
+    coldTools?: { prefix: string; input: Record<string, unknown> };
+  },
 ): Promise<GatewayFigures> {
   const client = await connectGateway(base, workspace, mwt);
   try {
@@ -67,21 +76,30 @@ export async function measureGateway(
     const list = await timeSeq(opts.n, 5, async () => {
       listTools = (await client.listTools()).tools.length;
     });
-    if (listTools !== opts.expectTools) throw new Error(`tools/list returned ${listTools} tools, expected ${opts.expectTools}`);
+    if (listTools !== opts.expectTools)
+      throw new Error(`tools/list returned ${listTools} tools, expected ${opts.expectTools}`);
     const { tools } = await client.listTools();
-    const tool = tools.find((t) => t.name === opts.callTool || t.name.endsWith(`__${opts.callTool}`) || t.name.includes(opts.callTool));
+    const tool = tools.find(
+      (t) => t.name === opts.callTool || t.name.endsWith(`__${opts.callTool}`) || t.name.includes(opts.callTool),
+    );
     if (!tool) throw new Error(`no tool like ${opts.callTool} in ${tools.map((t) => t.name).join(', ')}`);
     const input = { message: 'ping' };
     // The first call starts the skill's sandboxed process: warm-up, not measured.
     const call = await timeSeq(opts.n, 10, async () => {
-      const res = (await client.callTool({ name: tool.name, arguments: input })) as { isError?: boolean; content?: Array<{ text?: string }> };
+      const res = (await client.callTool({ name: tool.name, arguments: input })) as {
+        isError?: boolean;
+        content?: Array<{ text?: string }>;
+      };
       if (res.isError) throw new Error(`tools/call ${tool.name} failed: ${JSON.stringify(res.content)}`);
     });
     // Each of these skills has had no call yet: its first call starts its sandboxed process.
     const cold: number[] = [];
     for (const t of opts.coldTools ? tools.filter((x) => x.name.includes(opts.coldTools!.prefix)) : []) {
       const t0 = performance.now();
-      const res = (await client.callTool({ name: t.name, arguments: opts.coldTools!.input })) as { isError?: boolean; content?: unknown };
+      const res = (await client.callTool({ name: t.name, arguments: opts.coldTools!.input })) as {
+        isError?: boolean;
+        content?: unknown;
+      };
       if (res.isError) throw new Error(`tools/call ${t.name} failed: ${JSON.stringify(res.content)}`);
       cold.push(performance.now() - t0);
     }

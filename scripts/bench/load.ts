@@ -33,15 +33,29 @@ function dropBodies(client: unknown): void {
   if (queue && typeof queue.addBody === 'function') queue.addBody = () => undefined;
 }
 
-async function once(url: string, connections: number, durationS: number, headers: Record<string, string>): Promise<autocannon.Result> {
-  return autocannon({ url, connections, duration: durationS, headers, pipelining: 1, timeout: 30, setupClient: dropBodies as autocannon.Options['setupClient'] });
+async function once(
+  url: string,
+  connections: number,
+  durationS: number,
+  headers: Record<string, string>,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections,
+    duration: durationS,
+    headers,
+    pipelining: 1,
+    timeout: 30,
+    setupClient: dropBodies,
+  });
 }
 
 /** A short warm-up run (JIT, pools, caches), then the measured run. */
 export async function load(o: LoadOptions): Promise<LoadFigures> {
   const headers = o.headers ?? {};
   const probe = await timedGet(o.url, headers);
-  if (probe.status !== 200) throw new Error(`GET ${o.url}: HTTP ${probe.status} ${probe.body.toString('utf8').slice(0, 200)}`);
+  if (probe.status !== 200)
+    throw new Error(`GET ${o.url}: HTTP ${probe.status} ${probe.body.toString('utf8').slice(0, 200)}`);
   if (o.expectBytes !== undefined && probe.body.length !== o.expectBytes) {
     throw new Error(`GET ${o.url}: ${probe.body.length} bytes, expected ${o.expectBytes}`);
   }
@@ -66,13 +80,19 @@ export async function load(o: LoadOptions): Promise<LoadFigures> {
  * (and at least `minRounds` rounds): what one user waits for, with sub-millisecond resolution.
  * Returns per-URL figures too.
  */
-export async function sequentialLatency(urls: string[], headers: Record<string, string>, durationS: number, opts: { warmupRounds?: number; minRounds?: number } = {}) {
+export async function sequentialLatency(
+  urls: string[],
+  headers: Record<string, string>,
+  durationS: number,
+  opts: { warmupRounds?: number; minRounds?: number } = {},
+) {
   const warmupRounds = opts.warmupRounds ?? 1;
   const minSamples = (opts.minRounds ?? 5) * urls.length;
   for (let r = 0; r < warmupRounds; r++) {
     for (const u of urls) {
       const res = await timedGet(u, headers);
-      if (res.status !== 200) throw new Error(`GET ${u}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
+      if (res.status !== 200)
+        throw new Error(`GET ${u}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
     }
   }
   const all: number[] = [];

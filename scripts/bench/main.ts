@@ -39,7 +39,10 @@ const KEEP = process.env.BENCH_KEEP === '1';
 const SKILLS = Number(process.env.BENCH_SKILLS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PG_URL = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const CONFIGS = (process.env.BENCH_CONFIGS ?? 'embedded,postgres+s3').split(',').map((s) => s.trim()).filter(Boolean) as Array<Exclude<BenchConfig, 'n/a'>>;
+const CONFIGS = (process.env.BENCH_CONFIGS ?? 'embedded,postgres+s3')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean) as Array<Exclude<BenchConfig, 'n/a'>>;
 const T = QUICK
   ? { loadS: 4, warmupS: 1, searchS: 4, searchRounds: 3, gatewayN: 40, publishN: 12, cliRuns: 7, idleS: 2 }
   : { loadS: 10, warmupS: 2, searchS: 10, searchRounds: 13, gatewayN: 150, publishN: 40, cliRuns: 11, idleS: 5 };
@@ -68,7 +71,9 @@ function record(name: string, value: number, unit: string, config: BenchConfig, 
     r.ratio = round(value / ceiling, 3);
   }
   results.push(r);
-  log(`${config.padEnd(11)} ${name} = ${r.value} ${unit}${r.ratio !== undefined ? ` (${r.ratio} of ${r.ceiling})` : ''}`);
+  log(
+    `${config.padEnd(11)} ${name} = ${r.value} ${unit}${r.ratio !== undefined ? ` (${r.ratio} of ${r.ceiling})` : ''}`,
+  );
   return r;
 }
 
@@ -81,7 +86,8 @@ let profileDir = '';
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(S3_|SMTP_|AEROSTACK_|DATABASE_URL$|PUBLIC_URL$|PORT$|HOST$|LOG_LEVEL$|MAIL_FROM$|NODE_OPTIONS$)/.test(k)) continue;
+    if (/^(S3_|SMTP_|AEROSTACK_|DATABASE_URL$|PUBLIC_URL$|PORT$|HOST$|LOG_LEVEL$|MAIL_FROM$|NODE_OPTIONS$)/.test(k))
+      continue;
     env[k] = v;
   }
   return env;
@@ -106,7 +112,11 @@ function measureCli(): void {
   const bin = path.join(ROOT, 'cli', 'bin', 'aerostack.js');
   const time = (args: string[]) => {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, env: { ...process.env, AEROSTACK_CONFIG_DIR: path.join(tmpRoot, 'cli-config') }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AEROSTACK_CONFIG_DIR: path.join(tmpRoot, 'cli-config') },
+      encoding: 'utf8',
+    });
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`aerostack ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return ms;
@@ -115,7 +125,12 @@ function measureCli(): void {
   record('cli_cold_start_ms', median(Array.from({ length: T.cliRuns }, () => time(['--version']))), 'ms', 'n/a');
   // For scale: a command that loads oclif (help for one topic).
   time(['skill', '--help']);
-  record('cli_help_cold_start_ms', median(Array.from({ length: Math.min(5, T.cliRuns) }, () => time(['skill', '--help']))), 'ms', 'n/a');
+  record(
+    'cli_help_cold_start_ms',
+    median(Array.from({ length: Math.min(5, T.cliRuns) }, () => time(['skill', '--help']))),
+    'ms',
+    'n/a',
+  );
 }
 
 interface Ceiling {
@@ -136,8 +151,12 @@ async function measureCeiling(packument: Buffer, tarball: Buffer): Promise<Ceili
   try {
     const common = { connections: CONNECTIONS, durationS: T.loadS, warmupS: T.warmupS };
     const pids = { ceiling: child.pid };
-    const { result: p, cpu: pc } = await cpuDuring(pids, {}, () => load({ ...common, url: `${child.ready.url}/packument`, expectBytes: packument.length }));
-    const { result: t, cpu: tc } = await cpuDuring(pids, {}, () => load({ ...common, url: `${child.ready.url}/tarball`, expectBytes: tarball.length }));
+    const { result: p, cpu: pc } = await cpuDuring(pids, {}, () =>
+      load({ ...common, url: `${child.ready.url}/packument`, expectBytes: packument.length }),
+    );
+    const { result: t, cpu: tc } = await cpuDuring(pids, {}, () =>
+      load({ ...common, url: `${child.ready.url}/tarball`, expectBytes: tarball.length }),
+    );
     notes.push(`ceiling: CPU during the packument run (% of one core): ${formatShares(pc)}`);
     notes.push(`ceiling: CPU during the tarball run (% of one core): ${formatShares(tc)}`);
     record('ceiling_packument_rps', p.rps, 'rps', 'n/a');
@@ -195,7 +214,9 @@ async function prepareBackend(config: Exclude<BenchConfig, 'n/a'>): Promise<Back
   const url = new URL(PG_URL);
   url.pathname = `/${dbName}`;
 
-  const s3 = await forkChild<{ pid: number; endpoint: string; bucket: string }>('s3-process', { logFile: path.join(tmpRoot, 's3rver.log') });
+  const s3 = await forkChild<{ pid: number; endpoint: string; bucket: string }>('s3-process', {
+    logFile: path.join(tmpRoot, 's3rver.log'),
+  });
   cleanups.push(() => s3.stop());
   log(`s3rver on ${s3.ready.endpoint} (pid ${s3.pid}), database ${dbName}`);
   return {
@@ -228,7 +249,9 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   // 1. Bulk seed by SQL on a first start, then restart: the registry is measured as it runs after a
   //    restart on a 100k-skill database, not carrying the bulk load's memory high-water mark.
   let child = await startRegistryChild(config, backend);
-  log(`registry (${config}) started in ${Math.round(child.startMs)} ms (fresh, with migrations); seeding ${SKILLS} skills by SQL…`);
+  log(
+    `registry (${config}) started in ${Math.round(child.startMs)} ms (fresh, with migrations); seeding ${SKILLS} skills by SQL…`,
+  );
   const seeded = await child.call<{ ms: number }>('sql', { statements: seedStatements(SKILLS) });
   const analyzed = await child.call<{ ms: number }>('sql', { statements: ['analyze'] });
   log(`seeded ${SKILLS} skills in ${(seeded.ms / 1000).toFixed(1)} s (+ analyze ${(analyzed.ms / 1000).toFixed(1)} s)`);
@@ -245,7 +268,13 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
 
   // 3. Idle memory of the registry process.
   await sleep(T.idleS * 1000);
-  const mem = await child.call<{ rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }>('rss');
+  const mem = await child.call<{
+    rss: number;
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    arrayBuffers: number;
+  }>('rss');
   const rss = rssOf(child.pid) ?? mem.rss;
   record('idle_rss_mb', rss / MB, 'MB', config);
   notes.push(
@@ -290,7 +319,12 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   if (g.coldCallP50 !== null) record('skill_cold_start_ms', g.coldCallP50 - g.callP50, 'ms', config);
   record('gateway_call_p50_ms', g.callP50, 'ms', config);
   record('gateway_ping_p50_ms', g.pingP50, 'ms', config);
-  const gm = await measureGateway(base, WORKSPACE, seed.memberMwt, { n: Math.ceil(T.gatewayN / 2), callTool: CALL_TOOL, callSkillFiles: seed.callSkillFiles, expectTools: GATEWAY_SKILLS });
+  const gm = await measureGateway(base, WORKSPACE, seed.memberMwt, {
+    n: Math.ceil(T.gatewayN / 2),
+    callTool: CALL_TOOL,
+    callSkillFiles: seed.callSkillFiles,
+    expectTools: GATEWAY_SKILLS,
+  });
   record('gateway_list_ms_20_member_token', gm.listP50, 'ms', config);
   notes.push(
     `${config}: gateway direct in-process call p50 ${(g.directP50Ms * 1000).toFixed(1)} µs; tools/call p99 ${g.callP99.toFixed(2)} ms; tools/list p99 ${g.listP99.toFixed(2)} ms; ` +
@@ -300,33 +334,48 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   // 6. The ceiling, with this registry's exact bytes (first configuration only).
   const packumentBytes = (await timedGet(base + seed.packumentPath, auth)).body;
   const tarballBytes = (await timedGet(base + seed.tarballPath, auth)).body;
-  if (tarballBytes.length !== seed.tarballBytes) throw new Error(`tarball is ${tarballBytes.length} bytes, published ${seed.tarballBytes}`);
-  notes.push(`${config}: packument ${packumentBytes.length} bytes (${seed.packumentPath}), tarball ${tarballBytes.length} bytes`);
+  if (tarballBytes.length !== seed.tarballBytes)
+    throw new Error(`tarball is ${tarballBytes.length} bytes, published ${seed.tarballBytes}`);
+  notes.push(
+    `${config}: packument ${packumentBytes.length} bytes (${seed.packumentPath}), tarball ${tarballBytes.length} bytes`,
+  );
   if (!ceiling) {
     ceiling = await measureCeiling(packumentBytes, tarballBytes);
   }
 
   // 7. Authenticated reads under load: packument and 200 KB tarball, a member with an aer_ token.
   const common = { connections: CONNECTIONS, durationS: T.loadS, warmupS: T.warmupS, headers: auth };
-  const pk = await measured('packument', () => load({ ...common, url: base + seed.packumentPath, expectBytes: packumentBytes.length }));
+  const pk = await measured('packument', () =>
+    load({ ...common, url: base + seed.packumentPath, expectBytes: packumentBytes.length }),
+  );
   record('packument_auth_rps', pk.rps, 'rps', config, ceiling.packumentRps);
   notes.push(`${config}: packument under ${CONNECTIONS} connections: p50 ${pk.p50Ms} ms, p99 ${pk.p99Ms} ms`);
-  const tb = await measured('tarball', () => load({ ...common, url: base + seed.tarballPath, expectBytes: tarballBytes.length }));
+  const tb = await measured('tarball', () =>
+    load({ ...common, url: base + seed.tarballPath, expectBytes: tarballBytes.length }),
+  );
   record('tarball_auth_rps', tb.rps, 'rps', config, ceiling.tarballRps);
-  notes.push(`${config}: tarball under ${CONNECTIONS} connections: p50 ${tb.p50Ms} ms, p99 ${tb.p99Ms} ms, ${(tb.bytesPerSec / MB).toFixed(0)} MB/s`);
+  notes.push(
+    `${config}: tarball under ${CONNECTIONS} connections: p50 ${tb.p50Ms} ms, p99 ${tb.p99Ms} ms, ${(tb.bytesPerSec / MB).toFixed(0)} MB/s`,
+  );
 
   // 8. Search over 100k skills: one request at a time, rotating through a handful of words.
   const searchUrls = SEARCH_WORDS.map((w) => `${base}/-/v1/search?text=${encodeURIComponent(w)}`);
   // Three warm-up rounds: the registry was just restarted, and its first searches also fill the
   // database's buffer pool (PGlite's in particular); the figure is the steady state.
-  const s = await measured('search', () => sequentialLatency(searchUrls, auth, T.searchS, { warmupRounds: 3, minRounds: T.searchRounds }));
+  const s = await measured('search', () =>
+    sequentialLatency(searchUrls, auth, T.searchS, { warmupRounds: 3, minRounds: T.searchRounds }),
+  );
   record(`search_p99_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, s.p99, 'ms', config);
   record(`search_p50_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, s.p50, 'ms', config);
   notes.push(
     `${config}: search (member token, ${s.samples} requests) per word p50/p99 ms: ` +
-      s.perUrl.map((u) => `${new URL(u.url).searchParams.get('text')} ${u.p50.toFixed(1)}/${u.p99.toFixed(1)}`).join(', '),
+      s.perUrl
+        .map((u) => `${new URL(u.url).searchParams.get('text')} ${u.p50.toFixed(1)}/${u.p99.toFixed(1)}`)
+        .join(', '),
   );
-  const sa = await sequentialLatency(searchUrls, {}, Math.max(2, Math.round(T.searchS / 2)), { minRounds: Math.ceil(T.searchRounds / 2) });
+  const sa = await sequentialLatency(searchUrls, {}, Math.max(2, Math.round(T.searchS / 2)), {
+    minRounds: Math.ceil(T.searchRounds / 2),
+  });
   record(`search_anon_p99_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, sa.p99, 'ms', config);
 
   const rssAfter = rssOf(child.pid) ?? (await child.call<{ rss: number }>('rss')).rss;
@@ -352,7 +401,8 @@ function printTable(): void {
   });
   const head = ['metric', 'config', 'value', 'ceiling', 'ratio', 'target'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 2 || i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const out = [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
   process.stdout.write('\n' + out.join('\n') + '\n');
   if (notes.length) process.stdout.write('\n' + notes.map((n) => `· ${n}`).join('\n') + '\n');
@@ -375,14 +425,20 @@ async function main(): Promise<number> {
     log(`CPU profiles go to ${profileDir} (figures are perturbed by the profiler)`);
   }
   const load1 = os.loadavg()[0]!;
-  log(`${QUICK ? 'quick' : 'full'} run: ${CONFIGS.join(', ')}; ${os.cpus().length} CPUs, load average ${load1.toFixed(2)}; ${CONNECTIONS} connections, ${T.loadS} s per load run`);
-  if (load1 > 0.5) notes.push(`the machine was not idle at the start (1-min load average ${load1.toFixed(2)} on ${os.cpus().length} CPUs): figures are noisy`);
+  log(
+    `${QUICK ? 'quick' : 'full'} run: ${CONFIGS.join(', ')}; ${os.cpus().length} CPUs, load average ${load1.toFixed(2)}; ${CONNECTIONS} connections, ${T.loadS} s per load run`,
+  );
+  if (load1 > 0.5)
+    notes.push(
+      `the machine was not idle at the start (1-min load average ${load1.toFixed(2)} on ${os.cpus().length} CPUs): figures are noisy`,
+    );
   let failed = false;
   try {
     measureCli();
     let ceiling: Ceiling | null = null;
     for (const config of CONFIGS) {
-      if (config !== 'embedded' && config !== 'postgres+s3') throw new Error(`unknown configuration "${config}" in BENCH_CONFIGS`);
+      if (config !== 'embedded' && config !== 'postgres+s3')
+        throw new Error(`unknown configuration "${config}" in BENCH_CONFIGS`);
       ceiling = await runConfig(config, ceiling);
     }
   } catch (err) {
@@ -391,7 +447,9 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
-  notes.push(`total ${((performance.now() - started) / 1000).toFixed(0)} s; 1-min load average at the end ${os.loadavg()[0]!.toFixed(2)}`);
+  notes.push(
+    `total ${((performance.now() - started) / 1000).toFixed(0)} s; 1-min load average at the end ${os.loadavg()[0]!.toFixed(2)}`,
+  );
   printTable();
   await writeFile(RESULTS_FILE, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${RESULTS_FILE}`);

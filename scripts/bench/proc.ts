@@ -22,7 +22,13 @@ export const benchScript = (name: string): string => fileURLToPath(new URL(`./${
 
 export async function forkChild<Ready extends { pid: number }>(
   script: string,
-  opts: { env?: NodeJS.ProcessEnv; logFile: string; execArgv?: string[]; startTimeoutMs?: number; stopCommand?: boolean },
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    logFile: string;
+    execArgv?: string[];
+    startTimeoutMs?: number;
+    stopCommand?: boolean;
+  },
 ): Promise<Child<Ready>> {
   const fd = openSync(opts.logFile, 'a');
   const t0 = performance.now();
@@ -42,7 +48,10 @@ export async function forkChild<Ready extends { pid: number }>(
   let exited = false;
   const exit = new Promise<void>((resolve) => proc.once('exit', () => ((exited = true), resolve())));
   const ready = await new Promise<Ready>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${opts.startTimeoutMs ?? 120_000} ms\n${logTail()}`)), opts.startTimeoutMs ?? 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start within ${opts.startTimeoutMs ?? 120_000} ms\n${logTail()}`)),
+      opts.startTimeoutMs ?? 120_000,
+    );
     proc.on('message', function onReady(msg: { ready?: boolean }) {
       if (!msg.ready) return;
       clearTimeout(timer);

@@ -34,9 +34,12 @@ export function summarize(file: string, top = 15): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  for (let i = 0; i < p.samples.length; i++)
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
   const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
-  const idle = [...self].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, t]) => a + t, 0);
+  const idle = [...self]
+    .filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)')
+    .reduce((a, [, t]) => a + t, 0);
 
   const fnTime = new Map<string, number>();
   const ownerTime = new Map<string, number>();
@@ -69,11 +72,20 @@ export function summarize(file: string, top = 15): string {
   const lines = [
     `${file}: ${(total / 1e6).toFixed(2)} s sampled, ${pct(idle).trim()} idle (busy ${pct(total - idle).trim()})`,
     '  self time by owner:',
-    ...[...ownerTime].sort((a, b) => b[1] - a[1]).slice(0, top).map(([o, t]) => `    ${pct(t)}  ${o}`),
+    ...[...ownerTime]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([o, t]) => `    ${pct(t)}  ${o}`),
     '  self time by function:',
-    ...[...fnTime].sort((a, b) => b[1] - a[1]).slice(0, top).map(([f, t]) => `    ${pct(t)}  ${f}`),
+    ...[...fnTime]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([f, t]) => `    ${pct(t)}  ${f}`),
     '  inclusive time of registry functions:',
-    ...[...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top).map(([f, t]) => `    ${pct(t)}  ${f}`),
+    ...[...inclusive]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([f, t]) => `    ${pct(t)}  ${f}`),
   ];
   return lines.join('\n');
 }

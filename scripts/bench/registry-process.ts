@@ -28,7 +28,9 @@ process.stdout.write(`AEROSTACK_BENCH_URL ${registry.url}\n`);
 
 let session: Session | undefined;
 const post = <T>(method: string, params: object = {}) =>
-  new Promise<T>((resolve, reject) => session!.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+  new Promise<T>((resolve, reject) =>
+    session!.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
+  );
 
 async function handle(msg: Command): Promise<unknown> {
   switch (msg.cmd) {
@@ -41,7 +43,13 @@ async function handle(msg: Command): Promise<unknown> {
     }
     case 'rss': {
       const m = process.memoryUsage();
-      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+      return {
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+      };
     }
     case 'profile-start': {
       session = new Session();

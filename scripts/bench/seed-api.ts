@@ -47,7 +47,21 @@ async function must(res: Promise<{ status: number; body: unknown }>, expected: n
 /** A README of a few KB that differs per version, as real ones do. */
 function readme(slug: string, version: string): string {
   const para = `The ${slug} skill looks up customers, deals and contacts in the CRM and keeps them in sync with the team's spreadsheet. `;
-  return [`# ${slug} ${version}`, '', para.repeat(6), '', '## Usage', '', '```', `aerostack skill install @acme/${slug}@${version}`, '```', '', '## Changes', '', ...Array.from({ length: 20 }, (_, i) => `- ${version}: fix #${i + 100} (${randomBytes(6).toString('hex')})`)].join('\n');
+  return [
+    `# ${slug} ${version}`,
+    '',
+    para.repeat(6),
+    '',
+    '## Usage',
+    '',
+    '```',
+    `aerostack skill install @acme/${slug}@${version}`,
+    '```',
+    '',
+    '## Changes',
+    '',
+    ...Array.from({ length: 20 }, (_, i) => `- ${version}: fix #${i + 100} (${randomBytes(6).toString('hex')})`),
+  ].join('\n');
 }
 
 /** A gzipped skill tarball: aerostack.json, package.json, index.js, README and optional extra files. */
@@ -55,19 +69,45 @@ export function skillTgz(fullName: string, version: string, extra: Record<string
   const slug = fullName.split('/')[1]!;
   const description = `Sync ${slug.replace(/-/g, ' ')} records for your team`;
   return makeSkillTarball({
-    manifest: { name: slug, version, description, tags: ['crm', 'sync'], tool: { name: slug.replace(/-/g, '_'), description, input_schema: { type: 'object', properties: { email: { type: 'string' } } } } },
-    packageJson: { name: fullName, version, description, keywords: ['crm', 'customers'], license: 'MIT', type: 'module', repository: { type: 'git', url: 'https://example.com/acme/skills.git' } },
+    manifest: {
+      name: slug,
+      version,
+      description,
+      tags: ['crm', 'sync'],
+      tool: {
+        name: slug.replace(/-/g, '_'),
+        description,
+        input_schema: { type: 'object', properties: { email: { type: 'string' } } },
+      },
+    },
+    packageJson: {
+      name: fullName,
+      version,
+      description,
+      keywords: ['crm', 'customers'],
+      license: 'MIT',
+      type: 'module',
+      repository: { type: 'git', url: 'https://example.com/acme/skills.git' },
+    },
     files: { 'README.md': readme(slug, version), ...extra },
   });
 }
 
 /** Publishes one version; returns the round-trip time in ms. */
-export async function publish(base: string, token: string, name: string, version: string, tgz: Buffer, visibility: 'public' | 'team' | 'private' = 'team'): Promise<number> {
+export async function publish(
+  base: string,
+  token: string,
+  name: string,
+  version: string,
+  tgz: Buffer,
+  visibility: 'public' | 'team' | 'private' = 'team',
+): Promise<number> {
   const body = publishBody(name, version, tgz, { visibility });
   const t0 = performance.now();
   const res = await request(base, 'PUT', `/${enc(name)}`, { token, body });
   const ms = performance.now() - t0;
-  if (res.status !== 201) throw new Error(`publish ${name}@${version}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  if (res.status !== 201)
+    throw new Error(`publish ${name}@${version}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   return ms;
 }
 
@@ -90,11 +130,24 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
   const memberToken = await signup(base, MEMBER, 'bench-member-password');
 
   // The team: an invitation mailed to alice (the outbox, as no SMTP is configured), joined with its code.
-  await must(request(base, 'POST', `/-/api/v1/teams/${OWNER}/invitations`, { token: ownerToken, body: { email: `${MEMBER}@example.com` } }), 201, 'invite');
+  await must(
+    request(base, 'POST', `/-/api/v1/teams/${OWNER}/invitations`, {
+      token: ownerToken,
+      body: { email: `${MEMBER}@example.com` },
+    }),
+    201,
+    'invite',
+  );
   const code = await joinCodeFromOutbox(dataDir, `${MEMBER}@example.com`);
   if (!code) throw new Error(`no invitation mail for ${MEMBER} in ${dataDir}/outbox`);
   await must(request(base, 'POST', '/-/api/v1/teams/join', { token: memberToken, body: { code } }), 200, 'join');
-  const memberAer = (await must(request(base, 'POST', '/-/api/v1/tokens', { token: memberToken, body: { name: 'bench-ci' } }), 201, 'token create')).token as string;
+  const memberAer = (
+    await must(
+      request(base, 'POST', '/-/api/v1/tokens', { token: memberToken, body: { name: 'bench-ci' } }),
+      201,
+      'token create',
+    )
+  ).token as string;
   if (!memberAer.startsWith('aer_')) throw new Error(`expected an aer_ token, got ${memberAer.slice(0, 6)}…`);
 
   // The team skill: 12 versions; the last one carries ~200 KB of incompressible data.
@@ -113,21 +166,40 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
   const tarballPath = `/${TEAM_SKILL}/-/${slug}-1.0.${TEAM_SKILL_VERSIONS - 1}.tgz`;
 
   // The gateway: one workspace, 19 small skills and the CLI's scaffolded `greet` skill installed.
-  await must(request(base, 'POST', '/-/api/v1/workspaces', { token: ownerToken, body: { slug: WORKSPACE } }), 201, 'create workspace');
+  await must(
+    request(base, 'POST', '/-/api/v1/workspaces', { token: ownerToken, body: { slug: WORKSPACE } }),
+    201,
+    'create workspace',
+  );
   const install = (name: string, version: string) =>
-    must(request(base, 'PUT', `/-/api/v1/workspaces/${WORKSPACE}/skills/${enc(name)}`, { token: ownerToken, body: { version } }), 200, `install ${name}`);
+    must(
+      request(base, 'PUT', `/-/api/v1/workspaces/${WORKSPACE}/skills/${enc(name)}`, {
+        token: ownerToken,
+        body: { version },
+      }),
+      200,
+      `install ${name}`,
+    );
   for (let i = 1; i < GATEWAY_SKILLS; i++) {
     const name = `@acme/gw-${String(i).padStart(2, '0')}`;
     const s = name.split('/')[1]!;
     const files = {
-      'package.json': JSON.stringify({ name, version: '1.0.0', description: `The ${s} skill`, type: 'module' }, null, 2),
+      'package.json': JSON.stringify(
+        { name, version: '1.0.0', description: `The ${s} skill`, type: 'module' },
+        null,
+        2,
+      ),
       'aerostack.json': JSON.stringify(
         {
           name: s,
           type: 'skill',
           version: '1.0.0',
           description: `The ${s} skill`,
-          tool: { name: `lookup_${i}`, description: `Look something up (${i})`, input_schema: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+          tool: {
+            name: `lookup_${i}`,
+            description: `Look something up (${i})`,
+            input_schema: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] },
+          },
           main: 'index.js',
         },
         null,
@@ -141,13 +213,36 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
   const callSkillFiles = scaffoldFiles('skill', CALL_TOOL, CALL_SKILL);
   const { ['.aerostackignore']: _ignored, ...greetFiles } = callSkillFiles;
   const greetVersion = (JSON.parse(greetFiles['package.json']!) as { version: string }).version;
-  await publish(base, ownerToken, CALL_SKILL, greetVersion, makeSkillTarball({ files: greetFiles, omit: ['README.md'].filter((f) => !(f in greetFiles)) }), 'team');
+  await publish(
+    base,
+    ownerToken,
+    CALL_SKILL,
+    greetVersion,
+    makeSkillTarball({ files: greetFiles, omit: ['README.md'].filter((f) => !(f in greetFiles)) }),
+    'team',
+  );
   await install(CALL_SKILL, greetVersion);
 
   const mwt = async (body: Record<string, unknown>) =>
-    (await must(request(base, 'POST', `/-/api/v1/workspaces/${WORKSPACE}/tokens`, { token: ownerToken, body }), 201, 'workspace token')).token as string;
+    (
+      await must(
+        request(base, 'POST', `/-/api/v1/workspaces/${WORKSPACE}/tokens`, { token: ownerToken, body }),
+        201,
+        'workspace token',
+      )
+    ).token as string;
   const sharedMwt = await mwt({ name: 'bench-shared' });
   const memberMwt = await mwt({ name: 'bench-alice', user: MEMBER });
 
-  return { ownerToken, memberToken, memberAer, packumentPath, tarballPath, tarballBytes, sharedMwt, memberMwt, callSkillFiles: greetFiles };
+  return {
+    ownerToken,
+    memberToken,
+    memberAer,
+    packumentPath,
+    tarballPath,
+    tarballBytes,
+    sharedMwt,
+    memberMwt,
+    callSkillFiles: greetFiles,
+  };
 }

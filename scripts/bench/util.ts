@@ -37,13 +37,18 @@ export { freePort } from '../../test/helpers/registry.js';
 export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** A GET over node:http (keep-alive), returning the status, the body and the elapsed milliseconds. */
-export function timedGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; ms: number }> {
+export function timedGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(url, { method: 'GET', headers, agent: keepAliveAgent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ms: performance.now() - t0 }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ms: performance.now() - t0 }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -68,12 +68,19 @@ async function json<T = any>(u: CliUser, args: string[], code: number, opts?: Ru
 }
 
 /** Runs the CLI with stdin left OPEN (never written, never closed): it must not wait for input. */
-function runWithOpenStdin(u: CliUser, registryUrl: string, args: string[], env: Record<string, string> = {}): Promise<CliResult & { ms: number; killed: boolean }> {
-  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AEROSTACK_') && k !== 'CI' && !k.startsWith('npm_')));
+function runWithOpenStdin(
+  u: CliUser,
+  registryUrl: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult & { ms: number; killed: boolean }> {
+  const baseEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('AEROSTACK_') && k !== 'CI' && !k.startsWith('npm_')),
+  );
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [AEROSTACK_BIN, ...args], {
-      env: { ...baseEnv, AEROSTACK_CONFIG_DIR: u.configDir, AEROSTACK_REGISTRY: registryUrl, ...env } as Record<string, string>,
+      env: { ...baseEnv, AEROSTACK_CONFIG_DIR: u.configDir, AEROSTACK_REGISTRY: registryUrl, ...env },
       cwd: u.configDir,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -94,7 +101,9 @@ function runWithOpenStdin(u: CliUser, registryUrl: string, args: string[], env: 
   });
 }
 
-async function readConfig(u: CliUser): Promise<{ registry?: string; auth?: Record<string, { token: string; username: string }> }> {
+async function readConfig(
+  u: CliUser,
+): Promise<{ registry?: string; auth?: Record<string, { token: string; username: string }> }> {
   return JSON.parse(await readFile(path.join(u.configDir, 'config.json'), 'utf8'));
 }
 
@@ -150,7 +159,11 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
 
   describe('signup', () => {
     it('signs up with the password on stdin, saving the session in a 0600 config.json without the password', async () => {
-      const out = await ok(alice, ['signup', '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'], { input: `${PASSWORD}\n` });
+      const out = await ok(
+        alice,
+        ['signup', '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'],
+        { input: `${PASSWORD}\n` },
+      );
       assert.deepEqual(linesOf(out), ['✓ Signed up as alice. Your skills live at @alice/<skill>.']);
 
       const file = path.join(alice.configDir, 'config.json');
@@ -170,7 +183,12 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
     });
 
     it('--json prints the account, not the token', async () => {
-      const body = await json(bob, ['signup', '--username', 'bob', '--email', 'bob@example.com', '--password-stdin'], 0, { input: PASSWORD });
+      const body = await json(
+        bob,
+        ['signup', '--username', 'bob', '--email', 'bob@example.com', '--password-stdin'],
+        0,
+        { input: PASSWORD },
+      );
       assert.deepEqual(body, { username: 'bob', email: 'bob@example.com', registry: r.url });
       bobToken = await savedToken(bob, r.url);
       assert.match(bobToken, TOKEN_RE);
@@ -180,12 +198,36 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       const u = await newUser();
       const opts = { input: `${PASSWORD}\n` };
       await Promise.all([
-        fails(u, ['signup', '--username', 'alice', '--email', 'other@example.com', '--password-stdin'], 6, '✗ 409: The username "alice" is already taken', opts),
-        fails(u, ['signup', '--username', 'Bad_Name', '--email', 'bad@example.com', '--password-stdin'], 2, /^✗ 400: Invalid username\b/, opts),
-        fails(u, ['signup', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 2, '✗ 400: Password must be at least 8 characters', { input: 'short\n' }),
-        fails(u, ['signup', '--username', 'dave', '--email', 'not-an-email', '--password-stdin'], 2, /^✗ 400: Invalid email\b/, opts),
-        json(u, ['signup', '--username', 'alice', '--email', 'other@example.com', '--password-stdin'], 6, opts).then((dup) =>
-          assert.deepEqual(dup, { ok: false, status: 409, error: 'The username "alice" is already taken' }),
+        fails(
+          u,
+          ['signup', '--username', 'alice', '--email', 'other@example.com', '--password-stdin'],
+          6,
+          '✗ 409: The username "alice" is already taken',
+          opts,
+        ),
+        fails(
+          u,
+          ['signup', '--username', 'Bad_Name', '--email', 'bad@example.com', '--password-stdin'],
+          2,
+          /^✗ 400: Invalid username\b/,
+          opts,
+        ),
+        fails(
+          u,
+          ['signup', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'],
+          2,
+          '✗ 400: Password must be at least 8 characters',
+          { input: 'short\n' },
+        ),
+        fails(
+          u,
+          ['signup', '--username', 'dave', '--email', 'not-an-email', '--password-stdin'],
+          2,
+          /^✗ 400: Invalid email\b/,
+          opts,
+        ),
+        json(u, ['signup', '--username', 'alice', '--email', 'other@example.com', '--password-stdin'], 6, opts).then(
+          (dup) => assert.deepEqual(dup, { ok: false, status: 409, error: 'The username "alice" is already taken' }),
         ),
       ]);
       assert.equal(await exists(path.join(u.configDir, 'config.json')), false, 'a refused signup saves nothing');
@@ -212,7 +254,10 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
         [['signup', '--username', 'erin', '--email', 'erin@example.com'], {}, /^✗ invalid: Missing --password-stdin\b/],
         [['login'], { CI: 'true' }, /^✗ invalid: Missing --username\b/],
       ];
-      const [results] = await Promise.all([Promise.all(cases.map(([args, env]) => runWithOpenStdin(u, r.url, args, env))), closed]);
+      const [results] = await Promise.all([
+        Promise.all(cases.map(([args, env]) => runWithOpenStdin(u, r.url, args, env))),
+        closed,
+      ]);
       results.forEach((res, i) => {
         const [args, , line] = cases[i]!;
         const where = `${describeRun(args, res)}\n(${res.ms} ms)`;
@@ -231,10 +276,18 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
     it('refuses a wrong password or an unknown user with the same 401 (exit 4), keeping the saved login', async () => {
       const before = await readFile(path.join(alice.configDir, 'config.json'), 'utf8');
       await Promise.all([
-        fails(alice, ['login', '--username', 'alice', '--password-stdin'], 4, '✗ 401: Incorrect username or password', { input: 'wrong password\n' }),
-        fails(alice, ['login', '--username', 'ghost', '--password-stdin'], 4, '✗ 401: Incorrect username or password', { input: `${PASSWORD}\n` }),
+        fails(alice, ['login', '--username', 'alice', '--password-stdin'], 4, '✗ 401: Incorrect username or password', {
+          input: 'wrong password\n',
+        }),
+        fails(alice, ['login', '--username', 'ghost', '--password-stdin'], 4, '✗ 401: Incorrect username or password', {
+          input: `${PASSWORD}\n`,
+        }),
       ]);
-      assert.equal(await readFile(path.join(alice.configDir, 'config.json'), 'utf8'), before, 'a failed login changes nothing');
+      assert.equal(
+        await readFile(path.join(alice.configDir, 'config.json'), 'utf8'),
+        before,
+        'a failed login changes nothing',
+      );
     });
 
     it('logs in with the right password and saves a new session', async () => {
@@ -245,7 +298,10 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       assert.match(token, TOKEN_RE);
       assert.notEqual(token, old, 'a login is a new session');
       assert.equal((await stat(path.join(alice.configDir, 'config.json'))).mode & 0o777, 0o600);
-      assert.deepEqual(await json(alice, ['login', '--username', 'alice', '--password-stdin'], 0, { input: PASSWORD }), { username: 'alice', registry: r.url });
+      assert.deepEqual(
+        await json(alice, ['login', '--username', 'alice', '--password-stdin'], 0, { input: PASSWORD }),
+        { username: 'alice', registry: r.url },
+      );
     });
 
     it('whoami prints the username; --json gives username, email, readonly and registry', async () => {
@@ -281,7 +337,10 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       assert.equal(res.status, 401);
       assert.match(res.body.error, /revoked/);
 
-      assert.deepEqual(await json(alice, ['login', '--username', 'alice', '--password-stdin'], 0, { input: PASSWORD }), { username: 'alice', registry: r.url });
+      assert.deepEqual(
+        await json(alice, ['login', '--username', 'alice', '--password-stdin'], 0, { input: PASSWORD }),
+        { username: 'alice', registry: r.url },
+      );
       assert.deepEqual(await json(alice, ['logout'], 0), { loggedOut: true });
       await ok(alice, ['login', '--username', 'alice', '--password-stdin'], { input: PASSWORD });
     });
@@ -349,7 +408,13 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       const env = { AEROSTACK_TOKEN: reader };
       const [who, , ro] = await Promise.all([
         json(bob, ['whoami'], 0, { env }),
-        fails(bob, ['token', 'create', '--name', 'escalate'], 4, '✗ 403: A read-only token can only create read-only tokens', { env }),
+        fails(
+          bob,
+          ['token', 'create', '--name', 'escalate'],
+          4,
+          '✗ 403: A read-only token can only create read-only tokens',
+          { env },
+        ),
         json(bob, ['token', 'create', '--name', 'reader-2', '--read-only'], 0, { env }),
       ]);
       assert.equal(who.username, 'alice');
@@ -361,7 +426,13 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       const before = day(new Date(r.clock.now().getTime() + 60_000));
       const lines = linesOf(await ok(alice, ['token', 'create', '--name', 'short-lived', '--expires-in', '60']));
       const after = day(new Date(r.clock.now().getTime() + 60_000));
-      assert.ok([`✓ Token created: short-lived (publish, expires ${before})`, `✓ Token created: short-lived (publish, expires ${after})`].includes(lines[0]!), lines[0]);
+      assert.ok(
+        [
+          `✓ Token created: short-lived (publish, expires ${before})`,
+          `✓ Token created: short-lived (publish, expires ${after})`,
+        ].includes(lines[0]!),
+        lines[0],
+      );
       assert.match(lines[1]!, TOKEN_RE);
       secrets['short-lived'] = lines[1]!;
       const body = await json(alice, ['token', 'create', '--name', 'short-json', '--expires-in', '60'], 0);
@@ -372,8 +443,18 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
     it('create refuses bad flags with a reason (exit 2)', async () => {
       await Promise.all([
         fails(alice, ['token', 'create'], 2, /^✗ invalid: Missing required flag:? (--)?name\b/),
-        fails(alice, ['token', 'create', '--name', 'x', '--expires-in', '0'], 2, /^✗ invalid: .*--expires-in.*greater than or equal to 1/),
-        fails(alice, ['token', 'create', '--name', 'x', '--expires-in', 'soon'], 2, /^✗ invalid: .*--expires-in.*integer/),
+        fails(
+          alice,
+          ['token', 'create', '--name', 'x', '--expires-in', '0'],
+          2,
+          /^✗ invalid: .*--expires-in.*greater than or equal to 1/,
+        ),
+        fails(
+          alice,
+          ['token', 'create', '--name', 'x', '--expires-in', 'soon'],
+          2,
+          /^✗ invalid: .*--expires-in.*integer/,
+        ),
         fails(alice, ['token', 'revoke'], 2, /^✗ invalid: Missing 1 required arg\b.*token/),
       ]);
     });
@@ -384,7 +465,8 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       assert.match(header!, /^TOKEN NAME {2,}TOKEN {2,}ACCESS {2,}CREATED {2,}LAST USED {2,}EXPIRES {2,}STATUS$/);
       const titles = ['TOKEN NAME', 'TOKEN', 'ACCESS', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'];
       const starts: number[] = [];
-      for (const t of titles) starts.push(header!.indexOf(t, starts.length ? starts.at(-1)! + titles[starts.length - 1]!.length : 0));
+      for (const t of titles)
+        starts.push(header!.indexOf(t, starts.length ? starts.at(-1)! + titles[starts.length - 1]!.length : 0));
       const cells = (row: string): string[] =>
         starts.map((s, i) => {
           // Each column starts exactly under its title, after at least two spaces.
@@ -393,7 +475,8 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
           return row.slice(s, starts[i + 1] ?? undefined).trim();
         });
       const byName = new Map(rows.map((row) => [cells(row)[0]!, cells(row)]));
-      for (const name of ['ci', 'ci-json', 'reader', 'short-lived', 'login session']) assert.ok(byName.has(name), `${name} listed:\n${out}`);
+      for (const name of ['ci', 'ci-json', 'reader', 'short-lived', 'login session'])
+        assert.ok(byName.has(name), `${name} listed:\n${out}`);
 
       const today = day(r.clock.now());
       const ci = byName.get('ci')!;
@@ -401,22 +484,36 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       assert.match(ci[4]!, /^\d{4}-\d{2}-\d{2}$/, 'used once by whoami');
       assert.equal(byName.get('reader')![2], 'read-only');
       assert.match(byName.get('short-lived')![5]!, /^\d{4}-\d{2}-\d{2}$/);
-      for (const [name, secret] of Object.entries(secrets)) assert.ok(!out.includes(secret), `the secret of ${name} is not listed`);
+      for (const [name, secret] of Object.entries(secrets))
+        assert.ok(!out.includes(secret), `the secret of ${name} is not listed`);
 
       const listed = await json(alice, ['token', 'list'], 0);
       assert.ok(Array.isArray(listed.tokens));
       for (const t of listed.tokens) {
         assert.equal(t.token, undefined, 'no secret in --json either');
-        assert.deepEqual(Object.keys(t).sort(), ['created', 'expires', 'key', 'kind', 'lastUsed', 'name', 'prefix', 'readonly', 'status']);
+        assert.deepEqual(Object.keys(t).sort(), [
+          'created',
+          'expires',
+          'key',
+          'kind',
+          'lastUsed',
+          'name',
+          'prefix',
+          'readonly',
+          'status',
+        ]);
       }
       const text = JSON.stringify(listed);
-      for (const [name, secret] of Object.entries(secrets)) if (!name.endsWith(':key')) assert.ok(!text.includes(secret), `the secret of ${name} is not listed`);
+      for (const [name, secret] of Object.entries(secrets))
+        if (!name.endsWith(':key')) assert.ok(!text.includes(secret), `the secret of ${name} is not listed`);
     });
 
     it('revoke NAME: ✓ Token revoked., and the token is refused from then on', async () => {
       assert.equal(await ok(alice, ['token', 'revoke', 'ci']), '✓ Token revoked.\n');
       const [, listed, byKey] = await Promise.all([
-        fails(bob, ['whoami'], 4, '✗ 401: This token has been revoked; sign in again', { env: { AEROSTACK_TOKEN: secrets.ci } }),
+        fails(bob, ['whoami'], 4, '✗ 401: This token has been revoked; sign in again', {
+          env: { AEROSTACK_TOKEN: secrets.ci },
+        }),
         json(alice, ['token', 'list'], 0),
         // By key (as `token list --json` shows it) works too.
         json(alice, ['token', 'revoke', secrets['ci-json:key']!], 0),
@@ -462,11 +559,20 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
       const dead = `http://127.0.0.1:${await freePort()}`;
       const unreachable = new RegExp(`^✗ unreachable: Cannot reach the registry at ${dead.replace(/[.]/g, '\\.')}\\b`);
       const j = await Promise.all([
-        fails(alice, ['login', '--registry', dead, '--username', 'alice', '--password-stdin'], 3, unreachable, { input: PASSWORD }),
+        fails(alice, ['login', '--registry', dead, '--username', 'alice', '--password-stdin'], 3, unreachable, {
+          input: PASSWORD,
+        }),
         fails(alice, ['whoami', '--registry', dead], 3, unreachable, { env: { AEROSTACK_TOKEN: bobToken } }),
-        fails(alice, ['token', 'list'], 3, unreachable, { env: { AEROSTACK_TOKEN: bobToken, AEROSTACK_REGISTRY: dead } }),
+        fails(alice, ['token', 'list'], 3, unreachable, {
+          env: { AEROSTACK_TOKEN: bobToken, AEROSTACK_REGISTRY: dead },
+        }),
         // A login is kept per registry: alice's saved token is never sent to another one.
-        fails(alice, ['whoami', '--registry', dead], 4, `✗ 401: Not signed in to ${dead}: run aerostack login (or set AEROSTACK_TOKEN)`),
+        fails(
+          alice,
+          ['whoami', '--registry', dead],
+          4,
+          `✗ 401: Not signed in to ${dead}: run aerostack login (or set AEROSTACK_TOKEN)`,
+        ),
         json(alice, ['whoami', '--registry', dead], 3, { env: { AEROSTACK_TOKEN: bobToken } }),
       ]).then((all) => all.at(-1) as { ok: boolean; status: string; error: string });
       assert.equal(j.ok, false);
@@ -479,10 +585,16 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
     it('--registry not-a-url is a usage error (exit 2)', async () => {
       await Promise.all([
         fails(alice, ['whoami', '--registry', 'not-a-url'], 2, '✗ invalid: Invalid registry URL "not-a-url"'),
-        fails(alice, ['login', '--username', 'alice', '--password-stdin'], 2, '✗ invalid: Invalid registry URL "not-a-url"', {
-          input: PASSWORD,
-          env: { AEROSTACK_REGISTRY: 'not-a-url' },
-        }),
+        fails(
+          alice,
+          ['login', '--username', 'alice', '--password-stdin'],
+          2,
+          '✗ invalid: Invalid registry URL "not-a-url"',
+          {
+            input: PASSWORD,
+            env: { AEROSTACK_REGISTRY: 'not-a-url' },
+          },
+        ),
       ]);
     });
   });
@@ -524,7 +636,15 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
 
   describe('help and version', () => {
     it('--help on every account command exits 0 with USAGE and EXAMPLES', async () => {
-      const commands = [['signup'], ['login'], ['logout'], ['whoami'], ['token', 'create'], ['token', 'list'], ['token', 'revoke']];
+      const commands = [
+        ['signup'],
+        ['login'],
+        ['logout'],
+        ['whoami'],
+        ['token', 'create'],
+        ['token', 'list'],
+        ['token', 'revoke'],
+      ];
       const outs = await Promise.all(commands.map((c) => ok(alice, [...c, '--help'])));
       outs.forEach((out, i) => {
         const cmd = commands[i]!.join(' ');

@@ -26,8 +26,31 @@ const TAMPERED = '@acme/tampered';
 const NOTES = '@bob/notes';
 
 // Key sets of the `--json` outputs (the stable machine output CI scripts read).
-const DRY_RUN_KEYS = ['dryRun', 'fileCount', 'files', 'integrity', 'name', 'size', 'tag', 'unpackedSize', 'version', 'visibility'];
-const PUBLISH_KEYS = ['dryRun', 'fileCount', 'integrity', 'name', 'shasum', 'size', 'tag', 'tags', 'unpackedSize', 'version', 'visibility'];
+const DRY_RUN_KEYS = [
+  'dryRun',
+  'fileCount',
+  'files',
+  'integrity',
+  'name',
+  'size',
+  'tag',
+  'unpackedSize',
+  'version',
+  'visibility',
+];
+const PUBLISH_KEYS = [
+  'dryRun',
+  'fileCount',
+  'integrity',
+  'name',
+  'shasum',
+  'size',
+  'tag',
+  'tags',
+  'unpackedSize',
+  'version',
+  'visibility',
+];
 const INSTALL_KEYS = ['alreadyInstalled', 'integrity', 'name', 'path', 'version', 'visibility'];
 const LIST_ROW_KEYS = ['installed', 'latest', 'name', 'source', 'visibility'];
 const SEARCH_ROW_KEYS = ['description', 'name', 'version', 'visibility'];
@@ -47,12 +70,17 @@ interface Run extends CliResult {
 
 const people = new Map<CliUser, string>();
 
-async function sh(user: CliUser, args: string[], opts: { input?: string; env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
+async function sh(
+  user: CliUser,
+  args: string[],
+  opts: { input?: string; env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<Run> {
   const res = await user.run(args, opts);
   return { ...res, who: people.get(user) ?? '?', cmd: `aerostack ${args.join(' ')}` };
 }
 
-const describeRun = (r: Run) => `${r.who}$ ${r.cmd}\n  exit ${r.code}\n  stdout: ${JSON.stringify(r.stdout)}\n  stderr: ${JSON.stringify(r.stderr)}`;
+const describeRun = (r: Run) =>
+  `${r.who}$ ${r.cmd}\n  exit ${r.code}\n  stdout: ${JSON.stringify(r.stdout)}\n  stderr: ${JSON.stringify(r.stderr)}`;
 
 function ok(r: Run): Run {
   assert.equal(r.code, 0, `expected success:\n${describeRun(r)}`);
@@ -93,7 +121,10 @@ const keys = (o: object) => Object.keys(o).sort();
 
 /** A table printed by `skill list` / `skill search`: header cells, then rows, split on the 2+ space gaps. */
 function table(r: Run): { header: string[]; rows: string[][] } {
-  const [header, ...rows] = r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split(/ {2,}/));
+  const [header, ...rows] = r.stdout
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.split(/ {2,}/));
   return { header: header!, rows };
 }
 
@@ -108,7 +139,8 @@ async function readLock(user: CliUser): Promise<{ lockfileVersion: number; skill
   return JSON.parse(await readFile(path.join(user.configDir, 'skills', 'aerostack-lock.json'), 'utf8'));
 }
 
-const installedFolder = (user: CliUser, name: string, version?: string) => path.join(user.configDir, 'skills', ...name.split('/'), ...(version ? [version] : []));
+const installedFolder = (user: CliUser, name: string, version?: string) =>
+  path.join(user.configDir, 'skills', ...name.split('/'), ...(version ? [version] : []));
 
 describe('aerostack skill (CLI end to end)', function () {
   this.timeout(60_000);
@@ -146,15 +178,25 @@ describe('aerostack skill (CLI end to end)', function () {
     [acme, alice, bob, anon] = await Promise.all([cliUser(r.url), cliUser(r.url), cliUser(r.url), cliUser(r.url)]);
     people.set(acme, 'acme').set(alice, 'alice').set(bob, 'bob').set(anon, 'anonymous');
     const signups = await Promise.all(
-      ([
-        [acme, 'acme'],
-        [alice, 'alice'],
-        [bob, 'bob'],
-      ] as const).map(([u, name]) => sh(u, ['signup', '--username', name, '--email', `${name}@acme.test`, '--password-stdin'], { input: `${PASSWORD}\n` })),
+      (
+        [
+          [acme, 'acme'],
+          [alice, 'alice'],
+          [bob, 'bob'],
+        ] as const
+      ).map(([u, name]) =>
+        sh(u, ['signup', '--username', name, '--email', `${name}@acme.test`, '--password-stdin'], {
+          input: `${PASSWORD}\n`,
+        }),
+      ),
     );
     for (const s of signups) ok(s);
     // There is no team-invite command yet: alice joins @acme directly in the database.
-    const { id } = await r.db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow();
+    const { id } = await r.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'alice')
+      .executeTakeFirstOrThrow();
     await r.db.insertInto('memberships').values({ namespace: 'acme', user_id: id, role: 'member' }).execute();
   });
 
@@ -172,8 +214,14 @@ describe('aerostack skill (CLI end to end)', function () {
         sh(acme, ['skill', 'init', dirOf('files-mcp'), '--type', 'mcp'], { cwd: work }),
         sh(acme, ['skill', 'init', 'vers', '--json'], { cwd: work }),
       ]);
-      printed(ok(skill), [`✓ Created skill "internal-crm-skill" in ${dirOf('internal-crm-skill')}`, '  next: cd internal-crm-skill && aerostack skill publish --dry-run']);
-      printed(ok(mcp), [`✓ Created mcp "files-mcp" in ${dirOf('files-mcp')}`, '  next: cd files-mcp && aerostack skill publish --dry-run']);
+      printed(ok(skill), [
+        `✓ Created skill "internal-crm-skill" in ${dirOf('internal-crm-skill')}`,
+        '  next: cd internal-crm-skill && aerostack skill publish --dry-run',
+      ]);
+      printed(ok(mcp), [
+        `✓ Created mcp "files-mcp" in ${dirOf('files-mcp')}`,
+        '  next: cd files-mcp && aerostack skill publish --dry-run',
+      ]);
       assert.deepEqual(parseJson(ok(vers)), {
         name: 'vers',
         type: 'skill',
@@ -181,8 +229,20 @@ describe('aerostack skill (CLI end to end)', function () {
         files: ['.aerostackignore', 'README.md', 'aerostack.json', 'index.js', 'package.json'],
       });
 
-      assert.deepEqual((await readdir(dirOf('internal-crm-skill'))).sort(), ['.aerostackignore', 'README.md', 'aerostack.json', 'index.js', 'package.json']);
-      assert.deepEqual((await readdir(dirOf('files-mcp'))).sort(), ['.aerostackignore', 'README.md', 'aerostack.json', 'package.json', 'server.js']);
+      assert.deepEqual((await readdir(dirOf('internal-crm-skill'))).sort(), [
+        '.aerostackignore',
+        'README.md',
+        'aerostack.json',
+        'index.js',
+        'package.json',
+      ]);
+      assert.deepEqual((await readdir(dirOf('files-mcp'))).sort(), [
+        '.aerostackignore',
+        'README.md',
+        'aerostack.json',
+        'package.json',
+        'server.js',
+      ]);
       const crm = JSON.parse(await readFile(path.join(dirOf('internal-crm-skill'), 'aerostack.json'), 'utf8'));
       assert.equal(crm.name, 'internal-crm-skill');
       assert.equal(crm.type, 'skill');
@@ -199,8 +259,16 @@ describe('aerostack skill (CLI end to end)', function () {
     it('refuses a folder that is not empty (exit 2) unless --force, which keeps the other files', async () => {
       const before = await readFile(path.join(dirOf('internal-crm-skill'), 'index.js'), 'utf8');
       await writeFile(path.join(dirOf('internal-crm-skill'), 'index.js'), `${before}// my edit\n`);
-      fails(await sh(acme, ['skill', 'init', 'internal-crm-skill'], { cwd: work }), 2, `✗ invalid: ${dirOf('internal-crm-skill')} is not empty (use --force to write into it anyway)`);
-      assert.equal(await readFile(path.join(dirOf('internal-crm-skill'), 'index.js'), 'utf8'), `${before}// my edit\n`, 'the refused init changed nothing');
+      fails(
+        await sh(acme, ['skill', 'init', 'internal-crm-skill'], { cwd: work }),
+        2,
+        `✗ invalid: ${dirOf('internal-crm-skill')} is not empty (use --force to write into it anyway)`,
+      );
+      assert.equal(
+        await readFile(path.join(dirOf('internal-crm-skill'), 'index.js'), 'utf8'),
+        `${before}// my edit\n`,
+        'the refused init changed nothing',
+      );
       await writeFile(path.join(dirOf('internal-crm-skill'), 'index.js'), before);
 
       await mkdir(dirOf('forced'));
@@ -247,7 +315,11 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.equal(dry.dryRun, true);
       assert.equal(dry.visibility, null, 'no --private: the visibility is left to the registry');
       assert.equal(dry.tag, 'latest');
-      assert.deepEqual(dry.files, ['README.md', 'aerostack.json', 'package.json', 'server.js'], 'ignored files are never packed');
+      assert.deepEqual(
+        dry.files,
+        ['README.md', 'aerostack.json', 'package.json', 'server.js'],
+        'ignored files are never packed',
+      );
       assert.equal(dry.fileCount, 4);
       assert.match(dry.integrity, SHA512);
       assert.ok(dry.size > 0 && dry.unpackedSize > dry.size);
@@ -261,7 +333,10 @@ describe('aerostack skill (CLI end to end)', function () {
       const lines = pub.stdout.trimEnd().split('\n');
       assert.equal(lines.at(-1), `✓ Published ${CRM}@0.1.0 (team)`, describeRun(pub));
       assert.ok(lines.includes('  visibility: team'), describeRun(pub));
-      assert.ok(lines.includes(`  integrity:  ${crmIntegrity}`), 'packing is reproducible: publish uploads what the dry run showed');
+      assert.ok(
+        lines.includes(`  integrity:  ${crmIntegrity}`),
+        'packing is reproducible: publish uploads what the dry run showed',
+      );
 
       const install = ok(await sh(alice, ['skill', 'install', CRM]));
       assert.equal(install.stdout, '✓ Installed (team membership verified)\n', describeRun(install));
@@ -270,8 +345,14 @@ describe('aerostack skill (CLI end to end)', function () {
       // The files, in <configDir>/skills/@acme/internal-crm-skill/0.1.0/
       const folder = installedFolder(alice, CRM, '0.1.0');
       assert.deepEqual((await readdir(folder)).sort(), ['README.md', 'aerostack.json', 'index.js', 'package.json']);
-      assert.equal(await readFile(path.join(folder, 'index.js'), 'utf8'), await readFile(path.join(dirOf('internal-crm-skill'), 'index.js'), 'utf8'));
-      assert.deepEqual(JSON.parse(await readFile(path.join(folder, 'aerostack.json'), 'utf8')), JSON.parse(await readFile(path.join(dirOf('internal-crm-skill'), 'aerostack.json'), 'utf8')));
+      assert.equal(
+        await readFile(path.join(folder, 'index.js'), 'utf8'),
+        await readFile(path.join(dirOf('internal-crm-skill'), 'index.js'), 'utf8'),
+      );
+      assert.deepEqual(
+        JSON.parse(await readFile(path.join(folder, 'aerostack.json'), 'utf8')),
+        JSON.parse(await readFile(path.join(dirOf('internal-crm-skill'), 'aerostack.json'), 'utf8')),
+      );
       assert.equal(JSON.parse(await readFile(path.join(folder, 'package.json'), 'utf8')).name, CRM);
 
       // The lockfile records the version and the registry's sha512 integrity.
@@ -320,19 +401,34 @@ describe('aerostack skill (CLI end to end)', function () {
       const failure = parseJson(bobJson);
       assert.deepEqual(keys(failure), FAILURE_KEYS);
       assert.deepEqual(failure, { ok: false, status: 403, error: 'You are not a member of @acme' });
-      for (const u of [bob, anon]) assert.equal(existsSync(path.join(u.configDir, 'skills')), false, `nothing installed for ${people.get(u)}`);
+      for (const u of [bob, anon])
+        assert.equal(existsSync(path.join(u.configDir, 'skills')), false, `nothing installed for ${people.get(u)}`);
     });
 
     it('"--private" alone (with --name) publishes a private skill under the other name: 404 for everyone but its owner', async () => {
       // The flag may come before another flag too.
-      const dry = parseJson(ok(await sh(acme, ['skill', 'publish', '--private', '--dry-run', '--json'], { cwd: dirOf('internal-crm-skill') })));
+      const dry = parseJson(
+        ok(
+          await sh(acme, ['skill', 'publish', '--private', '--dry-run', '--json'], {
+            cwd: dirOf('internal-crm-skill'),
+          }),
+        ),
+      );
       assert.equal(dry.visibility, 'private');
 
-      const pub = ok(await sh(acme, ['skill', 'publish', '--name', 'my-dev-tool', '--private'], { cwd: dirOf('internal-crm-skill') }));
+      const pub = ok(
+        await sh(acme, ['skill', 'publish', '--name', 'my-dev-tool', '--private'], {
+          cwd: dirOf('internal-crm-skill'),
+        }),
+      );
       const lines = pub.stdout.trimEnd().split('\n');
       assert.equal(lines[0], `  name:       ${DEV_TOOL}`);
       assert.equal(lines.at(-1), `✓ Published ${DEV_TOOL}@0.1.0 (private)`);
-      const row = await r.db.selectFrom('skills').select(['slug', 'visibility']).where('name', '=', DEV_TOOL).executeTakeFirstOrThrow();
+      const row = await r.db
+        .selectFrom('skills')
+        .select(['slug', 'visibility'])
+        .where('name', '=', DEV_TOOL)
+        .executeTakeFirstOrThrow();
       assert.deepEqual(row, { slug: 'my-dev-tool', visibility: 'private' });
 
       const [bobs, alices, anons, owner] = await Promise.all([
@@ -363,7 +459,11 @@ describe('aerostack skill (CLI end to end)', function () {
     it('an invalid aerostack.json is refused before upload: "✗ invalid: …" naming the field, exit 2, nothing published', async () => {
       ok(await sh(acme, ['skill', 'init', 'broken'], { cwd: work }));
       await setManifest(dirOf('broken'), (m) => (m.tool.name = 'Not Snake'));
-      const bad = fails(await sh(acme, ['skill', 'publish'], { cwd: dirOf('broken') }), 2, /^✗ invalid: .*aerostack\.json.*tool\.name/);
+      const bad = fails(
+        await sh(acme, ['skill', 'publish'], { cwd: dirOf('broken') }),
+        2,
+        /^✗ invalid: .*aerostack\.json.*tool\.name/,
+      );
       assert.ok(!bad.stderr.includes('    at '), 'no stack trace');
       const badJson = await sh(acme, ['skill', 'publish', '--json'], { cwd: dirOf('broken') });
       assert.equal(badJson.code, 2);
@@ -373,14 +473,25 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.match(failure.error, /tool\.name/);
 
       await writeFile(path.join(dirOf('broken'), 'aerostack.json'), '{ "name": "broken", ');
-      fails(await sh(acme, ['skill', 'publish'], { cwd: dirOf('broken') }), 2, /^✗ invalid: aerostack\.json is not valid JSON/);
+      fails(
+        await sh(acme, ['skill', 'publish'], { cwd: dirOf('broken') }),
+        2,
+        /^✗ invalid: aerostack\.json is not valid JSON/,
+      );
       await rm(path.join(dirOf('broken'), 'aerostack.json'));
-      fails(await sh(acme, ['skill', 'publish'], { cwd: dirOf('broken') }), 2, /^✗ invalid: No aerostack\.json in .*skill init/);
+      fails(
+        await sh(acme, ['skill', 'publish'], { cwd: dirOf('broken') }),
+        2,
+        /^✗ invalid: No aerostack\.json in .*skill init/,
+      );
 
-      assert.equal(await r.db.selectFrom('skills').select('id').where('name', '=', '@acme/broken').executeTakeFirst(), undefined);
+      assert.equal(
+        await r.db.selectFrom('skills').select('id').where('name', '=', '@acme/broken').executeTakeFirst(),
+        undefined,
+      );
     });
 
-    it('publishing without a login is a 401 (exit 4); into someone else\'s namespace a 403', async () => {
+    it("publishing without a login is a 401 (exit 4); into someone else's namespace a 403", async () => {
       const [anonPub, bobPub] = await Promise.all([
         sh(anon, ['skill', 'publish'], { cwd: dirOf('files-mcp') }),
         sh(bob, ['skill', 'publish'], { cwd: dirOf('files-mcp') }),
@@ -403,11 +514,17 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.deepEqual(pub.tags, ['latest']);
       assert.equal(pub.integrity, (await registryVersion(MCP, '0.1.0')).dist.integrity);
 
-      const [bobs, anons] = await Promise.all([sh(bob, ['skill', 'install', 'acme/files-mcp']), sh(anon, ['skill', 'install', 'acme/files-mcp', '--json'])]);
+      const [bobs, anons] = await Promise.all([
+        sh(bob, ['skill', 'install', 'acme/files-mcp']),
+        sh(anon, ['skill', 'install', 'acme/files-mcp', '--json']),
+      ]);
       assert.equal(ok(bobs).stdout, `✓ Installed ${MCP}@0.1.0\n`);
       const json = parseJson(ok(anons));
       assert.deepEqual(keys(json), INSTALL_KEYS);
-      assert.deepEqual([json.name, json.version, json.visibility, json.alreadyInstalled], [MCP, '0.1.0', 'public', false]);
+      assert.deepEqual(
+        [json.name, json.version, json.visibility, json.alreadyInstalled],
+        [MCP, '0.1.0', 'public', false],
+      );
       assert.equal(json.path, installedFolder(anon, MCP, '0.1.0'));
       assert.ok(existsSync(path.join(installedFolder(bob, MCP, '0.1.0'), 'server.js')));
       assert.equal((await readLock(bob)).skills[MCP].version, '0.1.0');
@@ -423,7 +540,7 @@ describe('aerostack skill (CLI end to end)', function () {
       ok(await sh(alice, ['skill', 'install', NOTES]));
     });
 
-    it('the owner sees all its skills; a member sees the team\'s (not private) ones plus what it installed; others do not', async () => {
+    it("the owner sees all its skills; a member sees the team's (not private) ones plus what it installed; others do not", async () => {
       const [owner, member, memberJson, other, nobody] = await Promise.all([
         sh(acme, ['skill', 'list', '--json']),
         sh(alice, ['skill', 'list']),
@@ -483,7 +600,9 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.deepEqual(keys(found), ['results', 'total']);
       assert.equal(found.total, 1);
       for (const row of found.results) assert.deepEqual(keys(row), SEARCH_ROW_KEYS);
-      assert.deepEqual(found.results, [{ name: CRM, version: '0.1.0', visibility: 'team', description: 'The internal-crm-skill skill' }]);
+      assert.deepEqual(found.results, [
+        { name: CRM, version: '0.1.0', visibility: 'team', description: 'The internal-crm-skill skill' },
+      ]);
       const t = table(ok(memberText));
       assert.deepEqual(t.header, ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION']);
       assert.deepEqual(t.rows, [[CRM, '0.1.0', 'team', 'The internal-crm-skill skill']]);
@@ -527,7 +646,10 @@ describe('aerostack skill (CLI end to end)', function () {
         'The internal-crm-skill skill.',
       ]);
       const m = parseJson(ok(mcp));
-      assert.deepEqual([m.name, m.type, m.visibility, m.readmeSummary], [MCP, 'mcp', 'public', 'The files-mcp MCP server: a stdio MCP server with no dependencies.']);
+      assert.deepEqual(
+        [m.name, m.type, m.visibility, m.readmeSummary],
+        [MCP, 'mcp', 'public', 'The files-mcp MCP server: a stdio MCP server with no dependencies.'],
+      );
       fails(other, 4, '✗ 403: You are not a member of @acme');
     });
   });
@@ -536,7 +658,10 @@ describe('aerostack skill (CLI end to end)', function () {
   describe('versions, dist-tags, deprecate, unpublish, access', () => {
     before(async () => {
       // 1.0.0, 1.0.1, 1.1.0, then 1.2.0 under `next` and a 2.0 prerelease under `beta`.
-      for (const [version, tag] of [['1.0.0'], ['1.0.1'], ['1.1.0'], ['1.2.0', 'next'], ['2.0.0-beta.1', 'beta']] as [string, string?][]) {
+      for (const [version, tag] of [['1.0.0'], ['1.0.1'], ['1.1.0'], ['1.2.0', 'next'], ['2.0.0-beta.1', 'beta']] as [
+        string,
+        string?,
+      ][]) {
         await setManifest(dirOf('vers'), (m) => (m.version = version));
         const pub = ok(await sh(acme, ['skill', 'publish', ...(tag ? ['--tag', tag] : [])], { cwd: dirOf('vers') }));
         assert.equal(pub.stdout.trimEnd().split('\n').at(-1), `✓ Published ${VERS}@${version} (public)`);
@@ -545,15 +670,24 @@ describe('aerostack skill (CLI end to end)', function () {
 
     it('dist-tag add | ls | rm', async () => {
       // Roll `latest` back to 1.1.0 (1.2.0 stays reachable as `next`).
-      assert.equal(ok(await sh(acme, ['skill', 'dist-tag', 'add', `${VERS}@1.1.0`, 'latest'])).stdout, `✓ latest: ${VERS}@1.1.0\n`);
-      assert.equal(ok(await sh(acme, ['skill', 'dist-tag', 'add', `${VERS}@1.0.0`, 'stable'])).stdout, `✓ stable: ${VERS}@1.0.0\n`);
+      assert.equal(
+        ok(await sh(acme, ['skill', 'dist-tag', 'add', `${VERS}@1.1.0`, 'latest'])).stdout,
+        `✓ latest: ${VERS}@1.1.0\n`,
+      );
+      assert.equal(
+        ok(await sh(acme, ['skill', 'dist-tag', 'add', `${VERS}@1.0.0`, 'stable'])).stdout,
+        `✓ stable: ${VERS}@1.0.0\n`,
+      );
       const [ls, lsJson, stable] = await Promise.all([
         sh(anon, ['skill', 'dist-tag', 'ls', VERS]),
         sh(bob, ['skill', 'dist-tag', 'ls', 'acme/vers', '--json']),
         freshInstall(`${VERS}@stable`),
       ]);
       printed(ok(ls), ['beta: 2.0.0-beta.1', 'latest: 1.1.0', 'next: 1.2.0', 'stable: 1.0.0']);
-      assert.deepEqual(parseJson(ok(lsJson)), { name: VERS, tags: { beta: '2.0.0-beta.1', latest: '1.1.0', next: '1.2.0', stable: '1.0.0' } });
+      assert.deepEqual(parseJson(ok(lsJson)), {
+        name: VERS,
+        tags: { beta: '2.0.0-beta.1', latest: '1.1.0', next: '1.2.0', stable: '1.0.0' },
+      });
       assert.equal(parseJson(ok(stable)).version, '1.0.0');
 
       const rmJson = parseJson(ok(await sh(acme, ['skill', 'dist-tag', 'rm', VERS, 'stable', '--json'])));
@@ -566,7 +700,11 @@ describe('aerostack skill (CLI end to end)', function () {
       fails(rmLatest, 2, '✗ 400: The latest tag cannot be removed; point it at another version instead');
       fails(bobAdd, 4, '✗ 403: You do not have permission to publish to @acme');
       fails(rmMissing, 5, /^✗ 404: .*stable/);
-      printed(ok(await sh(anon, ['skill', 'dist-tag', 'ls', VERS])), ['beta: 2.0.0-beta.1', 'latest: 1.1.0', 'next: 1.2.0']);
+      printed(ok(await sh(anon, ['skill', 'dist-tag', 'ls', VERS])), [
+        'beta: 2.0.0-beta.1',
+        'latest: 1.1.0',
+        'next: 1.2.0',
+      ]);
     });
 
     it('install resolves exact versions, ranges and tags as npm does', async () => {
@@ -587,7 +725,9 @@ describe('aerostack skill (CLI end to end)', function () {
         [`${VERS}@^2.0.0-beta.0`, '2.0.0-beta.1'],
       ];
       const results = await Promise.all(cases.map(([spec]) => freshInstall(spec)));
-      const got = results.map((res) => (res.code === 0 ? parseJson(res).version : `exit ${res.code}: ${res.stderr.trim()}`));
+      const got = results.map((res) =>
+        res.code === 0 ? parseJson(res).version : `exit ${res.code}: ${res.stderr.trim()}`,
+      );
       assert.deepEqual(
         cases.map(([spec], i) => `${spec} → ${got[i]}`),
         cases.map(([spec, want]) => `${spec} → ${want}`),
@@ -595,7 +735,11 @@ describe('aerostack skill (CLI end to end)', function () {
       const one = results[2]!;
       assert.ok(existsSync(path.join(JSON.parse(one.stdout).path, 'index.js')));
 
-      const [major2, missing, noTag] = await Promise.all([freshInstall(`${VERS}@^2`), freshInstall(`${VERS}@9.9.9`), freshInstall(`${VERS}@nosuchtag`)]);
+      const [major2, missing, noTag] = await Promise.all([
+        freshInstall(`${VERS}@^2`),
+        freshInstall(`${VERS}@9.9.9`),
+        freshInstall(`${VERS}@nosuchtag`),
+      ]);
       for (const [res, line] of [
         [major2, `✗ 404: No version of ${VERS} matches "^2"`],
         [missing, `✗ 404: ${VERS}@9.9.9 not found`],
@@ -626,20 +770,32 @@ describe('aerostack skill (CLI end to end)', function () {
           ['2.0.0-beta.1', null],
         ],
       );
-      assert.ok(ok(text).stdout.includes('versions:  1.0.0 (deprecated), 1.0.1, 1.1.0, 1.2.0, 2.0.0-beta.1\n'), describeRun(text));
+      assert.ok(
+        ok(text).stdout.includes('versions:  1.0.0 (deprecated), 1.0.1, 1.1.0, 1.2.0, 2.0.0-beta.1\n'),
+        describeRun(text),
+      );
       assert.equal(ok(install).stdout, `✓ Installed ${VERS}@1.0.0\n`);
       assert.equal(install.stderr, `! ${VERS}@1.0.0 is deprecated: use 1.1.0 or later\n`);
 
       // An empty message undeprecates; then deprecating 1.0.1 makes "~1.0" pick 1.0.0, as npm does.
-      assert.equal(ok(await sh(acme, ['skill', 'deprecate', `${VERS}@1.0.0`, ''])).stdout, `✓ Undeprecated ${VERS}@1.0.0\n`);
+      assert.equal(
+        ok(await sh(acme, ['skill', 'deprecate', `${VERS}@1.0.0`, ''])).stdout,
+        `✓ Undeprecated ${VERS}@1.0.0\n`,
+      );
       ok(await sh(acme, ['skill', 'deprecate', `${VERS}@1.0.1`, 'broken build']));
-      const [tilde, exact, after] = await Promise.all([freshInstall(`${VERS}@~1.0`), freshInstall(`${VERS}@1.0.1`), sh(anon, ['skill', 'info', VERS, '--json'])]);
+      const [tilde, exact, after] = await Promise.all([
+        freshInstall(`${VERS}@~1.0`),
+        freshInstall(`${VERS}@1.0.1`),
+        sh(anon, ['skill', 'info', VERS, '--json']),
+      ]);
       assert.equal(parseJson(ok(tilde)).version, '1.0.0', describeRun(tilde));
       assert.equal(tilde.stderr, '');
       assert.equal(parseJson(ok(exact)).version, '1.0.1');
       assert.equal(exact.stderr, `! ${VERS}@1.0.1 is deprecated: broken build\n`);
       assert.deepEqual(
-        parseJson(ok(after)).versions.filter((v: any) => v.deprecated).map((v: any) => v.version),
+        parseJson(ok(after))
+          .versions.filter((v: any) => v.deprecated)
+          .map((v: any) => v.version),
         ['1.0.1'],
       );
     });
@@ -658,7 +814,11 @@ describe('aerostack skill (CLI end to end)', function () {
         doc.versions.map((v: any) => v.version),
         ['1.0.0', '1.0.1', '1.1.0', '2.0.0-beta.1'],
       );
-      assert.deepEqual(doc.distTags, { beta: '2.0.0-beta.1', latest: '1.1.0' }, 'the tag pointing at the unpublished version is gone');
+      assert.deepEqual(
+        doc.distTags,
+        { beta: '2.0.0-beta.1', latest: '1.1.0' },
+        'the tag pointing at the unpublished version is gone',
+      );
       assert.equal(install.code, 5, describeRun(install));
       assert.equal(install.stderr, `✗ 404: ${VERS}@1.2.0 not found\n`);
       fails(again, 5, `✗ 404: ${VERS}@1.2.0 not found`);
@@ -684,16 +844,22 @@ describe('aerostack skill (CLI end to end)', function () {
 
       const priv = parseJson(ok(await sh(acme, ['skill', 'access', VERS, 'private', '--json'])));
       assert.deepEqual(priv, { name: VERS, visibility: 'private' });
-      [bobs, alices] = await Promise.all([sh(bob, ['skill', 'install', VERS]), sh(alice, ['skill', 'install', '--json', VERS])]);
+      [bobs, alices] = await Promise.all([
+        sh(bob, ['skill', 'install', VERS]),
+        sh(alice, ['skill', 'install', '--json', VERS]),
+      ]);
       fails(bobs, 5, `✗ 404: Skill ${VERS} not found`);
       assert.equal(alices.code, 5, describeRun(alices));
 
-      const [bobChange, pub] = [await sh(bob, ['skill', 'access', VERS, 'public']), await sh(acme, ['skill', 'access', VERS, 'public'])];
+      const [bobChange, pub] = [
+        await sh(bob, ['skill', 'access', VERS, 'public']),
+        await sh(acme, ['skill', 'access', VERS, 'public']),
+      ];
       fails(bobChange, 5, `✗ 404: Skill ${VERS} not found`);
       assert.equal(ok(pub).stdout, `✓ ${VERS} is now public\n`);
       bobs = ok(await sh(bob, ['skill', 'install', VERS]));
       assert.equal(bobs.stdout, `✓ Installed ${VERS}@1.1.0\n`);
-      assert.equal((await readLock(bob)).skills[VERS].version, '1.1.0', 'the newer install replaced bob\'s 1.0.0');
+      assert.equal((await readLock(bob)).skills[VERS].version, '1.1.0', "the newer install replaced bob's 1.0.0");
       assert.equal(existsSync(installedFolder(bob, VERS, '1.0.0')), false);
       fails(await sh(acme, ['skill', 'access', VERS, 'secret']), 2, /^✗ invalid: /);
     });
@@ -710,7 +876,10 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.deepEqual(Object.keys(lock.skills).sort(), [VERS, NOTES]);
       assert.ok(existsSync(installedFolder(alice, NOTES, '0.1.0')));
 
-      const [again, list] = await Promise.all([sh(alice, ['skill', 'uninstall', CRM]), sh(alice, ['skill', 'list', '--json'])]);
+      const [again, list] = await Promise.all([
+        sh(alice, ['skill', 'uninstall', CRM]),
+        sh(alice, ['skill', 'list', '--json']),
+      ]);
       fails(again, 5, `✗ 404: ${CRM} is not installed`);
       const crmRow = parseJson(ok(list)).skills.find((s: any) => s.name === CRM);
       assert.deepEqual(crmRow, { name: CRM, latest: '0.1.0', visibility: 'team', installed: null, source: 'team' });
@@ -757,7 +926,11 @@ describe('aerostack skill (CLI end to end)', function () {
         const res = await sh(alice, ['skill', 'install', TAMPERED]);
         assert.notEqual(res.code, 0, describeRun(res));
         assert.equal(res.stdout, '', describeRun(res));
-        assert.match(res.stderr, new RegExp(`^✗ \\S+: Integrity check failed for ${TAMPERED}@0\\.1\\.0: [^\\n]*nothing was installed\\n$`), describeRun(res));
+        assert.match(
+          res.stderr,
+          new RegExp(`^✗ \\S+: Integrity check failed for ${TAMPERED}@0\\.1\\.0: [^\\n]*nothing was installed\\n$`),
+          describeRun(res),
+        );
         await assertNothingInstalled();
       } finally {
         await writeFile(blobFile, original);
@@ -766,7 +939,11 @@ describe('aerostack skill (CLI end to end)', function () {
 
     it('is refused when the published integrity does not match the bytes (a wrong sha512 in the database)', async () => {
       const wrong = ssri.fromData(Buffer.from('something else entirely'), { algorithms: ['sha512'] }).toString();
-      await r.db.updateTable('skill_versions').set({ integrity: wrong }).where('blob_key', '=', await blobKeyOf(TAMPERED)).execute();
+      await r.db
+        .updateTable('skill_versions')
+        .set({ integrity: wrong })
+        .where('blob_key', '=', await blobKeyOf(TAMPERED))
+        .execute();
       try {
         const res = await sh(alice, ['skill', 'install', TAMPERED, '--json']);
         assert.notEqual(res.code, 0, describeRun(res));
@@ -776,10 +953,17 @@ describe('aerostack skill (CLI end to end)', function () {
         assert.match(failure.error, /^Integrity check failed for @acme\/tampered@0\.1\.0/);
         await assertNothingInstalled();
       } finally {
-        await r.db.updateTable('skill_versions').set({ integrity: goodIntegrity }).where('blob_key', '=', await blobKeyOf(TAMPERED)).execute();
+        await r.db
+          .updateTable('skill_versions')
+          .set({ integrity: goodIntegrity })
+          .where('blob_key', '=', await blobKeyOf(TAMPERED))
+          .execute();
       }
       // With the real bytes back, the same install goes through.
-      assert.equal(ok(await sh(alice, ['skill', 'install', TAMPERED])).stdout, '✓ Installed (team membership verified)\n');
+      assert.equal(
+        ok(await sh(alice, ['skill', 'install', TAMPERED])).stdout,
+        '✓ Installed (team membership verified)\n',
+      );
       assert.equal((await readLock(alice)).skills[TAMPERED].integrity, goodIntegrity);
     });
 
@@ -817,17 +1001,27 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.match(noToken.stderr, /^✗ 401: Not signed in/);
 
       const pub = ok(await sh(ci, ['skill', 'publish', '--private', 'team'], { cwd: dirOf('ci-skill'), env }));
-      assert.equal(pub.stdout.trimEnd().split('\n').at(-1), '✓ Published @acme/ci-skill@0.1.0 (team)', describeRun(pub));
+      assert.equal(
+        pub.stdout.trimEnd().split('\n').at(-1),
+        '✓ Published @acme/ci-skill@0.1.0 (team)',
+        describeRun(pub),
+      );
       assert.equal(pub.stderr, '');
 
       await setManifest(dirOf('ci-skill'), (m) => (m.version = '0.2.0'));
       const json = parseJson(ok(await sh(ci, ['skill', 'publish', '--json'], { cwd: dirOf('ci-skill'), env })));
       assert.deepEqual(keys(json), PUBLISH_KEYS);
-      assert.deepEqual([json.name, json.version, json.visibility, json.dryRun], ['@acme/ci-skill', '0.2.0', 'team', false]);
+      assert.deepEqual(
+        [json.name, json.version, json.visibility, json.dryRun],
+        ['@acme/ci-skill', '0.2.0', 'team', false],
+      );
       assert.match(json.integrity, SHA512);
 
       assert.deepEqual(await readdir(ci.configDir), [], 'CI saves no login and no config');
-      assert.equal(ok(await sh(alice, ['skill', 'install', '@acme/ci-skill@^0.1'])).stdout, '✓ Installed (team membership verified)\n');
+      assert.equal(
+        ok(await sh(alice, ['skill', 'install', '@acme/ci-skill@^0.1'])).stdout,
+        '✓ Installed (team membership verified)\n',
+      );
     });
   });
 

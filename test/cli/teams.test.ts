@@ -24,7 +24,6 @@ const NOT_A_MEMBER = '✗ 403: You are not a member of @acme';
 const DAY_MS = 24 * 3600 * 1000;
 const FAILURE_KEYS = ['error', 'ok', 'status'];
 
-
 // ---------------------------------------------------------------------------------------------------
 // Running commands and checking what they printed.
 
@@ -103,28 +102,59 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     const { mail, mailFrom } = all[n - 1]!;
     assert.equal(mailFrom, 'noreply@aerostack.test');
     const text = mail.text ?? '';
-    const m = new RegExp(`Join here: (${r.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/join/([A-Za-z0-9_-]{20,}))$`, 'm').exec(text);
+    const m = new RegExp(
+      `Join here: (${r.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/join/([A-Za-z0-9_-]{20,}))$`,
+      'm',
+    ).exec(text);
     assert.ok(m, `no join link in the mail to ${to}:\n${text}`);
     return { mail, link: m[1]!, code: m[2]! };
   }
 
   async function signup(u: CliUser, username: string, email: string): Promise<void> {
-    await prints(u, ['signup', '--username', username, '--email', email, '--password-stdin'], [`✓ Signed up as ${username}. Your skills live at @${username}/<skill>.`], {
-      input: `${PASSWORD}\n`,
-    });
+    await prints(
+      u,
+      ['signup', '--username', username, '--email', email, '--password-stdin'],
+      [`✓ Signed up as ${username}. Your skills live at @${username}/<skill>.`],
+      {
+        input: `${PASSWORD}\n`,
+      },
+    );
   }
 
   before(async () => {
     smtp = await startSmtp();
-    r = await startTestRegistry({ env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
+    r = await startTestRegistry({
+      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' },
+    });
     today = r.clock.now().toISOString().slice(0, 10);
     work = await mkdtemp(path.join(tmpdir(), 'aerostack-teams-work-'));
-    [acme, alice, bob, carol, dave, mallory, frank] = await Promise.all([cliUser(r.url), cliUser(r.url), cliUser(r.url), cliUser(r.url), cliUser(r.url), cliUser(r.url), cliUser(r.url)]);
-    names.set(acme, 'acme').set(alice, 'alice').set(bob, 'bob').set(carol, 'carol').set(dave, 'dave').set(mallory, 'mallory').set(frank, 'frank');
-    await Promise.all([signup(acme, 'acme', 'owner@acme.com'), signup(bob, 'bob', 'bob@acme.com'), signup(mallory, 'mallory', 'mallory@elsewhere.test')]);
+    [acme, alice, bob, carol, dave, mallory, frank] = await Promise.all([
+      cliUser(r.url),
+      cliUser(r.url),
+      cliUser(r.url),
+      cliUser(r.url),
+      cliUser(r.url),
+      cliUser(r.url),
+      cliUser(r.url),
+    ]);
+    names
+      .set(acme, 'acme')
+      .set(alice, 'alice')
+      .set(bob, 'bob')
+      .set(carol, 'carol')
+      .set(dave, 'dave')
+      .set(mallory, 'mallory')
+      .set(frank, 'frank');
+    await Promise.all([
+      signup(acme, 'acme', 'owner@acme.com'),
+      signup(bob, 'bob', 'bob@acme.com'),
+      signup(mallory, 'mallory', 'mallory@elsewhere.test'),
+    ]);
     // acme's team skill, published with the CLI as the seed does.
     await ok(acme, ['skill', 'init', 'internal-crm-skill'], { cwd: work });
-    const pub = await ok(acme, ['skill', 'publish', '--private', 'team'], { cwd: path.join(work, 'internal-crm-skill') });
+    const pub = await ok(acme, ['skill', 'publish', '--private', 'team'], {
+      cwd: path.join(work, 'internal-crm-skill'),
+    });
     assert.match(pub, /^✓ .*@acme\/internal-crm-skill@0\.1\.0/m);
   });
 
@@ -144,7 +174,11 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     });
 
     it('team invite prints the exact line, and the mail arrives over SMTP with a join link', async () => {
-      await prints(acme, ['team', 'invite', 'alice@acme.com'], ['Invitation sent. Alice will receive an email with a join link.']);
+      await prints(
+        acme,
+        ['team', 'invite', 'alice@acme.com'],
+        ['Invitation sent. Alice will receive an email with a join link.'],
+      );
       const { mail, link: joinLink, code } = await mailTo('alice@acme.com');
       assert.equal(mail.subject, 'acme invited you to join @acme on Aerostack');
       assert.equal(mail.from?.value[0]?.address, 'noreply@aerostack.test');
@@ -155,7 +189,10 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       );
       assert.match(mail.text ?? '', /^Hi Alice,$/m);
       assert.ok((mail.text ?? '').includes(`aerostack team join ${code}`), 'the mail also gives the terminal command');
-      assert.ok(typeof mail.html === 'string' && mail.html.includes(`href="${joinLink}"`), 'the HTML part links to the same join URL');
+      assert.ok(
+        typeof mail.html === 'string' && mail.html.includes(`href="${joinLink}"`),
+        'the HTML part links to the same join URL',
+      );
       assert.equal(joinLink, link(code));
       alicesLink = joinLink;
     });
@@ -165,11 +202,19 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     });
 
     it('a non-member is refused the team skill with the seed line (exit 4), and cannot see the team', async () => {
-      await Promise.all([fails(bob, ['skill', 'install', SKILL], 4, NOT_A_MEMBER), fails(bob, ['team', 'list', '--namespace', 'acme'], 4, NOT_A_MEMBER)]);
+      await Promise.all([
+        fails(bob, ['skill', 'install', SKILL], 4, NOT_A_MEMBER),
+        fails(bob, ['team', 'list', '--namespace', 'acme'], 4, NOT_A_MEMBER),
+      ]);
     });
 
     it('joining needs an account: signed out, the link is refused with how to sign in', async () => {
-      await fails(alice, ['team', 'join', alicesLink], 4, `✗ 401: Not signed in to ${r.url}: run aerostack login (or set AEROSTACK_TOKEN)`);
+      await fails(
+        alice,
+        ['team', 'join', alicesLink],
+        4,
+        `✗ 401: Not signed in to ${r.url}: run aerostack login (or set AEROSTACK_TOKEN)`,
+      );
     });
 
     it('alice signs up with the invited email and joins with the link from the mail', async () => {
@@ -185,10 +230,21 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     });
 
     it('team list shows alice active, joined today, aligned as on the product page', async () => {
-      await prints(acme, ['team', 'invite', 'bob@acme.com'], ['Invitation sent. Bob will receive an email with a join link.']);
-      const seedList = ['Members of @acme:', `alice@acme.com     active    joined ${today}`, `bob@acme.com       pending   invited ${today}`];
+      await prints(
+        acme,
+        ['team', 'invite', 'bob@acme.com'],
+        ['Invitation sent. Bob will receive an email with a join link.'],
+      );
+      const seedList = [
+        'Members of @acme:',
+        `alice@acme.com     active    joined ${today}`,
+        `bob@acme.com       pending   invited ${today}`,
+      ];
       // A member sees the same list of the namespace.
-      await Promise.all([prints(acme, ['team', 'list'], seedList), prints(alice, ['team', 'list', '--namespace', '@acme'], seedList)]);
+      await Promise.all([
+        prints(acme, ['team', 'list'], seedList),
+        prints(alice, ['team', 'list', '--namespace', '@acme'], seedList),
+      ]);
     });
 
     it('alice installs the team skill: "✓ Installed (team membership verified)"', async () => {
@@ -197,19 +253,36 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
 
     it('a plain member cannot invite or remove (403)', async () => {
       await Promise.all([
-        fails(alice, ['team', 'invite', 'eve@acme.com', '--namespace', 'acme'], 4, '✗ 403: Only the owner and admins of @acme can manage its team'),
-        fails(alice, ['team', 'remove', 'bob@acme.com', '--namespace', 'acme'], 4, '✗ 403: Only the owner and admins of @acme can manage its team'),
+        fails(
+          alice,
+          ['team', 'invite', 'eve@acme.com', '--namespace', 'acme'],
+          4,
+          '✗ 403: Only the owner and admins of @acme can manage its team',
+        ),
+        fails(
+          alice,
+          ['team', 'remove', 'bob@acme.com', '--namespace', 'acme'],
+          4,
+          '✗ 403: Only the owner and admins of @acme can manage its team',
+        ),
       ]);
       assert.equal(mailsTo('eve@acme.com').length, 0, 'no mail for a refused invitation');
     });
 
     it('team list --mine lists the namespaces alice belongs to', async () => {
-      await prints(alice, ['team', 'list', '--mine'], ['NAMESPACE  ROLE    SINCE', `@acme      member  ${today}`, `@alice     owner   ${today}`]);
+      await prints(
+        alice,
+        ['team', 'list', '--mine'],
+        ['NAMESPACE  ROLE    SINCE', `@acme      member  ${today}`, `@alice     owner   ${today}`],
+      );
     });
 
     it('acme removes alice: her very next install is refused', async () => {
       // (Uninstalling first: the install below really fetches again.)
-      await Promise.all([prints(acme, ['team', 'remove', 'alice@acme.com'], ['✓ Removed alice@acme.com from @acme']), prints(alice, ['skill', 'uninstall', SKILL], [`✓ Uninstalled ${SKILL}@0.1.0`])]);
+      await Promise.all([
+        prints(acme, ['team', 'remove', 'alice@acme.com'], ['✓ Removed alice@acme.com from @acme']),
+        prints(alice, ['skill', 'uninstall', SKILL], [`✓ Uninstalled ${SKILL}@0.1.0`]),
+      ]);
       await fails(alice, ['skill', 'install', SKILL], 4, NOT_A_MEMBER);
       await Promise.all([
         fails(alice, ['team', 'list', '--namespace', 'acme'], 4, NOT_A_MEMBER),
@@ -227,13 +300,22 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       await prints(acme, ['team', 'invite', '--revoke', 'bob@acme.com'], ['✓ Invitation for bob@acme.com revoked.']);
       await Promise.all([
         fails(bob, ['team', 'join', bobsLink], 2, '✗ 410: This invitation was withdrawn; ask @acme for a new one'),
-        fails(acme, ['team', 'invite', 'bob@acme.com', '--revoke'], 5, '✗ 404: No pending invitation for bob@acme.com in @acme'),
+        fails(
+          acme,
+          ['team', 'invite', 'bob@acme.com', '--revoke'],
+          5,
+          '✗ 404: No pending invitation for bob@acme.com in @acme',
+        ),
         prints(acme, ['team', 'list'], ['Members of @acme:', '  (no members yet: aerostack team invite EMAIL)']),
       ]);
     });
 
-    it('someone else\'s invitation is refused with the email rule (403), and stays usable by its addressee', async () => {
-      await prints(acme, ['team', 'invite', 'carol@acme.com'], ['Invitation sent. Carol will receive an email with a join link.']);
+    it("someone else's invitation is refused with the email rule (403), and stays usable by its addressee", async () => {
+      await prints(
+        acme,
+        ['team', 'invite', 'carol@acme.com'],
+        ['Invitation sent. Carol will receive an email with a join link.'],
+      );
       const { link: carolsLink } = await mailTo('carol@acme.com');
       await fails(
         mallory,
@@ -251,10 +333,14 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     it('re-inviting resends: a new mail with a new link, and the old link stops working', async () => {
       const { link: first } = await mailTo('carol@acme.com', 1);
       await Promise.all([
-        prints(acme, ['team', 'invite', 'carol@acme.com'], [
-          'Invitation sent. Carol will receive an email with a join link.',
-          '  (this replaces the earlier invitation: its link no longer works)',
-        ]),
+        prints(
+          acme,
+          ['team', 'invite', 'carol@acme.com'],
+          [
+            'Invitation sent. Carol will receive an email with a join link.',
+            '  (this replaces the earlier invitation: its link no longer works)',
+          ],
+        ),
         signup(carol, 'carol', 'carol@acme.com'),
       ]);
       const { link: second, code } = await mailTo('carol@acme.com', 2);
@@ -272,44 +358,88 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     });
 
     it('--any-account lets an account with another email join', async () => {
-      await prints(acme, ['team', 'invite', 'contractor@gmail.test', '--any-account'], ['Invitation sent. Contractor will receive an email with a join link.']);
+      await prints(
+        acme,
+        ['team', 'invite', 'contractor@gmail.test', '--any-account'],
+        ['Invitation sent. Contractor will receive an email with a join link.'],
+      );
       const { link: contractorLink } = await mailTo('contractor@gmail.test');
       await prints(mallory, ['team', 'join', `${contractorLink}/`], ['✓ Joined @acme as member']);
       await Promise.all([
         prints(mallory, ['skill', 'install', SKILL], ['✓ Installed (team membership verified)']),
-        prints(acme, ['team', 'list'], ['Members of @acme:', `carol@acme.com             active    joined ${today}`, `mallory@elsewhere.test     active    joined ${today}`]),
+        prints(
+          acme,
+          ['team', 'list'],
+          [
+            'Members of @acme:',
+            `carol@acme.com             active    joined ${today}`,
+            `mallory@elsewhere.test     active    joined ${today}`,
+          ],
+        ),
       ]);
     });
 
     it('an admin invited with --role admin manages the team with --namespace, but cannot invite admins', async () => {
-      const [invited] = await Promise.all([json(acme, ['team', 'invite', 'dave@acme.com', '--role', 'admin']), signup(dave, 'dave', 'dave@acme.com')]);
+      const [invited] = await Promise.all([
+        json(acme, ['team', 'invite', 'dave@acme.com', '--role', 'admin']),
+        signup(dave, 'dave', 'dave@acme.com'),
+      ]);
       assert.deepEqual(keys(invited), ['anyAccount', 'email', 'expires', 'name', 'namespace', 'resent', 'role']);
-      assert.deepEqual({ ...invited, expires: undefined }, {
-        namespace: 'acme',
-        email: 'dave@acme.com',
-        name: 'Dave',
-        role: 'admin',
-        expires: undefined,
-        resent: false,
-        anyAccount: false,
-      });
-      assert.equal(Date.parse(invited.expires) - r.clock.now().getTime() > 7 * DAY_MS - 60_000, true, 'valid for 7 days');
+      assert.deepEqual(
+        { ...invited, expires: undefined },
+        {
+          namespace: 'acme',
+          email: 'dave@acme.com',
+          name: 'Dave',
+          role: 'admin',
+          expires: undefined,
+          resent: false,
+          anyAccount: false,
+        },
+      );
+      assert.equal(
+        Date.parse(invited.expires) - r.clock.now().getTime() > 7 * DAY_MS - 60_000,
+        true,
+        'valid for 7 days',
+      );
       const { mail, code } = await mailTo('dave@acme.com');
       assert.match(mail.text ?? '', /as an admin\./);
       const joined = await json(dave, ['team', 'join', code]);
       assert.deepEqual(joined, { namespace: 'acme', role: 'admin' });
 
       await Promise.all([
-        prints(dave, ['team', 'invite', 'grace@acme.com', '--namespace', '@acme'], ['Invitation sent. Grace will receive an email with a join link.']),
-        fails(dave, ['team', 'invite', 'heidi@acme.com', '--role', 'admin', '--namespace', 'acme'], 4, '✗ 403: Only the owner of @acme can invite admins'),
+        prints(
+          dave,
+          ['team', 'invite', 'grace@acme.com', '--namespace', '@acme'],
+          ['Invitation sent. Grace will receive an email with a join link.'],
+        ),
+        fails(
+          dave,
+          ['team', 'invite', 'heidi@acme.com', '--role', 'admin', '--namespace', 'acme'],
+          4,
+          '✗ 403: Only the owner of @acme can invite admins',
+        ),
         // Removing by username.
-        prints(dave, ['team', 'remove', 'mallory', '--namespace', 'acme'], ['✓ Removed mallory@elsewhere.test from @acme']),
-        fails(dave, ['team', 'remove', 'acme', '--namespace', 'acme'], 4, '✗ 403: The owner of @acme cannot be removed'),
+        prints(
+          dave,
+          ['team', 'remove', 'mallory', '--namespace', 'acme'],
+          ['✓ Removed mallory@elsewhere.test from @acme'],
+        ),
+        fails(
+          dave,
+          ['team', 'remove', 'acme', '--namespace', 'acme'],
+          4,
+          '✗ 403: The owner of @acme cannot be removed',
+        ),
       ]);
       await mailTo('grace@acme.com');
       // A pending invitation given by email is withdrawn; mallory's access ended with her removal.
       await Promise.all([
-        prints(dave, ['team', 'remove', 'grace@acme.com', '--namespace', 'acme'], ['✓ Invitation for grace@acme.com revoked.']),
+        prints(
+          dave,
+          ['team', 'remove', 'grace@acme.com', '--namespace', 'acme'],
+          ['✓ Invitation for grace@acme.com revoked.'],
+        ),
         fails(mallory, ['skill', 'install', SKILL], 4, NOT_A_MEMBER),
       ]);
     });
@@ -317,15 +447,45 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     it('bad links, codes, addresses and namespaces are refused with a clear message', async () => {
       // Independent refusals, run side by side.
       await Promise.all([
-        fails(bob, ['team', 'join', 'https://registry.example/skills/foo'], 2, '✗ invalid: "https://registry.example/skills/foo" is not a join link (expected …/join/<code>)'),
-        fails(bob, ['team', 'join', 'not-a-real-code'], 5, '✗ 404: This invitation link is not valid; check that you copied all of it'),
-        fails(bob, ['team', 'join', `${r.url}/join/not-a-real-code`], 5, '✗ 404: This invitation link is not valid; check that you copied all of it'),
-        fails(bob, ['team', 'join'], 2, '✗ invalid: Missing 1 required arg: invitation the join link (…/join/<code>) or the bare code'),
+        fails(
+          bob,
+          ['team', 'join', 'https://registry.example/skills/foo'],
+          2,
+          '✗ invalid: "https://registry.example/skills/foo" is not a join link (expected …/join/<code>)',
+        ),
+        fails(
+          bob,
+          ['team', 'join', 'not-a-real-code'],
+          5,
+          '✗ 404: This invitation link is not valid; check that you copied all of it',
+        ),
+        fails(
+          bob,
+          ['team', 'join', `${r.url}/join/not-a-real-code`],
+          5,
+          '✗ 404: This invitation link is not valid; check that you copied all of it',
+        ),
+        fails(
+          bob,
+          ['team', 'join'],
+          2,
+          '✗ invalid: Missing 1 required arg: invitation the join link (…/join/<code>) or the bare code',
+        ),
         fails(acme, ['team', 'invite', 'not-an-email'], 2, '✗ 400: "not-an-email" is not a valid email address'),
-        fails(acme, ['team', 'invite', 'x@acme.com', '--role', 'owner'], 2, '✗ invalid: Expected --role=owner to be one of: member, admin'),
+        fails(
+          acme,
+          ['team', 'invite', 'x@acme.com', '--role', 'owner'],
+          2,
+          '✗ invalid: Expected --role=owner to be one of: member, admin',
+        ),
         fails(acme, ['team', 'list', '--namespace', 'Not Valid'], 2, '✗ invalid: "Not Valid" is not a valid namespace'),
         fails(acme, ['team', 'list', '--namespace', 'nobody-here'], 5, '✗ 404: No namespace @nobody-here'),
-        fails(acme, ['team', 'list', '--mine', '--namespace', 'acme'], 2, '✗ invalid: --mine=true cannot also be provided when using --namespace'),
+        fails(
+          acme,
+          ['team', 'list', '--mine', '--namespace', 'acme'],
+          2,
+          '✗ invalid: --mine=true cannot also be provided when using --namespace',
+        ),
       ]);
     });
   });
@@ -338,7 +498,10 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
         prints(carol, ['skill', 'uninstall', SKILL], [`✓ Uninstalled ${SKILL}@0.1.0`]),
         fails(acme, ['team', 'leave', '@acme'], 4, '✗ 403: You own @acme; an owner cannot leave its own namespace'),
       ]);
-      await Promise.all([fails(carol, ['skill', 'install', SKILL], 4, NOT_A_MEMBER), fails(carol, ['team', 'leave', '@acme'], 5, '✗ 404: You are not a member of @acme')]);
+      await Promise.all([
+        fails(carol, ['skill', 'install', SKILL], 4, NOT_A_MEMBER),
+        fails(carol, ['team', 'leave', '@acme'], 5, '✗ 404: You are not a member of @acme'),
+      ]);
     });
 
     it('--json shapes: list (with the owner and roles), --mine, remove, revoke, leave, failures', async () => {
@@ -367,7 +530,11 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       assert.deepEqual(keys(pending), ['email', 'expires', 'role', 'since', 'status', 'username']);
       assert.deepEqual([pending.email, pending.username, pending.role], ['ivan@acme.com', null, 'member']);
 
-      assert.deepEqual(await json(acme, ['team', 'invite', 'ivan@acme.com', '--revoke']), { namespace: 'acme', email: 'ivan@acme.com', revoked: true });
+      assert.deepEqual(await json(acme, ['team', 'invite', 'ivan@acme.com', '--revoke']), {
+        namespace: 'acme',
+        email: 'ivan@acme.com',
+        revoked: true,
+      });
 
       assert.deepEqual(keys(mine), ['teams']);
       assert.deepEqual(
@@ -380,10 +547,17 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       for (const t of mine.teams) assert.deepEqual(keys(t), ['namespace', 'role', 'since']);
 
       // A member added back and removed by username; then leave, as JSON.
-      await prints(acme, ['team', 'invite', 'bob@acme.com'], ['Invitation sent. Bob will receive an email with a join link.']);
+      await prints(
+        acme,
+        ['team', 'invite', 'bob@acme.com'],
+        ['Invitation sent. Bob will receive an email with a join link.'],
+      );
       const { code } = await mailTo('bob@acme.com', 2);
       assert.deepEqual(await json(bob, ['team', 'join', link(code)]), { namespace: 'acme', role: 'member' });
-      const [left, removed] = await Promise.all([json(bob, ['team', 'leave', 'acme']), json(acme, ['team', 'remove', 'dave'])]);
+      const [left, removed] = await Promise.all([
+        json(bob, ['team', 'leave', 'acme']),
+        json(acme, ['team', 'remove', 'dave']),
+      ]);
       assert.deepEqual(left, { namespace: 'acme', left: true });
       assert.deepEqual(removed, { namespace: 'acme', email: 'dave@acme.com', username: 'dave', status: 'active' });
 
@@ -395,14 +569,23 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     it('an expired link (8 days later) is refused and no longer listed', async () => {
       const expiresOn = new Date(r.clock.now().getTime() + 7 * DAY_MS).toISOString().slice(0, 10);
       await Promise.all([
-        prints(acme, ['team', 'invite', 'frank@acme.com'], ['Invitation sent. Frank will receive an email with a join link.']),
+        prints(
+          acme,
+          ['team', 'invite', 'frank@acme.com'],
+          ['Invitation sent. Frank will receive an email with a join link.'],
+        ),
         signup(frank, 'frank', 'frank@acme.com'),
       ]);
       const { link: franksLink } = await mailTo('frank@acme.com');
       await prints(acme, ['team', 'list'], ['Members of @acme:', `frank@acme.com     pending   invited ${today}`]);
       r.clock.advance(8 * DAY_MS);
       await Promise.all([
-        fails(frank, ['team', 'join', franksLink], 2, `✗ 410: This invitation expired on ${expiresOn}; ask @acme for a new one`),
+        fails(
+          frank,
+          ['team', 'join', franksLink],
+          2,
+          `✗ 410: This invitation expired on ${expiresOn}; ask @acme for a new one`,
+        ),
         prints(acme, ['team', 'list'], ['Members of @acme:', '  (no members yet: aerostack team invite EMAIL)']),
       ]);
       await fails(frank, ['skill', 'install', SKILL], 4, NOT_A_MEMBER);

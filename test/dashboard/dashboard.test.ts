@@ -36,11 +36,20 @@ describe('admin dashboard in a real headless Chromium', function () {
   const dialogs: string[] = [];
   const cspViolations: string[] = [];
 
-  const publish = async (name: string, version: string, visibility: 'public' | 'team' | 'private', files: Record<string, string> = {}) => {
-    const res = await request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, { token: acmeToken, body: publishBody(name, version, skillTarball(name, version, { files }), { visibility }) });
+  const publish = async (
+    name: string,
+    version: string,
+    visibility: 'public' | 'team' | 'private',
+    files: Record<string, string> = {},
+  ) => {
+    const res = await request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, {
+      token: acmeToken,
+      body: publishBody(name, version, skillTarball(name, version, { files }), { visibility }),
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   };
-  const nav = (page: Page, tab: string) => page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: tab, exact: true }).click();
+  const nav = (page: Page, tab: string) =>
+    page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: tab, exact: true }).click();
   const flash = (page: Page) => page.locator('.flash').first();
   const open = async (ctx: BrowserContext) => {
     const page = await ctx.newPage();
@@ -57,7 +66,9 @@ describe('admin dashboard in a real headless Chromium', function () {
   const snap = async (page: Page, name: string) => {
     const unlabelled = await page
       .locator('input:not([type=hidden]), select, textarea')
-      .evaluateAll((els) => els.filter((e) => !(e as unknown as { labels: unknown[] | null }).labels?.length).map((e) => e.outerHTML));
+      .evaluateAll((els) =>
+        els.filter((e) => !(e as unknown as { labels: unknown[] | null }).labels?.length).map((e) => e.outerHTML),
+      );
     assert.deepEqual(unlabelled, [], `unlabelled controls on ${page.url()}`);
     await screenshot(page, name);
   };
@@ -78,7 +89,12 @@ describe('admin dashboard in a real headless Chromium', function () {
     await publish('@acme/crm', '1.1.0', 'team', { 'README.md': HOSTILE_README });
     await publish('@acme/weather', '2.0.0', 'public');
     await publish('@acme/notes', '0.1.0', 'private');
-    [ownerCtx, aliceCtx, anonCtx, malloryCtx] = await Promise.all([newContext(browser, r.url), newContext(browser, r.url), newContext(browser, r.url), newContext(browser, r.url)]);
+    [ownerCtx, aliceCtx, anonCtx, malloryCtx] = await Promise.all([
+      newContext(browser, r.url),
+      newContext(browser, r.url),
+      newContext(browser, r.url),
+      newContext(browser, r.url),
+    ]);
     owner = await open(ownerCtx);
   });
 
@@ -142,11 +158,19 @@ describe('admin dashboard in a real headless Chromium', function () {
     assert.equal(session.sameSite, 'Lax');
     assert.equal(session.path, '/');
     assert.match(session.value, /^aer_/);
-    assert.equal(String(await owner.evaluate('document.cookie')).includes('aerostack_session'), false, 'scripts cannot read it');
+    assert.equal(
+      String(await owner.evaluate('document.cookie')).includes('aerostack_session'),
+      false,
+      'scripts cannot read it',
+    );
     // The JSON API ignores the cookie: only Bearer tokens authenticate there.
     assert.equal((await owner.request.get('/-/api/v1/whoami')).status(), 401);
     const mine = owner.locator('table', { hasText: 'Skills in @acme' });
-    assert.deepEqual(await mine.locator('tbody tr td:first-child').allTextContents(), ['@acme/crm', '@acme/notes', '@acme/weather']);
+    assert.deepEqual(await mine.locator('tbody tr td:first-child').allTextContents(), [
+      '@acme/crm',
+      '@acme/notes',
+      '@acme/weather',
+    ]);
     assert.equal(await mine.locator('tr', { hasText: '@acme/crm' }).locator('.badge').textContent(), 'team');
     assert.equal(await mine.locator('tr', { hasText: '@acme/notes' }).locator('.badge').textContent(), 'private');
     await snap(owner, 'tab-skills');
@@ -159,7 +183,13 @@ describe('admin dashboard in a real headless Chromium', function () {
     await owner.getByLabel('Role').selectOption('member');
     await owner.getByRole('button', { name: 'Send invitation' }).click();
     assert.equal(await flash(owner).textContent(), 'Invitation sent. Alice will receive an email with a join link.');
-    assert.match((await owner.locator('table', { hasText: 'Pending invitations' }).locator('tr', { hasText: 'alice@acme.test' }).textContent()) ?? '', /member\s*pending/);
+    assert.match(
+      (await owner
+        .locator('table', { hasText: 'Pending invitations' })
+        .locator('tr', { hasText: 'alice@acme.test' })
+        .textContent()) ?? '',
+      /member\s*pending/,
+    );
 
     const { link } = joinCodeFrom(await smtp.next('alice@acme.test'));
     const alice = await open(aliceCtx);
@@ -196,7 +226,13 @@ describe('admin dashboard in a real headless Chromium', function () {
     assert.equal(await owner.getByLabel('Version, range or tag').inputValue(), 'latest');
     await owner.getByRole('button', { name: 'Install', exact: true }).click();
     assert.equal(await flash(owner).textContent(), '✓ Installed @acme/crm@1.1.0 into acme-team.');
-    assert.match((await owner.getByRole('table', { name: 'Installed skills' }).locator('tr', { hasText: '@acme/crm' }).textContent()) ?? '', /1\.1\.0\s*team\s*acme/);
+    assert.match(
+      (await owner
+        .getByRole('table', { name: 'Installed skills' })
+        .locator('tr', { hasText: '@acme/crm' })
+        .textContent()) ?? '',
+      /1\.1\.0\s*team\s*acme/,
+    );
 
     await owner.getByLabel('Token name').fill('Alice Cursor');
     await owner.getByLabel('For member (optional)').fill('alice');
@@ -204,7 +240,9 @@ describe('admin dashboard in a real headless Chromium', function () {
     const token = (await owner.locator('#new-token').textContent()) ?? '';
     assert.match(token, /^mwt_[A-Za-z0-9_-]{43}$/);
     const config = JSON.parse((await owner.locator('#editor-config').textContent()) ?? '');
-    assert.deepEqual(config, { mcpServers: { 'acme-team': { url: `${r.url}/ws/acme-team`, headers: { Authorization: `Bearer ${token}` } } } });
+    assert.deepEqual(config, {
+      mcpServers: { 'acme-team': { url: `${r.url}/ws/acme-team`, headers: { Authorization: `Bearer ${token}` } } },
+    });
     const copy = owner.getByRole('button', { name: 'Copy token' });
     assert.equal(await copy.isVisible(), true, 'the script reveals the copy buttons');
     await copy.click();
@@ -220,7 +258,15 @@ describe('admin dashboard in a real headless Chromium', function () {
     await owner.getByRole('button', { name: 'Revoke token Alice Cursor' }).click();
     assert.equal(await flash(owner).textContent(), '✓ Token revoked. Gateway access with "Alice Cursor" is disabled.');
     assert.match((await tokenRow.textContent()) ?? '', /revoked/);
-    const gw = await fetch(`${r.url}/ws/acme-team`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+    const gw = await fetch(`${r.url}/ws/acme-team`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
     assert.equal(gw.status, 401, 'the revoked token is refused by the gateway');
     await snap(owner, 'tab-workspace');
     await nav(owner, 'Workspaces');
@@ -231,18 +277,30 @@ describe('admin dashboard in a real headless Chromium', function () {
   it('Workspace Audit lists install, token_created and token_revoked, filters by action and date, and exports CSV', async () => {
     await nav(owner, 'Workspace Audit');
     await owner.waitForURL('**/workspaces/acme-team/audit');
-    const actions = await owner.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action')));
-    for (const a of ['install', 'token_created', 'token_revoked']) assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
+    const actions = await owner
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action')));
+    for (const a of ['install', 'token_created', 'token_revoked'])
+      assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
     assert.deepEqual(actions.slice(0, 3), ['token_revoked', 'token_created', 'install'], 'newest first');
-    assert.match((await owner.locator('tr[data-action=install]').textContent()) ?? '', /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s*acme@acme\s*@acme\/crm\s*install/);
+    assert.match(
+      (await owner.locator('tr[data-action=install]').textContent()) ?? '',
+      /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s*acme@acme\s*@acme\/crm\s*install/,
+    );
     await snap(owner, 'tab-audit');
 
     await owner.getByLabel('Action').selectOption('install');
     await owner.getByRole('button', { name: 'Filter' }).click();
     await owner.waitForURL(/action=install/);
-    assert.deepEqual(await owner.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action'))), ['install']);
+    assert.deepEqual(
+      await owner.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action'))),
+      ['install'],
+    );
 
-    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByRole('link', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      owner.waitForEvent('download'),
+      owner.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
     assert.equal(download.suggestedFilename(), 'acme-team-audit.csv');
     const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
     assert.equal(csv[0], 'date,user,skill,action,tool,duration_ms,status,detail');
@@ -276,7 +334,10 @@ describe('admin dashboard in a real headless Chromium', function () {
     assert.equal(await readme.locator('a[href^="javascript:"]').count(), 0);
     assert.ok(!/onerror|onclick|window\.__xss=1/.test(await readme.innerHTML()));
     assert.deepEqual(dialogs, []);
-    assert.deepEqual(await owner.locator('table', { hasText: 'Published' }).locator('tbody td:first-child').allTextContents(), ['1.1.0', '1.0.0']);
+    assert.deepEqual(
+      await owner.locator('table', { hasText: 'Published' }).locator('tbody td:first-child').allTextContents(),
+      ['1.1.0', '1.0.0'],
+    );
     assert.match((await owner.locator('table', { hasText: 'Tag' }).textContent()) ?? '', /latest\s*1\.1\.0/);
     await snap(owner, 'tab-skill-page');
 
@@ -311,20 +372,31 @@ describe('admin dashboard in a real headless Chromium', function () {
   it('refuses a POST without a valid CSRF token (403) and posts from another origin', async () => {
     await owner.goto('/team');
     const token = await owner.locator('input[name=_csrf]').first().inputValue();
-    const post = (form: Record<string, string>, headers: Record<string, string> = {}) => owner.request.post('/team/acme/invitations', { form, headers, maxRedirects: 0 });
+    const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+      owner.request.post('/team/acme/invitations', { form, headers, maxRedirects: 0 });
     const forged = await post({ email: 'eve@acme.test', role: 'member', _csrf: 'forged' });
     assert.equal(forged.status(), 403);
     assert.match(await forged.text(), /security token is missing, expired or wrong/);
     assert.equal((await post({ email: 'eve@acme.test', role: 'member' })).status(), 403);
-    assert.equal((await post({ email: 'eve@acme.test', role: 'member', _csrf: token }, { origin: 'http://evil.example' })).status(), 403);
+    assert.equal(
+      (
+        await post({ email: 'eve@acme.test', role: 'member', _csrf: token }, { origin: 'http://evil.example' })
+      ).status(),
+      403,
+    );
     // Another account's token is no good either.
     const malloryToken = await malloryCtx.pages()[0]!.locator('input[name=_csrf]').first().inputValue();
     assert.equal((await post({ email: 'eve@acme.test', role: 'member', _csrf: malloryToken })).status(), 403);
 
     // A tampered form in the page is refused the same way.
-    await owner.locator('form[action="/team/acme/invitations"] input[name=_csrf]').evaluate((el, v) => el.setAttribute('value', v), 'tampered');
+    await owner
+      .locator('form[action="/team/acme/invitations"] input[name=_csrf]')
+      .evaluate((el, v) => el.setAttribute('value', v), 'tampered');
     await owner.getByLabel('Email').fill('eve@acme.test');
-    const [refused] = await Promise.all([owner.waitForResponse((res) => res.request().method() === 'POST'), owner.getByRole('button', { name: 'Send invitation' }).click()]);
+    const [refused] = await Promise.all([
+      owner.waitForResponse((res) => res.request().method() === 'POST'),
+      owner.getByRole('button', { name: 'Send invitation' }).click(),
+    ]);
     assert.equal(refused.status(), 403);
     await owner.getByRole('heading', { name: 'Not allowed' }).waitFor();
 
@@ -342,7 +414,10 @@ describe('admin dashboard in a real headless Chromium', function () {
     await owner.getByRole('button', { name: 'Sign out' }).click();
     await owner.waitForURL('**/signin');
     assert.equal(await flash(owner).textContent(), 'You are signed out.');
-    assert.equal((await ownerCtx.cookies()).some((c) => c.name === 'aerostack_session'), false);
+    assert.equal(
+      (await ownerCtx.cookies()).some((c) => c.name === 'aerostack_session'),
+      false,
+    );
     assert.equal((await request(r.url, 'GET', '/-/api/v1/whoami', { token: secret })).status, 401);
     await owner.goto('/team');
     await owner.waitForURL('**/signin?next=%2Fteam');
@@ -354,13 +429,19 @@ describe('admin dashboard in a real headless Chromium', function () {
     try {
       await signup(secure.url, 'sam', PASSWORD);
       const form = await fetch(`${secure.url}/signin`);
-      const pre = /^(__Host-aerostack_csrf=[^;]+);.*Path=\/;.*HttpOnly;.*Secure;.*SameSite=Lax/i.exec(form.headers.get('set-cookie') ?? '');
+      const pre = /^(__Host-aerostack_csrf=[^;]+);.*Path=\/;.*HttpOnly;.*Secure;.*SameSite=Lax/i.exec(
+        form.headers.get('set-cookie') ?? '',
+      );
       assert.ok(pre, form.headers.get('set-cookie') ?? 'no cookie');
       const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
       const res = await fetch(`${secure.url}/signin`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { cookie: pre[1]!, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://registry.example' },
+        headers: {
+          cookie: pre[1]!,
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: 'https://registry.example',
+        },
         body: new URLSearchParams({ username: 'sam', password: PASSWORD, _csrf: csrf }),
       });
       assert.equal(res.status, 303);

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { request, signup } from '../helpers/api.js';
-import { createWorkspace, mcpFolder, mustInstall, publishFolder, rawGatewayPost, skillFolder, uninstall, workspaceToken } from '../helpers/gateway.js';
+import {
+  createWorkspace,
+  mcpFolder,
+  mustInstall,
+  publishFolder,
+  rawGatewayPost,
+  skillFolder,
+  uninstall,
+  workspaceToken,
+} from '../helpers/gateway.js';
 import { startSecondInstance, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 /**
@@ -19,7 +28,8 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
   let shared: string;
   const WS = 'acme-main';
 
-  const post = (base: string, mwt: string, method: string, params?: unknown, ws = WS) => rawGatewayPost(base, ws, mwt, { jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) });
+  const post = (base: string, mwt: string, method: string, params?: unknown, ws = WS) =>
+    rawGatewayPost(base, ws, mwt, { jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) });
   /** tools/list on both instances, twice each (the second from the cache); all four must agree. */
   async function namesOnBoth(mwt: string, ws = WS): Promise<string[]> {
     const lists: string[][] = [];
@@ -46,7 +56,8 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
     }
     return { statuses, error };
   }
-  const userId = async (username: string) => (await r.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow()).id;
+  const userId = async (username: string) =>
+    (await r.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow()).id;
 
   before(async () => {
     r = await startTestRegistry();
@@ -54,11 +65,21 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
     acme = await signup(r.url, 'acme');
     const bob = await signup(r.url, 'bob');
     await signup(r.url, 'alice');
-    await r.db.insertInto('memberships').values({ namespace: 'acme', user_id: await userId('alice'), role: 'member', created_at: r.clock.now() }).execute();
+    await r.db
+      .insertInto('memberships')
+      .values({ namespace: 'acme', user_id: await userId('alice'), role: 'member', created_at: r.clock.now() })
+      .execute();
     const run = (text: string) => `export default async () => ({ content: [{ type: 'text', text: '${text}' }] });\n`;
     await publishFolder(r.url, acme, '@acme/one', '1.0.0', skillFolder('@acme/one', '1.0.0', run('one')));
     await publishFolder(r.url, acme, '@acme/two', '1.0.0', skillFolder('@acme/two', '1.0.0', run('two')));
-    await publishFolder(r.url, bob, '@bob/tools', '1.0.0', skillFolder('@bob/tools', '1.0.0', run('tools of bob')), 'public');
+    await publishFolder(
+      r.url,
+      bob,
+      '@bob/tools',
+      '1.0.0',
+      skillFolder('@bob/tools', '1.0.0', run('tools of bob')),
+      'public',
+    );
     await createWorkspace(r.url, acme, WS);
     await mustInstall(r.url, acme, WS, '@acme/one', '1.0.0');
     shared = await workspaceToken(r.url, acme, WS, { name: 'Shared' });
@@ -92,7 +113,11 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
     assert.deepEqual(await namesOnBoth(shared), ['one__run', 'tools__run']);
 
     const one = r.db.selectFrom('skills').select('id').where('name', '=', '@acme/one');
-    await r.db.updateTable('skill_versions').set({ unpublished_at: r.clock.now() }).where('skill_id', '=', one).execute();
+    await r.db
+      .updateTable('skill_versions')
+      .set({ unpublished_at: r.clock.now() })
+      .where('skill_id', '=', one)
+      .execute();
     assert.deepEqual(await namesOnBoth(shared), ['tools__run']);
     await r.db.updateTable('skill_versions').set({ unpublished_at: null }).where('skill_id', '=', one).execute();
     assert.deepEqual(await namesOnBoth(shared), ['one__run', 'tools__run']);
@@ -102,18 +127,28 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
     const t = await workspaceToken(r.url, acme, WS, { name: 'Alice editor', user: 'alice' });
     assert.deepEqual((await pingOnBoth(t)).statuses, [200, 200, 200, 200]);
     // Removed by SQL: the token itself stays active; only the membership check refuses it.
-    await r.db.deleteFrom('memberships').where('namespace', '=', 'acme').where('user_id', '=', await userId('alice')).execute();
+    await r.db
+      .deleteFrom('memberships')
+      .where('namespace', '=', 'acme')
+      .where('user_id', '=', await userId('alice'))
+      .execute();
     const refused = await pingOnBoth(t);
     assert.deepEqual(refused.statuses, [401, 401, 401, 401]);
     assert.match(refused.error!, /alice is no longer a member of @acme/);
-    await r.db.insertInto('memberships').values({ namespace: 'acme', user_id: await userId('alice'), role: 'member', created_at: r.clock.now() }).execute();
+    await r.db
+      .insertInto('memberships')
+      .values({ namespace: 'acme', user_id: await userId('alice'), role: 'member', created_at: r.clock.now() })
+      .execute();
     assert.deepEqual((await pingOnBoth(t)).statuses, [200, 200, 200, 200]);
   });
 
   it('a token revoked on one instance, or moved to another workspace behind the API, is refused by both on the next request', async () => {
     const t = await workspaceToken(r.url, acme, WS, { name: 'Revoked soon' });
     assert.deepEqual((await pingOnBoth(t)).statuses, [200, 200, 200, 200]);
-    assert.equal((await request(other.url, 'DELETE', `/-/api/v1/workspaces/${WS}/tokens/Revoked%20soon`, { token: acme })).status, 200);
+    assert.equal(
+      (await request(other.url, 'DELETE', `/-/api/v1/workspaces/${WS}/tokens/Revoked%20soon`, { token: acme })).status,
+      200,
+    );
     const revoked = await pingOnBoth(t);
     assert.deepEqual(revoked.statuses, [401, 401, 401, 401]);
     assert.match(revoked.error!, /revoked/);
@@ -138,14 +173,24 @@ describe('gateway cache: callers and catalogues from memory, never stale', funct
 
   it('keeps last_used_at as fresh as before: written again once the cached caller is over a minute old', async () => {
     const t = await workspaceToken(r.url, acme, WS, { name: 'Used' });
-    const lastUsed = async () => (await r.db.selectFrom('workspace_tokens').select('last_used_at').where('name', '=', 'Used').executeTakeFirstOrThrow()).last_used_at;
+    const lastUsed = async () =>
+      (
+        await r.db
+          .selectFrom('workspace_tokens')
+          .select('last_used_at')
+          .where('name', '=', 'Used')
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
     assert.equal((await post(r.url, t, 'ping')).status, 200);
     const first = await lastUsed();
     assert.ok(first);
     r.clock.advance(61_000);
     assert.equal((await post(r.url, t, 'ping')).status, 200);
     const second = await lastUsed();
-    assert.ok(second && second.getTime() >= first.getTime() + 61_000, `${second?.toISOString()} after ${first.toISOString()}`);
+    assert.ok(
+      second && second.getTime() >= first.getTime() + 61_000,
+      `${second?.toISOString()} after ${first.toISOString()}`,
+    );
   });
 
   it('a skill whose tools could not be listed is tried again on the next request, not cached as missing', async () => {
@@ -168,7 +213,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     await mustInstall(r.url, acme, 'acme-flaky', '@acme/one', '1.0.0');
     await mustInstall(r.url, acme, 'acme-flaky', '@acme/flaky', '1.0.0');
     const t = await workspaceToken(r.url, acme, 'acme-flaky', { name: 'Flaky' });
-    const names = async () => ((await post(r.url, t, 'tools/list', undefined, 'acme-flaky')).body.result.tools as Array<{ name: string }>).map((x) => x.name).sort();
+    const names = async () =>
+      ((await post(r.url, t, 'tools/list', undefined, 'acme-flaky')).body.result.tools as Array<{ name: string }>)
+        .map((x) => x.name)
+        .sort();
     assert.deepEqual(await names(), ['one__run'], 'the failing skill is left out, the others are not');
     assert.deepEqual(await names(), ['flaky__hello', 'one__run']);
     assert.deepEqual(await names(), ['flaky__hello', 'one__run']);
@@ -178,8 +226,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 
   it('audit rows of tool calls are readable as soon as the call has returned, on this instance', async () => {
     const t = await workspaceToken(r.url, acme, WS, { name: 'Audited' });
-    for (let i = 0; i < 3; i++) assert.equal((await post(r.url, t, 'tools/call', { name: 'one__run', arguments: {} })).status, 200);
-    const res = await request(r.url, 'GET', `/-/api/v1/workspaces/${WS}/audit?user=Audited&action=tool_call`, { token: acme });
+    for (let i = 0; i < 3; i++)
+      assert.equal((await post(r.url, t, 'tools/call', { name: 'one__run', arguments: {} })).status, 200);
+    const res = await request(r.url, 'GET', `/-/api/v1/workspaces/${WS}/audit?user=Audited&action=tool_call`, {
+      token: acme,
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
       res.body.events.map((e: { tool: string; status: string }) => [e.tool, e.status]),

@@ -28,7 +28,6 @@ import { addMember } from '../helpers/teams.js';
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const SECRET = 's3cr3t';
 
-
 /** What the SDK's StreamableHTTPError looks like for a refused request: its code is the HTTP status. */
 const http401 = (why: RegExp) => (err: { code?: number; message: string }) => {
   assert.equal(err.code, 401, err.message);
@@ -94,7 +93,17 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
   });
 
   it('shows a skill installed while the client stays connected on its next tools/list; an uninstalled one disappears', async () => {
-    await publishFolder(r.url, acme, '@acme/late', '1.0.0', skillFolder('@acme/late', '1.0.0', `export default async () => ({ content: [{ type: 'text', text: 'late but here' }] });\n`));
+    await publishFolder(
+      r.url,
+      acme,
+      '@acme/late',
+      '1.0.0',
+      skillFolder(
+        '@acme/late',
+        '1.0.0',
+        `export default async () => ({ content: [{ type: 'text', text: 'late but here' }] });\n`,
+      ),
+    );
     assert.ok(!(await names(client)).includes('late__run'));
     await mustInstall(r.url, acme, 'acme-main', '@acme/late', '1.0.0');
     assert.deepEqual(await names(client), ['greet__greet', 'late__run', 'mathsrv__add', 'mathsrv__echo']);
@@ -133,7 +142,10 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     const t = await workspaceToken(r.url, acme, 'acme-main', { name: 'Soon revoked' });
     const c = await connect('acme-main', t);
     assert.equal((await c.listTools()).tools.length, 3);
-    assert.equal((await request(r.url, 'DELETE', '/-/api/v1/workspaces/acme-main/tokens/Soon%20revoked', { token: acme })).status, 200);
+    assert.equal(
+      (await request(r.url, 'DELETE', '/-/api/v1/workspaces/acme-main/tokens/Soon%20revoked', { token: acme })).status,
+      200,
+    );
     await refused(t, /revoked/);
     await assert.rejects(c.listTools(), http401(/revoked/));
   });
@@ -152,7 +164,10 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     await addMember(r, 'acme', 'alice');
     const t = await workspaceToken(r.url, acme, 'acme-main', { name: 'Alice Cursor', user: 'alice' });
     const c = await connect('acme-main', t);
-    assert.equal(resultText(await c.callTool({ name: 'greet__greet', arguments: { message: 'from alice' } })), 'greet: from alice');
+    assert.equal(
+      resultText(await c.callTool({ name: 'greet__greet', arguments: { message: 'from alice' } })),
+      'greet: from alice',
+    );
     const removed = await request(r.url, 'DELETE', '/-/api/v1/teams/acme/members/alice', { token: acme });
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     await refused(t, /revoked|no longer a member/);
@@ -167,7 +182,12 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
   });
 
   it('names same-slug skills of different namespaces distinctly and deterministically, dropping neither', async () => {
-    const tools = (owner: string) => skillFolder(`@${owner}/tools`, '1.0.0', `export default async () => ({ content: [{ type: 'text', text: 'tools of ${owner}' }] });\n`);
+    const tools = (owner: string) =>
+      skillFolder(
+        `@${owner}/tools`,
+        '1.0.0',
+        `export default async () => ({ content: [{ type: 'text', text: 'tools of ${owner}' }] });\n`,
+      );
     await publishFolder(r.url, acme, '@acme/tools', '1.0.0', tools('acme'), 'public');
     await publishFolder(r.url, bob, '@bob/tools', '1.0.0', tools('bob'), 'public');
     const seen: string[][] = [];
@@ -192,8 +212,30 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
   });
 
   it('holds only skills the namespace’s members may read (403 otherwise, with a clear message)', async () => {
-    await publishFolder(r.url, acme, '@acme/diary', '1.0.0', skillFolder('@acme/diary', '1.0.0', `export default async () => ({ content: [{ type: 'text', text: 'dear diary' }] });\n`), 'private');
-    await publishFolder(r.url, bob, '@bob/internal', '1.0.0', skillFolder('@bob/internal', '1.0.0', `export default async () => ({ content: [{ type: 'text', text: 'bob only' }] });\n`), 'team');
+    await publishFolder(
+      r.url,
+      acme,
+      '@acme/diary',
+      '1.0.0',
+      skillFolder(
+        '@acme/diary',
+        '1.0.0',
+        `export default async () => ({ content: [{ type: 'text', text: 'dear diary' }] });\n`,
+      ),
+      'private',
+    );
+    await publishFolder(
+      r.url,
+      bob,
+      '@bob/internal',
+      '1.0.0',
+      skillFolder(
+        '@bob/internal',
+        '1.0.0',
+        `export default async () => ({ content: [{ type: 'text', text: 'bob only' }] });\n`,
+      ),
+      'team',
+    );
 
     const priv = await install(r.url, acme, 'acme-main', '@acme/diary', '1.0.0');
     assert.equal(priv.status, 403);
@@ -207,7 +249,10 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     await addMember(r, 'bob', 'acme');
     const both = await install(r.url, acme, 'acme-main', '@bob/internal', '1.0.0');
     assert.equal(both.status, 403);
-    assert.equal(both.body.error, '@bob/internal is shared with the @bob team only; workspace acme-main belongs to @acme');
+    assert.equal(
+      both.body.error,
+      '@bob/internal is shared with the @bob team only; workspace acme-main belongs to @acme',
+    );
 
     assert.deepEqual(await names(client), ['greet__greet', 'mathsrv__add', 'mathsrv__echo']);
   });
@@ -218,23 +263,42 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     const t = await workspaceToken(r.url, acme, 'acme-main', { name: 'Carol laptop', user: 'carol' });
     const c = await connect('acme-main', t);
     const marker = 'ZEBRA-7f3a-do-not-log';
-    assert.equal(resultText(await c.callTool({ name: 'greet__greet', arguments: { message: marker } })), `greet: ${marker}`);
-    assert.equal(resultText(await c.callTool({ name: 'mathsrv__add', arguments: { a: 1234567, b: 7654321 } })), '8888888');
+    assert.equal(
+      resultText(await c.callTool({ name: 'greet__greet', arguments: { message: marker } })),
+      `greet: ${marker}`,
+    );
+    assert.equal(
+      resultText(await c.callTool({ name: 'mathsrv__add', arguments: { a: 1234567, b: 7654321 } })),
+      '8888888',
+    );
 
     const audit = async (q: string) => {
       const res = await request(r.url, 'GET', `/-/api/v1/workspaces/acme-main/audit${q}`, { token: acme });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.events as Array<{ at: string; user: string; action: string; skill: string | null; tool: string | null; status: string | null; durationMs: number | null; detail: string | null }>;
+      return res.body.events as Array<{
+        at: string;
+        user: string;
+        action: string;
+        skill: string | null;
+        tool: string | null;
+        status: string | null;
+        durationMs: number | null;
+        detail: string | null;
+      }>;
     };
     const newestFirst = (events: Array<{ at: string }>) => {
-      for (let i = 1; i < events.length; i++) assert.ok(events[i - 1]!.at >= events[i]!.at, `${events[i - 1]!.at} before ${events[i]!.at}`);
+      for (let i = 1; i < events.length; i++)
+        assert.ok(events[i - 1]!.at >= events[i]!.at, `${events[i - 1]!.at} before ${events[i]!.at}`);
     };
 
     const all = await audit('');
     newestFirst(all);
     const everything = JSON.stringify(all);
     assert.ok(!everything.includes(marker), 'no arguments or results in the audit log');
-    assert.ok(!everything.includes('8888888') && !everything.includes('1234567'), 'no arguments or results in the audit log');
+    assert.ok(
+      !everything.includes('8888888') && !everything.includes('1234567'),
+      'no arguments or results in the audit log',
+    );
 
     const carols = await audit('?user=carol');
     assert.deepEqual(
@@ -257,19 +321,51 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
 
     const installs = await audit('?action=install');
     assert.ok(installs.every((e) => e.action === 'install'));
-    assert.deepEqual(installs.map((e) => e.skill), ['@acme/late', '@acme/mathsrv', '@acme/greet']);
-    assert.deepEqual((await audit('?action=uninstall')).map((e) => e.skill), ['@acme/late']);
-    assert.deepEqual((await audit('?user=alice&action=tool_call')).map((e) => [e.user, e.tool]), [['alice@acme', 'greet__greet']]);
-    assert.deepEqual((await audit('?action=member_removed')).map((e) => e.detail), ['alice']);
-    assert.deepEqual((await audit('?action=token_revoked')).map((e) => e.detail), ['Soon revoked']);
+    assert.deepEqual(
+      installs.map((e) => e.skill),
+      ['@acme/late', '@acme/mathsrv', '@acme/greet'],
+    );
+    assert.deepEqual(
+      (await audit('?action=uninstall')).map((e) => e.skill),
+      ['@acme/late'],
+    );
+    assert.deepEqual(
+      (await audit('?user=alice&action=tool_call')).map((e) => [e.user, e.tool]),
+      [['alice@acme', 'greet__greet']],
+    );
+    assert.deepEqual(
+      (await audit('?action=member_removed')).map((e) => e.detail),
+      ['alice'],
+    );
+    assert.deepEqual(
+      (await audit('?action=token_revoked')).map((e) => e.detail),
+      ['Soon revoked'],
+    );
     assert.equal((await audit('?action=tool_call&limit=1')).length, 1);
-    assert.equal((await request(r.url, 'GET', '/-/api/v1/workspaces/acme-main/audit?action=frobnicate', { token: acme })).status, 400);
+    assert.equal(
+      (await request(r.url, 'GET', '/-/api/v1/workspaces/acme-main/audit?action=frobnicate', { token: acme })).status,
+      400,
+    );
 
-    const count = async () => Number((await r.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await r.db
+            .selectFrom('audit_events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await count();
-    await assert.rejects(sql`UPDATE audit_events SET actor = 'mallory', detail = 'rewritten'`.execute(r.db), /append-only/);
+    await assert.rejects(
+      sql`UPDATE audit_events SET actor = 'mallory', detail = 'rewritten'`.execute(r.db),
+      /append-only/,
+    );
     await assert.rejects(sql`DELETE FROM audit_events`.execute(r.db), /append-only/);
-    await assert.rejects(r.db.updateTable('audit_events').set({ status: 'ok' }).where('action', '=', 'tool_call').execute(), /append-only/);
+    await assert.rejects(
+      r.db.updateTable('audit_events').set({ status: 'ok' }).where('action', '=', 'tool_call').execute(),
+      /append-only/,
+    );
     assert.equal(await count(), before);
     assert.equal((await audit('?user=mallory')).length, 0);
   });
@@ -282,7 +378,10 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     try {
       await writeFile(path.join(dir, 'package.json'), files['package.json']!);
       await writeFile(path.join(dir, 'index.js'), files['index.js']!);
-      const fn = (await import(pathToFileURL(path.join(dir, 'index.js')).href)).default as (i: unknown, c: unknown) => Promise<unknown>;
+      const fn = (await import(pathToFileURL(path.join(dir, 'index.js')).href)).default as (
+        i: unknown,
+        c: unknown,
+      ) => Promise<unknown>;
       for (let i = 0; i < 60; i++) {
         const t0 = performance.now();
         await fn({ message: 'ping' }, {});
@@ -293,7 +392,8 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     }
     // Through the gateway: warm child (already started by earlier calls), ~50 timed calls. Each
     // series has its own token, so the per-token rate limit (120/min) is not what is measured.
-    const perfClient = async (name: string) => connect('acme-main', await workspaceToken(r.url, acme, 'acme-main', { name }));
+    const perfClient = async (name: string) =>
+      connect('acme-main', await workspaceToken(r.url, acme, 'acme-main', { name }));
     const caller = await perfClient('Perf calls');
     const pinger = await perfClient('Perf pings');
     const through: number[] = [];
@@ -316,7 +416,13 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     await createWorkspace(r.url, acme, 'acme-bench');
     for (let i = 1; i <= 20; i++) {
       const name = `@acme/bench-${String(i).padStart(2, '0')}`;
-      await publishFolder(r.url, acme, name, '1.0.0', skillFolder(name, '1.0.0', `export default async () => ({ content: [{ type: 'text', text: '${i}' }] });\n`));
+      await publishFolder(
+        r.url,
+        acme,
+        name,
+        '1.0.0',
+        skillFolder(name, '1.0.0', `export default async () => ({ content: [{ type: 'text', text: '${i}' }] });\n`),
+      );
       await mustInstall(r.url, acme, 'acme-bench', name, '1.0.0');
     }
     const bench = await connect('acme-bench', await workspaceToken(r.url, acme, 'acme-bench', { name: 'Bench' }));
@@ -334,8 +440,12 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
         `${(d * 1000).toFixed(1)} µs direct in-process → added ≈ ${(g - d).toFixed(2)} ms per call ` +
         `(p90 ${[...through].sort((a, b) => a - b)[Math.floor(through.length * 0.9)]!.toFixed(2)} ms)`,
     );
-    console.log(`      [gateway perf] ping (auth + transport only), median of ${pings.length}: ${median(pings).toFixed(2)} ms`);
-    console.log(`      [gateway perf] tools/list with 20 skills installed, median of ${listTimes.length}: ${median(listTimes).toFixed(2)} ms`);
+    console.log(
+      `      [gateway perf] ping (auth + transport only), median of ${pings.length}: ${median(pings).toFixed(2)} ms`,
+    );
+    console.log(
+      `      [gateway perf] tools/list with 20 skills installed, median of ${listTimes.length}: ${median(listTimes).toFixed(2)} ms`,
+    );
   });
 });
 
@@ -404,7 +514,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 
   /** The gateway is still healthy: a good skill answers and /healthz is 200. */
   const stillHealthy = async () => {
-    assert.equal(resultText(await client.callTool({ name: 'greet__greet', arguments: { message: 'still here' } })), 'greet: still here');
+    assert.equal(
+      resultText(await client.callTool({ name: 'greet__greet', arguments: { message: 'still here' } })),
+      'greet: still here',
+    );
     assert.equal((await fetch(`${r.url}/healthz`)).status, 200);
   };
   const failsAlone = async (name: string, args: Record<string, unknown> = {}) => {
@@ -415,7 +528,19 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   };
 
   it('lists every hostile tool', async () => {
-    assert.deepEqual(await names(client), ['broken__run', 'crash__run', 'flood__run', 'greet__greet', 'leak__run', 'rogue__hang', 'rogue__hello', 'rogue__picky', 'rogue__spew', 'snoop__run', 'spin__run']);
+    assert.deepEqual(await names(client), [
+      'broken__run',
+      'crash__run',
+      'flood__run',
+      'greet__greet',
+      'leak__run',
+      'rogue__hang',
+      'rogue__hello',
+      'rogue__picky',
+      'rogue__spew',
+      'snoop__run',
+      'spin__run',
+    ]);
   });
 
   it('a skill cannot read outside its own folder', async () => {
@@ -431,7 +556,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     assert.ok(!text.includes('AEROSTACK_'), text);
     // The sandbox's own environment (bwrap adds PWD for the working directory), nothing else.
     const keys = Object.keys(JSON.parse(text) as object).sort();
-    assert.deepEqual(keys.filter((k) => k !== 'PWD'), ['HOME', 'LANG', 'NODE_ENV', 'PATH', 'TZ']);
+    assert.deepEqual(
+      keys.filter((k) => k !== 'PWD'),
+      ['HOME', 'LANG', 'NODE_ENV', 'PATH', 'TZ'],
+    );
     assert.equal(process.env.AEROSTACK_TEST_SECRET, SECRET, 'the secret was set in the registry process');
     await stillHealthy();
   });
@@ -466,7 +594,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 
   it('a skill that fails to load says why: the end of its stderr is in the error', async () => {
     const text = await failsAlone('broken__run');
-    assert.match(text, /^broken__run failed: The skill did not start: the process exited with code 1\. Its last output on stderr:\nloading the broken skill\n/);
+    assert.match(
+      text,
+      /^broken__run failed: The skill did not start: the process exited with code 1\. Its last output on stderr:\nloading the broken skill\n/,
+    );
     assert.match(text, /Error: boom at import/);
     assert.ok(Buffer.byteLength(text) < 4096 + 200, 'at most the last 4 KB of stderr');
   });
@@ -476,7 +607,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     assert.match(first, /^alive \w+$/);
     const text = await failsAlone('crash__run', { crash: true });
     // What it printed on stderr before dying is the reason the caller sees.
-    assert.equal(text, 'crash__run failed: The skill process exited with code 1 during the call. Its last output on stderr:\ngiving up: the CRM is down');
+    assert.equal(
+      text,
+      'crash__run failed: The skill process exited with code 1 during the call. Its last output on stderr:\ngiving up: the CRM is down',
+    );
     const again = await client.callTool({ name: 'crash__run', arguments: {} });
     assert.equal(again.isError, undefined);
     assert.match(resultText(again), /^alive \w+$/);
@@ -504,25 +638,38 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   it('an MCP server’s tool whose input schema cannot be checked safely is listed, and its calls are refused', async () => {
     const res = await client.callTool({ name: 'rogue__picky', arguments: { s: 'aa' } });
     assert.equal(res.isError, true);
-    assert.match(resultText(res), /^MCP error -32602: Input validation error: Invalid arguments for tool rogue__picky: the tool's input schema cannot be used \(it has a pattern ".*" that cannot be checked in linear time/);
+    assert.match(
+      resultText(res),
+      /^MCP error -32602: Input validation error: Invalid arguments for tool rogue__picky: the tool's input schema cannot be used \(it has a pattern ".*" that cannot be checked in linear time/,
+    );
     await stillHealthy();
   });
 
   it('an MCP skill whose command is not node is refused at publish with a clear message', async () => {
     const res = await request(r.url, 'PUT', '/@acme%2fpyserver', {
       token: acme,
-      body: publishBody('@acme/pyserver', '1.0.0', folderTarball(mcpFolder('@acme/pyserver', '1.0.0', '', { command: 'python3', args: ['server.py'] }))),
+      body: publishBody(
+        '@acme/pyserver',
+        '1.0.0',
+        folderTarball(mcpFolder('@acme/pyserver', '1.0.0', '', { command: 'python3', args: ['server.py'] })),
+      ),
     });
     assert.equal(res.status, 400, JSON.stringify(res.body));
-    assert.equal(res.body.error, 'Invalid aerostack.json: command must be "node": the gateway runs Node stdio servers, with the server file first in args');
+    assert.equal(
+      res.body.error,
+      'Invalid aerostack.json: command must be "node": the gateway runs Node stdio servers, with the server file first in args',
+    );
     assert.ok(!(await names(client)).some((n) => n.startsWith('pyserver')));
     await stillHealthy();
   });
 
   it('records how each hostile call ended in the audit log', async () => {
-    const res = await request(r.url, 'GET', '/-/api/v1/workspaces/wild/audit?action=tool_call&limit=1000', { token: acme });
+    const res = await request(r.url, 'GET', '/-/api/v1/workspaces/wild/audit?action=tool_call&limit=1000', {
+      token: acme,
+    });
     const byTool = new Map<string, Set<string>>();
-    for (const e of res.body.events as Array<{ tool: string; status: string }>) byTool.set(e.tool, (byTool.get(e.tool) ?? new Set()).add(e.status));
+    for (const e of res.body.events as Array<{ tool: string; status: string }>)
+      byTool.set(e.tool, (byTool.get(e.tool) ?? new Set()).add(e.status));
     assert.deepEqual([...byTool.get('spin__run')!].sort(), ['ok', 'timeout']);
     assert.deepEqual([...byTool.get('rogue__hang')!], ['timeout']);
     assert.deepEqual([...byTool.get('rogue__spew')!], ['too_large']);
@@ -548,7 +695,12 @@ describe('gateway: rate limit', function () {
     await createWorkspace(r.url, acme, 'calm');
     const t = await workspaceToken(r.url, acme, 'calm', { name: 'One' });
     const other = await workspaceToken(r.url, acme, 'calm', { name: 'Two' });
-    for (let i = 1; i <= 5; i++) assert.equal((await rawGatewayPost(r.url, 'calm', t, { jsonrpc: '2.0', id: i, method: 'tools/list' })).status, 200, `request ${i}`);
+    for (let i = 1; i <= 5; i++)
+      assert.equal(
+        (await rawGatewayPost(r.url, 'calm', t, { jsonrpc: '2.0', id: i, method: 'tools/list' })).status,
+        200,
+        `request ${i}`,
+      );
     const sixth = await rawGatewayPost(r.url, 'calm', t, { jsonrpc: '2.0', id: 6, method: 'tools/list' });
     assert.equal(sixth.status, 429);
     const retry = Number(sixth.headers.get('retry-after'));
@@ -556,6 +708,9 @@ describe('gateway: rate limit', function () {
     assert.match(sixth.body.error, /Rate limit of 5 requests per minute exceeded/);
     assert.equal((await rawGatewayPost(r.url, 'calm', other)).status, 200, 'the limit is per token');
     // The SDK's Client sees the refusal as an HTTP 429 error.
-    await assert.rejects(connectGateway(r.url, 'calm', t), (err: { code?: number; message: string }) => err.code === 429 && /Rate limit of 5/.test(err.message));
+    await assert.rejects(
+      connectGateway(r.url, 'calm', t),
+      (err: { code?: number; message: string }) => err.code === 429 && /Rate limit of 5/.test(err.message),
+    );
   });
 });

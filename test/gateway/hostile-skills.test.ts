@@ -15,7 +15,17 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { scaffoldFiles } from 'aerostack/lib/scaffold.js';
 import { publishBody, request, signup } from '../helpers/api.js';
-import { connectGateway, createWorkspace, folderTarball, mcpFolder, mustInstall, publishFolder, resultText, skillFolder, workspaceToken } from '../helpers/gateway.js';
+import {
+  connectGateway,
+  createWorkspace,
+  folderTarball,
+  mcpFolder,
+  mustInstall,
+  publishFolder,
+  resultText,
+  skillFolder,
+  workspaceToken,
+} from '../helpers/gateway.js';
 import { freePort } from '../helpers/registry.js';
 import { freshDataDir, removeDir, sleep, spawnRegistry, type ChildRegistry } from '../hardening/support.js';
 
@@ -192,13 +202,33 @@ function hostileCorpus(mode: Mode) {
       await publishFolder(reg.url, acme, '@acme/greet', '0.1.0', scaffoldFiles('skill', 'greet', '@acme/greet'));
       await mustInstall(reg.url, acme, 'wild', '@acme/greet', '0.1.0');
       for (const [slug, source] of Object.entries(SKILLS)) {
-        await publishFolder(reg.url, acme, `@acme/${slug}`, '1.0.0', skillFolder(`@acme/${slug}`, '1.0.0', source, { tool: slug }));
+        await publishFolder(
+          reg.url,
+          acme,
+          `@acme/${slug}`,
+          '1.0.0',
+          skillFolder(`@acme/${slug}`, '1.0.0', source, { tool: slug }),
+        );
         await mustInstall(reg.url, acme, 'wild', `@acme/${slug}`, '1.0.0');
       }
       const strictSchema = { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] };
-      await publishFolder(reg.url, acme, '@acme/strict', '1.0.0', skillFolder('@acme/strict', '1.0.0', STRICT, { tool: 'strict', inputSchema: strictSchema }));
+      await publishFolder(
+        reg.url,
+        acme,
+        '@acme/strict',
+        '1.0.0',
+        skillFolder('@acme/strict', '1.0.0', STRICT, { tool: 'strict', inputSchema: strictSchema }),
+      );
       await mustInstall(reg.url, acme, 'wild', '@acme/strict', '1.0.0');
-      await publishFolder(reg.url, acme, '@acme/argv', '1.0.0', mcpFolder('@acme/argv', '1.0.0', ARGV_SERVER, { args: ['server.js', '--allow-child-process', '--allow-fs-read=*'] }));
+      await publishFolder(
+        reg.url,
+        acme,
+        '@acme/argv',
+        '1.0.0',
+        mcpFolder('@acme/argv', '1.0.0', ARGV_SERVER, {
+          args: ['server.js', '--allow-child-process', '--allow-fs-read=*'],
+        }),
+      );
       await mustInstall(reg.url, acme, 'wild', '@acme/argv', '1.0.0');
       client = await connectGateway(reg.url, 'wild', await workspaceToken(reg.url, acme, 'wild', { name: 'Wild' }));
     });
@@ -224,23 +254,31 @@ function hostileCorpus(mode: Mode) {
       assert.equal((await fetch(`${reg.url}/healthz`)).status, 200);
     };
 
-    it(mode === 'bwrap' ? 'says which limits are in force, in /readyz and the start-up log' : 'says it is unconfined, in /readyz and as a start-up warning', async () => {
-      const ready = await request(reg.url, 'GET', '/readyz');
-      assert.equal(ready.status, 200);
-      if (mode === 'bwrap') {
-        assert.equal(ready.body.sandbox.status, 'ok');
-        assert.equal(ready.body.sandbox.mode, 'bwrap');
-        assert.match(ready.body.sandbox.limits.memory, /^128 MB for each skill's processes together \(cgroup v[12] memory\)$/);
-        assert.match(ready.body.sandbox.limits.network, /^none/);
-        assert.match(reg.output(), /"msg":"skill sandbox ready"/);
-        assert.doesNotMatch(reg.output(), /unconfined|cannot run/i);
-      } else {
-        assert.equal(ready.body.sandbox.status, 'unconfined');
-        assert.match(ready.body.sandbox.reason, /^AEROSTACK_SANDBOX=none: skills run without the OS sandbox/);
-        assert.equal(ready.body.sandbox.limits.network, 'open');
-        assert.match(reg.output(), /"level":40,.*"msg":"AEROSTACK_SANDBOX=none: skills run without the OS sandbox/);
-      }
-    });
+    it(
+      mode === 'bwrap'
+        ? 'says which limits are in force, in /readyz and the start-up log'
+        : 'says it is unconfined, in /readyz and as a start-up warning',
+      async () => {
+        const ready = await request(reg.url, 'GET', '/readyz');
+        assert.equal(ready.status, 200);
+        if (mode === 'bwrap') {
+          assert.equal(ready.body.sandbox.status, 'ok');
+          assert.equal(ready.body.sandbox.mode, 'bwrap');
+          assert.match(
+            ready.body.sandbox.limits.memory,
+            /^128 MB for each skill's processes together \(cgroup v[12] memory\)$/,
+          );
+          assert.match(ready.body.sandbox.limits.network, /^none/);
+          assert.match(reg.output(), /"msg":"skill sandbox ready"/);
+          assert.doesNotMatch(reg.output(), /unconfined|cannot run/i);
+        } else {
+          assert.equal(ready.body.sandbox.status, 'unconfined');
+          assert.match(ready.body.sandbox.reason, /^AEROSTACK_SANDBOX=none: skills run without the OS sandbox/);
+          assert.equal(ready.body.sandbox.limits.network, 'open');
+          assert.match(reg.output(), /"level":40,.*"msg":"AEROSTACK_SANDBOX=none: skills run without the OS sandbox/);
+        }
+      },
+    );
 
     it(`network: the test’s loopback listener, the registry’s port and Postgres ${mode === 'bwrap' ? 'are unreachable' : 'are reachable (unconfined)'}`, async () => {
       const targets = [
@@ -250,7 +288,8 @@ function hostileCorpus(mode: Mode) {
       ];
       const got = await report('netprobe__netprobe', { targets });
       if (mode === 'bwrap') {
-        for (const [t, outcome] of Object.entries(got)) assert.notEqual(outcome, 'CONNECTED', `${t} reached from inside the sandbox`);
+        for (const [t, outcome] of Object.entries(got))
+          assert.notEqual(outcome, 'CONNECTED', `${t} reached from inside the sandbox`);
         assert.equal(connections, 0, 'the listener saw no connection');
       } else {
         assert.equal(got[`127.0.0.1:${listenerPort}`], 'CONNECTED');
@@ -266,7 +305,12 @@ function hostileCorpus(mode: Mode) {
       const got = JSON.parse(res.text);
       assert.equal(got.parent, 'ERR_ACCESS_DENIED');
       assert.equal(got.init, 'ERR_ACCESS_DENIED');
-      assert.deepEqual(Object.keys(got.env).filter((k) => k !== 'PWD').sort(), ['HOME', 'LANG', 'NODE_ENV', 'PATH', 'TZ']);
+      assert.deepEqual(
+        Object.keys(got.env)
+          .filter((k) => k !== 'PWD')
+          .sort(),
+        ['HOME', 'LANG', 'NODE_ENV', 'PATH', 'TZ'],
+      );
       await stillServes();
     });
 
@@ -274,9 +318,17 @@ function hostileCorpus(mode: Mode) {
       const skills = path.join(dataDir, 'runtime', 'skills');
       const other = (await readdir(skills)).find((d) => !d.includes('.'))!;
       const read = await report('snoop__snoop', { dataDir, otherSkill: path.join(skills, other) });
-      assert.deepEqual(read, { dataDir: 'ERR_ACCESS_DENIED', otherSkill: 'ERR_ACCESS_DENIED', passwd: 'ERR_ACCESS_DENIED' });
+      assert.deepEqual(read, {
+        dataDir: 'ERR_ACCESS_DENIED',
+        otherSkill: 'ERR_ACCESS_DENIED',
+        passwd: 'ERR_ACCESS_DENIED',
+      });
       const wrote = await report('writer__writer', { dataDir });
-      assert.deepEqual(wrote, { dataDir: 'ERR_ACCESS_DENIED', ownFolder: 'ERR_ACCESS_DENIED', tmp: 'ERR_ACCESS_DENIED' });
+      assert.deepEqual(wrote, {
+        dataDir: 'ERR_ACCESS_DENIED',
+        ownFolder: 'ERR_ACCESS_DENIED',
+        tmp: 'ERR_ACCESS_DENIED',
+      });
       assert.ok(!(await readdir(dataDir)).includes('planted.txt'));
       await stillServes();
     });
@@ -307,7 +359,10 @@ function hostileCorpus(mode: Mode) {
       await sampler;
       if (mode === 'bwrap') {
         assert.equal(res.isError, true);
-        assert.match(res.text, /^bomb__bomb failed: The skill process was stopped: it exceeded its memory limit of 128 MB during the call/);
+        assert.match(
+          res.text,
+          /^bomb__bomb failed: The skill process was stopped: it exceeded its memory limit of 128 MB during the call/,
+        );
         assert.ok(maxRssMb > 0 && maxRssMb < 140, `resident memory seen from outside: ${maxRssMb.toFixed(1)} MB`);
       } else {
         assert.equal(res.text, 'allocated 512 MB');
@@ -317,11 +372,20 @@ function hostileCorpus(mode: Mode) {
     });
 
     it('output: 50 MB without a newline, a flood of small messages, forged 3 MB answers and a 50 MB result each fail their own call', async () => {
-      assert.match((await call('flood__flood')).text, /^flood__flood failed: The skill sent a message larger than 1114112 bytes/);
+      assert.match(
+        (await call('flood__flood')).text,
+        /^flood__flood failed: The skill sent a message larger than 1114112 bytes/,
+      );
       await stillServes();
-      assert.match((await call('chatter__chatter')).text, /^chatter__chatter failed: The skill sent more than 2000 messages in a second/);
+      assert.match(
+        (await call('chatter__chatter')).text,
+        /^chatter__chatter failed: The skill sent more than 2000 messages in a second/,
+      );
       await stillServes();
-      assert.match((await call('forger__forger')).text, /^forger__forger failed: The skill sent a message larger than 1114112 bytes/);
+      assert.match(
+        (await call('forger__forger')).text,
+        /^forger__forger failed: The skill sent a message larger than 1114112 bytes/,
+      );
       await stillServes();
       const rope = await call('rope__rope');
       assert.equal(rope.isError, true);
@@ -330,23 +394,53 @@ function hostileCorpus(mode: Mode) {
     });
 
     it('arguments: Node options in args are refused at publish; after the server file they are the server’s own argv', async () => {
-      const injected = mcpFolder('@acme/injector', '1.0.0', ARGV_SERVER, { args: ['--allow-child-process', '--allow-fs-read=*', 'server.js'] });
-      const res = await request(reg.url, 'PUT', '/@acme%2finjector', { token: acme, body: publishBody('@acme/injector', '1.0.0', folderTarball(injected)) });
+      const injected = mcpFolder('@acme/injector', '1.0.0', ARGV_SERVER, {
+        args: ['--allow-child-process', '--allow-fs-read=*', 'server.js'],
+      });
+      const res = await request(reg.url, 'PUT', '/@acme%2finjector', {
+        token: acme,
+        body: publishBody('@acme/injector', '1.0.0', folderTarball(injected)),
+      });
       assert.equal(res.status, 400);
-      assert.match(res.body.error, /^Invalid aerostack\.json: args\[0\] must be the server file to run \(such as "server\.js"\), not an option/);
+      assert.match(
+        res.body.error,
+        /^Invalid aerostack\.json: args\[0\] must be the server file to run \(such as "server\.js"\), not an option/,
+      );
       const got = await report('argv__escape');
-      assert.deepEqual(got, { argv: ['--allow-child-process', '--allow-fs-read=*'], exec: 'ERR_ACCESS_DENIED', passwd: 'ERR_ACCESS_DENIED' });
+      assert.deepEqual(got, {
+        argv: ['--allow-child-process', '--allow-fs-read=*'],
+        exec: 'ERR_ACCESS_DENIED',
+        passwd: 'ERR_ACCESS_DENIED',
+      });
       await stillServes();
     });
 
     it('input_schema: arguments that break it never reach the skill; the first failing path is named', async () => {
       const missing = await call('strict__strict', {});
-      assert.deepEqual(missing, { isError: true, text: 'MCP error -32602: Input validation error: Invalid arguments for tool strict__strict: message is required' });
+      assert.deepEqual(missing, {
+        isError: true,
+        text: 'MCP error -32602: Input validation error: Invalid arguments for tool strict__strict: message is required',
+      });
       const wrongType = await call('strict__strict', { message: 42 });
-      assert.deepEqual(wrongType, { isError: true, text: 'MCP error -32602: Input validation error: Invalid arguments for tool strict__strict: message must be string' });
-      assert.equal((await call('strict__strict', { message: 'fine' })).text, 'calls: 1, message: fine', 'the skill ran once: for the valid call');
-      const audit = await request(reg.url, 'GET', '/-/api/v1/workspaces/wild/audit?skill=@acme/strict&action=tool_call', { token: acme });
-      assert.deepEqual(audit.body.events.map((e: { status: string }) => e.status), ['ok', 'invalid_arguments', 'invalid_arguments']);
+      assert.deepEqual(wrongType, {
+        isError: true,
+        text: 'MCP error -32602: Input validation error: Invalid arguments for tool strict__strict: message must be string',
+      });
+      assert.equal(
+        (await call('strict__strict', { message: 'fine' })).text,
+        'calls: 1, message: fine',
+        'the skill ran once: for the valid call',
+      );
+      const audit = await request(
+        reg.url,
+        'GET',
+        '/-/api/v1/workspaces/wild/audit?skill=@acme/strict&action=tool_call',
+        { token: acme },
+      );
+      assert.deepEqual(
+        audit.body.events.map((e: { status: string }) => e.status),
+        ['ok', 'invalid_arguments', 'invalid_arguments'],
+      );
       await stillServes();
     });
 
@@ -383,7 +477,12 @@ describe('a registry whose sandbox cannot start', function () {
       }
     }
     dataDir = await freshDataDir('no-bwrap');
-    reg = await spawnRegistry({ PORT: String(await freePort()), AEROSTACK_DATA_DIR: dataDir, PATH: bin, LOG_LEVEL: 'info' });
+    reg = await spawnRegistry({
+      PORT: String(await freePort()),
+      AEROSTACK_DATA_DIR: dataDir,
+      PATH: bin,
+      LOG_LEVEL: 'info',
+    });
   });
   after(async () => {
     await reg?.kill('SIGTERM');
@@ -394,8 +493,16 @@ describe('a registry whose sandbox cannot start', function () {
   it('refuses to run skills and says why: in /readyz, in the start-up log and in the gateway’s error; npm reads still work', async () => {
     const ready = await request(reg.url, 'GET', '/readyz');
     assert.equal(ready.status, 200, 'the registry itself is ready');
-    assert.deepEqual(ready.body.sandbox, { mode: 'bwrap', status: 'unavailable', reason: 'bubblewrap is not installed (Debian: apt-get install bubblewrap)', limits: {} });
-    assert.match(reg.output(), /"level":50,.*"msg":"skills cannot run: bubblewrap is not installed \(Debian: apt-get install bubblewrap\) \(AEROSTACK_SANDBOX=none runs them unconfined/);
+    assert.deepEqual(ready.body.sandbox, {
+      mode: 'bwrap',
+      status: 'unavailable',
+      reason: 'bubblewrap is not installed (Debian: apt-get install bubblewrap)',
+      limits: {},
+    });
+    assert.match(
+      reg.output(),
+      /"level":50,.*"msg":"skills cannot run: bubblewrap is not installed \(Debian: apt-get install bubblewrap\) \(AEROSTACK_SANDBOX=none runs them unconfined/,
+    );
 
     const acme = await signup(reg.url, 'acme');
     await createWorkspace(reg.url, acme, 'ws');
@@ -403,15 +510,24 @@ describe('a registry whose sandbox cannot start', function () {
     await mustInstall(reg.url, acme, 'ws', '@acme/greet', '0.1.0');
     const client = await connectGateway(reg.url, 'ws', await workspaceToken(reg.url, acme, 'ws', { name: 'T' }));
     try {
-      assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['greet__greet']);
+      assert.deepEqual(
+        (await client.listTools()).tools.map((t) => t.name),
+        ['greet__greet'],
+      );
       const res = await client.callTool({ name: 'greet__greet', arguments: { message: 'hi' } });
       assert.equal(res.isError, true);
-      assert.equal(resultText(res), 'greet__greet failed: Skills cannot run on this registry: the sandbox is unavailable (bubblewrap is not installed (Debian: apt-get install bubblewrap))');
+      assert.equal(
+        resultText(res),
+        'greet__greet failed: Skills cannot run on this registry: the sandbox is unavailable (bubblewrap is not installed (Debian: apt-get install bubblewrap))',
+      );
     } finally {
       await client.close();
     }
     assert.equal((await request(reg.url, 'GET', '/@acme%2fgreet', { token: acme })).status, 200);
     const audit = await request(reg.url, 'GET', '/-/api/v1/workspaces/ws/audit?action=tool_call', { token: acme });
-    assert.deepEqual(audit.body.events.map((e: { status: string }) => e.status), ['unavailable']);
+    assert.deepEqual(
+      audit.body.events.map((e: { status: string }) => e.status),
+      ['unavailable'],
+    );
   });
 });

@@ -60,8 +60,14 @@ function sampler() {
   const done = (async () => {
     while (running) {
       const ps = await sandboxProcesses();
-      maxRssKb = Math.max(maxRssKb, ps.reduce((n, p) => n + p.rssKb, 0));
-      maxTasks = Math.max(maxTasks, ps.reduce((n, p) => n + p.threads, 0));
+      maxRssKb = Math.max(
+        maxRssKb,
+        ps.reduce((n, p) => n + p.rssKb, 0),
+      );
+      maxTasks = Math.max(
+        maxTasks,
+        ps.reduce((n, p) => n + p.threads, 0),
+      );
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
@@ -84,7 +90,11 @@ describe('bubblewrap sandbox: the OS walls alone (Node’s permission model off)
   async function run(
     sb: BwrapSandbox,
     source: string,
-    opts: { args?: string[]; timeoutMs?: number; during?: (proc: SandboxedProcess, first: string) => Promise<void> } = {},
+    opts: {
+      args?: string[];
+      timeoutMs?: number;
+      during?: (proc: SandboxedProcess, first: string) => Promise<void>;
+    } = {},
   ) {
     const dir = path.join(closedParent, `skill-${++n}`);
     await mkdir(dir);
@@ -100,7 +110,9 @@ describe('bubblewrap sandbox: the OS walls alone (Node’s permission model off)
       if (stdout.includes('\n')) firstLine(stdout.slice(0, stdout.indexOf('\n')));
     });
     proc.child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      proc.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     if (opts.during) {
       await Promise.race([first.then((line) => opts.during!(proc, line)), exit]);
       proc.child.stdin.end();
@@ -123,7 +135,11 @@ describe('bubblewrap sandbox: the OS walls alone (Node’s permission model off)
   before(async function () {
     sandbox = new BwrapSandbox({ limits: LIMITS, uidBase: UID_BASE, permissionModel: false });
     const report = await sandbox.report();
-    assert.equal(report.status, 'ok', `the sandbox must start on this machine (apt-get install bubblewrap): ${report.reason}`);
+    assert.equal(
+      report.status,
+      'ok',
+      `the sandbox must start on this machine (apt-get install bubblewrap): ${report.reason}`,
+    );
     closedParent = await mkdtemp(path.join(tmpdir(), 'aerostack-sandbox-test-'));
     await chmod(closedParent, 0o700);
   });
@@ -137,7 +153,10 @@ describe('bubblewrap sandbox: the OS walls alone (Node’s permission model off)
     assert.match(limits.isolation!, /bubblewrap: new user, PID, network, mount/);
     assert.match(limits.network!, /^none/);
     assert.match(limits.memory!, /^128 MB for each skill's processes together \(cgroup v[12] memory\)$/);
-    assert.match(limits.processes!, /^64 processes and threads per skill \(cgroup v[12] pids(, RLIMIT_NPROC of its own uid)?\)$/);
+    assert.match(
+      limits.processes!,
+      /^64 processes and threads per skill \(cgroup v[12] pids(, RLIMIT_NPROC of its own uid)?\)$/,
+    );
     assert.match(limits.cpuTime!, /^60 s per process \(RLIMIT_CPU\)$/);
   });
 
@@ -189,7 +208,8 @@ console.log(JSON.stringify({
     assert.equal(report.noNewPrivs, '1');
     assert.deepEqual(Object.keys(report.env).sort(), ['HOME', 'LANG', 'NODE_ENV', 'PATH', 'PWD', 'TZ']);
     assert.equal(report.pid1Environ, '', 'bwrap’s own pid 1 carries no environment');
-    for (const fd of report.fds) assert.match(fd, /^(socket:|pipe:|anon_inode:|\/dev\/null$|gone$)/, `no host file or folder is open: ${fd}`);
+    for (const fd of report.fds)
+      assert.match(fd, /^(socket:|pipe:|anon_inode:|\/dev\/null$|gone$)/, `no host file or folder is open: ${fd}`);
     assert.deepEqual(report.interfaces, ['lo']);
     assert.notEqual(report.nestedUserns, 'ok');
   });
@@ -224,7 +244,8 @@ console.log(JSON.stringify(results));`,
         { args: [JSON.stringify([['127.0.0.1', port], ['127.0.0.1', 5432], ...hostAddresses.map((a) => [a, port])])] },
       );
       assert.ok(report, stderr);
-      for (const [target, outcome] of Object.entries(report)) assert.notEqual(outcome, 'CONNECTED', `${target} must be unreachable`);
+      for (const [target, outcome] of Object.entries(report))
+        assert.notEqual(outcome, 'CONNECTED', `${target} must be unreachable`);
       assert.equal(report[`127.0.0.1:${port}`], 'ECONNREFUSED', 'loopback is the sandbox’s own');
       assert.notEqual(report.dns, 'RESOLVED');
       assert.equal(connections, 0, 'the test’s listener saw no connection');
@@ -244,7 +265,11 @@ console.log(JSON.stringify({ pid: process.pid, ppid: process.ppid, killHost: att
     assert.ok(report, stderr);
     assert.equal(report.killHost, 'ESRCH', 'the registry’s pid does not exist in the sandbox');
     assert.equal(report.ppid, 1, 'its parent is the sandbox’s own init');
-    assert.deepEqual(report.visible.map(Number).sort((a: number, b: number) => a - b), [1, report.pid], 'it sees only itself and the sandbox’s init');
+    assert.deepEqual(
+      report.visible.map(Number).sort((a: number, b: number) => a - b),
+      [1, report.pid],
+      'it sees only itself and the sandbox’s init',
+    );
   });
 
   it('holds a fork bomb at the process limit (measured from outside), and the bomb’s own process survives', async () => {
@@ -320,10 +345,16 @@ console.log(JSON.stringify({ heldMb: held.length * 8, error }));`,
     assert.deepEqual(await sandboxProcesses(), []);
     const groups = (await readFile('/proc/self/cgroup', 'utf8')).match(/:memory:(.*)$/m)?.[1];
     if (groups !== undefined) {
-      const mine = (await readdir(path.join('/sys/fs/cgroup/memory', groups))).filter((e) => e.startsWith(`aerostack-${process.pid}-`));
+      const mine = (await readdir(path.join('/sys/fs/cgroup/memory', groups))).filter((e) =>
+        e.startsWith(`aerostack-${process.pid}-`),
+      );
       for (const d of mine) {
         const entries: Dirent[] = await readdir(path.join('/sys/fs/cgroup/memory', groups, d), { withFileTypes: true });
-        assert.deepEqual(entries.filter((e) => e.isDirectory()).map((e) => e.name), [], 'no skill group is left');
+        assert.deepEqual(
+          entries.filter((e) => e.isDirectory()).map((e) => e.name),
+          [],
+          'no skill group is left',
+        );
       }
     }
   });

@@ -20,21 +20,79 @@ const PARSER_RUNS = 1000;
 
 /** Strings that tend to matter to a registry, mixed into the random ones. */
 const INTERESTING = [
-  '', ' ', 'acme', '@acme', 'acme/weather', '@acme/weather', '@acme%2fweather', '../x', '..', '%2e%2e', '\u0000', '\u202e', 'a'.repeat(300),
-  '1.0.0', '01.0.0', 'v1.0.0', '1.0.0+b', 'latest', 'beta', '*', '^1', '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-  'alice@example.com', 'acme@example.com', 'not an email', 'aer_x', 'mwt_x', 'public', 'team', 'private', 'restricted', 'member', 'admin', 'owner',
-  'correct horse battery', 'null', 'true', '{}', '[]', '\ud800', '😀', 'Ä', 'ﬀ', '\r\n', '<script>alert(1)</script>', "' or 1=1 --",
+  '',
+  ' ',
+  'acme',
+  '@acme',
+  'acme/weather',
+  '@acme/weather',
+  '@acme%2fweather',
+  '../x',
+  '..',
+  '%2e%2e',
+  '\u0000',
+  '\u202e',
+  'a'.repeat(300),
+  '1.0.0',
+  '01.0.0',
+  'v1.0.0',
+  '1.0.0+b',
+  'latest',
+  'beta',
+  '*',
+  '^1',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'alice@example.com',
+  'acme@example.com',
+  'not an email',
+  'aer_x',
+  'mwt_x',
+  'public',
+  'team',
+  'private',
+  'restricted',
+  'member',
+  'admin',
+  'owner',
+  'correct horse battery',
+  'null',
+  'true',
+  '{}',
+  '[]',
+  '\ud800',
+  '😀',
+  'Ä',
+  'ﬀ',
+  '\r\n',
+  '<script>alert(1)</script>',
+  "' or 1=1 --",
 ];
 
-const str = fc.oneof({ weight: 2, arbitrary: fc.string({ maxLength: 40 }) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) }, { weight: 2, arbitrary: fc.constantFrom(...INTERESTING) });
+const str = fc.oneof(
+  { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
+  { weight: 2, arbitrary: fc.constantFrom(...INTERESTING) },
+);
 const num = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1, 2 ** 31, 2 ** 53 + 1, 1e308, -0));
 /** A value for one field: usually of a plausible type, sometimes anything at all. */
-const value = fc.oneof({ weight: 4, arbitrary: str }, { weight: 1, arbitrary: num }, { weight: 1, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) });
+const value = fc.oneof(
+  { weight: 4, arbitrary: str },
+  { weight: 1, arbitrary: num },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+);
 
 /** An object with (some of) an endpoint's fields, fuzzed, plus random extra keys. */
 const shaped = (fields: string[]) =>
   fc
-    .tuple(fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: [] }), fc.dictionary(str, value, { maxKeys: 3 }))
+    .tuple(
+      fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: [] }),
+      fc.dictionary(str, value, { maxKeys: 3 }),
+    )
     .map(([known, extra]) => JSON.stringify({ ...extra, ...known }));
 
 /** A request body: the endpoint's shape, any JSON value, or any string at all (mostly not JSON). */
@@ -46,9 +104,21 @@ const body = (fields: string[]) =>
   );
 
 /** Percent-encodes the UTF-8 bytes (encodeURIComponent throws on lone surrogates). */
-const pct = (bytes: Buffer): string => [...bytes].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+const pct = (bytes: Buffer): string =>
+  [...bytes]
+    .map((b) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 /** A path segment: a fuzzed string, or raw bytes that need not be UTF-8 at all. */
-const segment = fc.oneof({ weight: 4, arbitrary: str.map((s) => pct(Buffer.from(s, 'utf8'))) }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => pct(Buffer.from(b))) }).map((s) => s || 'x');
+const segment = fc
+  .oneof(
+    { weight: 4, arbitrary: str.map((s) => pct(Buffer.from(s, 'utf8'))) },
+    { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => pct(Buffer.from(b))) },
+  )
+  .map((s) => s || 'x');
 
 function checkAnswer(a: Answer, label: string): void {
   assert.ok(a.status < 500, `${label}: ${a.status} ${a.text.slice(0, 300)}`);
@@ -65,10 +135,15 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
   let started = 0;
 
   before(async () => {
-    r = await startTestRegistry({ limits: { maxTarballBytes: 256 * 1024, maxUnpackedBytes: 1024 * 1024, maxEntries: 50 } });
+    r = await startTestRegistry({
+      limits: { maxTarballBytes: 256 * 1024, maxUnpackedBytes: 1024 * 1024, maxEntries: 50 },
+    });
     acme = await signup(r.url, 'acme');
     await signup(r.url, 'alice');
-    const pub = await call(r.url, 'PUT', '/@acme%2fweather', { token: acme, json: publishBody('@acme/weather', '1.0.0', quickTarball('@acme/weather', '1.0.0')) });
+    const pub = await call(r.url, 'PUT', '/@acme%2fweather', {
+      token: acme,
+      json: publishBody('@acme/weather', '1.0.0', quickTarball('@acme/weather', '1.0.0')),
+    });
     assert.equal(pub.status, 201, pub.text);
     await createWorkspace(r.url, acme, 'acme-ws');
     mwt = await workspaceToken(r.url, acme, 'acme-ws', { name: 'Fuzz editor' });
@@ -77,12 +152,20 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
   after(async () => {
     await r?.close();
     started = started || Date.now();
-    // eslint-disable-next-line no-console
-    console.log(`      fuzz: ${requests} HTTP requests + ${PARSER_RUNS} parser runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+     
+    console.log(
+      `      fuzz: ${requests} HTTP requests + ${PARSER_RUNS} parser runs in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 
   /** One fuzzed endpoint: `path` may depend on the generated input. */
-  const endpoint = (label: string, method: string, path: fc.Arbitrary<string>, bodyArb: fc.Arbitrary<string>, opts: { auth?: boolean; headers?: Record<string, string> } = {}) =>
+  const endpoint = (
+    label: string,
+    method: string,
+    path: fc.Arbitrary<string>,
+    bodyArb: fc.Arbitrary<string>,
+    opts: { auth?: boolean; headers?: Record<string, string> } = {},
+  ) =>
     it(`${label}: ${HTTP_RUNS} runs, never a 5xx, every 4xx a JSON {error}`, async () => {
       await fc.assert(
         fc.asyncProperty(path, bodyArb, async (p, raw) => {
@@ -96,32 +179,105 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
 
   endpoint('signup', 'POST', fc.constant('/-/api/v1/signup'), body(['username', 'email', 'password']));
   endpoint('login', 'POST', fc.constant('/-/api/v1/login'), body(['username', 'password']));
-  endpoint('npm adduser / login', 'PUT', segment.map((s) => `/-/user/org.couchdb.user:${s}`), body(['name', 'password', 'email', 'type', 'roles']));
-  endpoint('token create', 'POST', fc.constant('/-/api/v1/tokens'), body(['name', 'readonly', 'expiresInSeconds']), { auth: true });
-  endpoint('npm token create', 'POST', fc.constant('/-/npm/v1/tokens'), body(['password', 'readonly', 'cidr_whitelist', 'name']), { auth: true });
-  endpoint('team invitations', 'POST', fc.oneof(fc.constant('acme'), segment).map((ns) => `/-/api/v1/teams/${ns}/invitations`), body(['email', 'role', 'anyAccount']), { auth: true });
+  endpoint(
+    'npm adduser / login',
+    'PUT',
+    segment.map((s) => `/-/user/org.couchdb.user:${s}`),
+    body(['name', 'password', 'email', 'type', 'roles']),
+  );
+  endpoint('token create', 'POST', fc.constant('/-/api/v1/tokens'), body(['name', 'readonly', 'expiresInSeconds']), {
+    auth: true,
+  });
+  endpoint(
+    'npm token create',
+    'POST',
+    fc.constant('/-/npm/v1/tokens'),
+    body(['password', 'readonly', 'cidr_whitelist', 'name']),
+    { auth: true },
+  );
+  endpoint(
+    'team invitations',
+    'POST',
+    fc.oneof(fc.constant('acme'), segment).map((ns) => `/-/api/v1/teams/${ns}/invitations`),
+    body(['email', 'role', 'anyAccount']),
+    { auth: true },
+  );
   endpoint('team join', 'POST', fc.constant('/-/api/v1/teams/join'), body(['code']), { auth: true });
-  endpoint('workspace create', 'POST', fc.constant('/-/api/v1/workspaces'), body(['slug', 'namespace']), { auth: true });
-  endpoint('workspace install', 'PUT', fc.oneof(fc.constant('@acme%2fweather'), segment).map((n) => `/-/api/v1/workspaces/acme-ws/skills/${n}`), body(['version']), { auth: true });
-  endpoint('workspace token create', 'POST', fc.oneof(fc.constant('acme-ws'), segment).map((ws) => `/-/api/v1/workspaces/${ws}/tokens`), body(['name', 'user', 'expiresInSeconds']), { auth: true });
-  endpoint('skill visibility', 'PUT', fc.oneof(fc.constant('@acme%2fweather'), segment).map((n) => `/-/api/v1/skills/${n}/visibility`), body(['visibility']), { auth: true });
-  endpoint('dist-tags', 'PUT', fc.tuple(fc.oneof(fc.constant('@acme%2fweather'), segment), segment).map(([n, t]) => `/-/package/${n}/dist-tags/${t}`), body([]), { auth: true });
-  endpoint('publish PUT with arbitrary bodies', 'PUT', fc.oneof(fc.constant('/@acme%2ffuzz'), segment.map((s) => `/@acme%2f${s}`), segment.map((s) => `/${s}`)), body(['_id', 'name', 'versions', 'dist-tags', '_attachments', 'access', 'visibility', 'description']), { auth: true });
+  endpoint('workspace create', 'POST', fc.constant('/-/api/v1/workspaces'), body(['slug', 'namespace']), {
+    auth: true,
+  });
+  endpoint(
+    'workspace install',
+    'PUT',
+    fc.oneof(fc.constant('@acme%2fweather'), segment).map((n) => `/-/api/v1/workspaces/acme-ws/skills/${n}`),
+    body(['version']),
+    { auth: true },
+  );
+  endpoint(
+    'workspace token create',
+    'POST',
+    fc.oneof(fc.constant('acme-ws'), segment).map((ws) => `/-/api/v1/workspaces/${ws}/tokens`),
+    body(['name', 'user', 'expiresInSeconds']),
+    { auth: true },
+  );
+  endpoint(
+    'skill visibility',
+    'PUT',
+    fc.oneof(fc.constant('@acme%2fweather'), segment).map((n) => `/-/api/v1/skills/${n}/visibility`),
+    body(['visibility']),
+    { auth: true },
+  );
+  endpoint(
+    'dist-tags',
+    'PUT',
+    fc
+      .tuple(fc.oneof(fc.constant('@acme%2fweather'), segment), segment)
+      .map(([n, t]) => `/-/package/${n}/dist-tags/${t}`),
+    body([]),
+    { auth: true },
+  );
+  endpoint(
+    'publish PUT with arbitrary bodies',
+    'PUT',
+    fc.oneof(
+      fc.constant('/@acme%2ffuzz'),
+      segment.map((s) => `/@acme%2f${s}`),
+      segment.map((s) => `/${s}`),
+    ),
+    body(['_id', 'name', 'versions', 'dist-tags', '_attachments', 'access', 'visibility', 'description']),
+    { auth: true },
+  );
 
   it(`the gateway with arbitrary JSON-RPC: ${HTTP_RUNS} runs, never a 5xx, always JSON`, async () => {
     const rpc = fc.oneof(
-      fc.record({ jsonrpc: fc.oneof(fc.constant('2.0'), value), id: value, method: fc.oneof(fc.constantFrom('initialize', 'ping', 'tools/list', 'tools/call', 'resources/list'), str), params: value }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc
+        .record(
+          {
+            jsonrpc: fc.oneof(fc.constant('2.0'), value),
+            id: value,
+            method: fc.oneof(fc.constantFrom('initialize', 'ping', 'tools/list', 'tools/call', 'resources/list'), str),
+            params: value,
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
       fc.string({ unit: 'binary', maxLength: 100 }),
     );
     await fc.assert(
       fc.asyncProperty(rpc, async (raw) => {
         requests += 1;
-        const a = await call(r.url, 'POST', '/ws/acme-ws', { raw, token: mwt, headers: { accept: 'application/json, text/event-stream' } });
+        const a = await call(r.url, 'POST', '/ws/acme-ws', {
+          raw,
+          token: mwt,
+          headers: { accept: 'application/json, text/event-stream' },
+        });
         assert.ok(a.status < 500, `${a.status} ${a.text.slice(0, 300)} for ${raw.slice(0, 200)}`);
         // MCP answers protocol errors in JSON-RPC's own shape; anything else must be our {error}.
-        if (a.status !== 202) assert.match(a.contentType, /json/, `${a.status} ${a.contentType} for ${raw.slice(0, 200)}`);
-        if (a.status >= 400 && !(a.body as { jsonrpc?: unknown })?.jsonrpc) assertClearError(a, `gateway ${raw.slice(0, 200)}`);
+        if (a.status !== 202)
+          assert.match(a.contentType, /json/, `${a.status} ${a.contentType} for ${raw.slice(0, 200)}`);
+        if (a.status >= 400 && !(a.body as { jsonrpc?: unknown })?.jsonrpc)
+          assertClearError(a, `gateway ${raw.slice(0, 200)}`);
       }),
       { numRuns: HTTP_RUNS },
     );
@@ -131,10 +287,31 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
     const tgz = quickTarball('@acme/mutant', '1.0.0');
     const file = '@acme/mutant-1.0.0.tgz';
     const paths = [
-      ['name'], ['_id'], ['description'], ['access'], ['visibility'], ['versions'], ['versions', '1.0.0'], ['versions', '1.0.0', 'name'], ['versions', '1.0.0', 'version'],
-      ['versions', '1.0.0', 'dist'], ['versions', '1.0.0', 'dist', 'integrity'], ['versions', '1.0.0', 'dist', 'shasum'], ['versions', '1.0.0', 'deprecated'], ['versions', '2.0.0'],
-      ['dist-tags'], ['dist-tags', 'latest'], ['dist-tags', 'beta'], ['_attachments'], ['_attachments', file], ['_attachments', file, 'data'], ['_attachments', file, 'length'],
-      ['_attachments', file, 'content_type'], ['_attachments', '@acme/mutant-2.0.0.tgz'], ['__proto__'], ['constructor'],
+      ['name'],
+      ['_id'],
+      ['description'],
+      ['access'],
+      ['visibility'],
+      ['versions'],
+      ['versions', '1.0.0'],
+      ['versions', '1.0.0', 'name'],
+      ['versions', '1.0.0', 'version'],
+      ['versions', '1.0.0', 'dist'],
+      ['versions', '1.0.0', 'dist', 'integrity'],
+      ['versions', '1.0.0', 'dist', 'shasum'],
+      ['versions', '1.0.0', 'deprecated'],
+      ['versions', '2.0.0'],
+      ['dist-tags'],
+      ['dist-tags', 'latest'],
+      ['dist-tags', 'beta'],
+      ['_attachments'],
+      ['_attachments', file],
+      ['_attachments', file, 'data'],
+      ['_attachments', file, 'length'],
+      ['_attachments', file, 'content_type'],
+      ['_attachments', '@acme/mutant-2.0.0.tgz'],
+      ['__proto__'],
+      ['constructor'],
     ];
     const mutation = fc.record({ path: fc.constantFrom(...paths), op: fc.constantFrom('set', 'set', 'delete'), value });
     await fc.assert(
@@ -152,7 +329,8 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
           }
           const last = m.path[m.path.length - 1]!;
           if (m.op === 'delete') delete at[last];
-          else Object.defineProperty(at, last, { value: m.value, enumerable: true, writable: true, configurable: true });
+          else
+            Object.defineProperty(at, last, { value: m.value, enumerable: true, writable: true, configurable: true });
         }
         requests += 1;
         const a = await call(r.url, 'PUT', '/@acme%2fmutant', { token: acme, raw: JSON.stringify(doc) });
@@ -164,7 +342,28 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
 
   it(`arbitrary paths and methods (anonymous): ${HTTP_RUNS} runs`, async () => {
     const method = fc.constantFrom('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH');
-    const p = fc.array(fc.oneof(segment, fc.constantFrom('-', '@acme', '@acme%2fweather', 'weather', '-rev', 'weather-1.0.0.tgz', '-', 'package', 'dist-tags', 'api', 'v1', 'ws')), { minLength: 1, maxLength: 5 }).map((parts) => '/' + parts.join('/'));
+    const p = fc
+      .array(
+        fc.oneof(
+          segment,
+          fc.constantFrom(
+            '-',
+            '@acme',
+            '@acme%2fweather',
+            'weather',
+            '-rev',
+            'weather-1.0.0.tgz',
+            '-',
+            'package',
+            'dist-tags',
+            'api',
+            'v1',
+            'ws',
+          ),
+        ),
+        { minLength: 1, maxLength: 5 },
+      )
+      .map((parts) => '/' + parts.join('/'));
     await fc.assert(
       fc.asyncProperty(method, p, async (m, path) => {
         requests += 1;
@@ -180,8 +379,23 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
     const anyValue = fc.oneof(
       fc.jsonValue({ maxDepth: 5 }),
       fc.anything({ maxDepth: 3 }),
-      fc.record({ versions: value, 'dist-tags': value, _attachments: value, access: value, visibility: value, name: value }, { requiredKeys: [] }),
-      fc.record({ _attachments: fc.dictionary(str, fc.record({ data: value, length: value, content_type: value }, { requiredKeys: [] })), versions: fc.dictionary(str, fc.record({ name: value, version: value, dist: value, deprecated: value }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+      fc.record(
+        { versions: value, 'dist-tags': value, _attachments: value, access: value, visibility: value, name: value },
+        { requiredKeys: [] },
+      ),
+      fc.record(
+        {
+          _attachments: fc.dictionary(
+            str,
+            fc.record({ data: value, length: value, content_type: value }, { requiredKeys: [] }),
+          ),
+          versions: fc.dictionary(
+            str,
+            fc.record({ name: value, version: value, dist: value, deprecated: value }, { requiredKeys: [] }),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
     );
     fc.assert(
       fc.property(anyValue, (v) => {
@@ -204,7 +418,10 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
     assert.equal((await call(r.url, 'GET', '/healthz')).status, 200);
     assert.equal((await call(r.url, 'GET', '/readyz')).status, 200);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    const pub = await call(r.url, 'PUT', '/@acme%2fafter', { token: acme, json: publishBody('@acme/after', '1.0.0', quickTarball('@acme/after', '1.0.0')) });
+    const pub = await call(r.url, 'PUT', '/@acme%2fafter', {
+      token: acme,
+      json: publishBody('@acme/after', '1.0.0', quickTarball('@acme/after', '1.0.0')),
+    });
     assert.equal(pub.status, 201, pub.text);
   });
 });

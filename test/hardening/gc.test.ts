@@ -36,7 +36,10 @@ describe('hardening: aerostack-registry gc', function () {
     const tarballs = new Map<string, Buffer>();
     const publish = async (name: string, version: string) => {
       const tgz = quickTarball(name, version);
-      const res = await call(r.url, 'PUT', `/${name.replace('/', '%2f')}`, { token: acme, json: publishBody(name, version, tgz) });
+      const res = await call(r.url, 'PUT', `/${name.replace('/', '%2f')}`, {
+        token: acme,
+        json: publishBody(name, version, tgz),
+      });
       assert.equal(res.status, 201, res.text);
       tarballs.set(`${name}@${version}`, tgz);
       return tgz;
@@ -69,9 +72,15 @@ describe('hardening: aerostack-registry gc', function () {
       const recentOrphan = await orphan(randomBytes(700), 60_000);
       // Upload leftovers: one from a crash two hours ago, one being written right now.
       await writeFile(path.join(root, '.tmp', 'crashed-upload'), randomBytes(1234));
-      await utimes(path.join(root, '.tmp', 'crashed-upload'), new Date(Date.now() - 2 * HOUR), new Date(Date.now() - 2 * HOUR));
+      await utimes(
+        path.join(root, '.tmp', 'crashed-upload'),
+        new Date(Date.now() - 2 * HOUR),
+        new Date(Date.now() - 2 * HOUR),
+      );
       await writeFile(path.join(root, '.tmp', 'in-flight-upload'), randomBytes(10));
-      const referenced = (await r.db.selectFrom('skill_versions').select('blob_key').where('unpublished_at', 'is', null).execute()).map((x) => x.blob_key);
+      const referenced = (
+        await r.db.selectFrom('skill_versions').select('blob_key').where('unpublished_at', 'is', null).execute()
+      ).map((x) => x.blob_key);
       const everything = await blobKeys(r.blobs);
 
       const dry = await collectGarbage(r.db, r.blobs, { dryRun: true });
@@ -79,7 +88,10 @@ describe('hardening: aerostack-registry gc', function () {
       assert.equal(dry.removedBytes, 5000 + gone.length);
       assert.equal(dry.keptRecent, 1);
       assert.deepEqual(dry.uploads, { removed: 1, bytes: 1234 });
-      assert.match(formatGcReport(dry), /✓ Would remove 2 unreferenced blobs \(\d+ bytes\) \(dry run: nothing was deleted\)/);
+      assert.match(
+        formatGcReport(dry),
+        /✓ Would remove 2 unreferenced blobs \(\d+ bytes\) \(dry run: nothing was deleted\)/,
+      );
       assert.deepEqual(await blobKeys(r.blobs), everything, 'a dry run deletes nothing');
       assert.equal((await readdir(path.join(root, '.tmp'))).length, 2);
 
@@ -99,12 +111,15 @@ describe('hardening: aerostack-registry gc', function () {
       for (const [spec, tgz] of tarballs) {
         if (spec.startsWith('@acme/gone')) continue;
         const [name, version] = spec.split(/(?<=.)@/) as [string, string];
-        assert.ok((await download(r, name, version) as Buffer).equals(tgz), `${spec} still downloads byte for byte`);
+        assert.ok(((await download(r, name, version)) as Buffer).equals(tgz), `${spec} still downloads byte for byte`);
       }
 
       // With no grace at all, the recent orphan goes too; running again finds nothing.
       const now = await collectGarbage(r.db, r.blobs, { graceSeconds: 0 });
-      assert.deepEqual(now.removed.map((b) => b.key), [recentOrphan]);
+      assert.deepEqual(
+        now.removed.map((b) => b.key),
+        [recentOrphan],
+      );
       assert.equal((await collectGarbage(r.db, r.blobs, { graceSeconds: 0 })).removed.length, 0);
       assert.deepEqual(await blobKeys(r.blobs), [...referenced].sort());
     });
@@ -135,8 +150,12 @@ describe('hardening: aerostack-registry gc', function () {
         assert.equal(report.keptRecent, 1);
         release();
         assert.equal((await pending).status, 201);
-        assert.ok((await download(g, '@acme/slow', '1.0.0') as Buffer).equals(tgz));
-        assert.equal((await collectGarbage(g.db, gated, { graceSeconds: 0 })).removed.length, 0, 'now it is referenced');
+        assert.ok(((await download(g, '@acme/slow', '1.0.0')) as Buffer).equals(tgz));
+        assert.equal(
+          (await collectGarbage(g.db, gated, { graceSeconds: 0 })).removed.length,
+          0,
+          'now it is referenced',
+        );
       } finally {
         release();
         await g.close();
@@ -152,7 +171,10 @@ describe('hardening: aerostack-registry gc', function () {
         ...bind(r.blobs),
         stat: async (k: string) => {
           if (k === key) {
-            const res = await call(r.url, 'PUT', '/@acme%2flate', { token: acme, json: publishBody('@acme/late', '1.0.0', bytes) });
+            const res = await call(r.url, 'PUT', '/@acme%2flate', {
+              token: acme,
+              json: publishBody('@acme/late', '1.0.0', bytes),
+            });
             assert.equal(res.status, 201, res.text);
           }
           return r.blobs.stat!(k);
@@ -170,14 +192,17 @@ describe('hardening: aerostack-registry gc', function () {
         stat: async (k: string) => {
           const info = await r.blobs.stat!(k);
           if (k === key2) {
-            const res = await call(r.url, 'PUT', '/@acme%2flate2', { token: acme, json: publishBody('@acme/late2', '1.0.0', bytes2) });
+            const res = await call(r.url, 'PUT', '/@acme%2flate2', {
+              token: acme,
+              json: publishBody('@acme/late2', '1.0.0', bytes2),
+            });
             assert.equal(res.status, 201, res.text);
           }
           return info;
         },
       };
       assert.equal((await collectGarbage(r.db, racing2, { graceSeconds: 60 })).removed.length, 0);
-      assert.ok((await download(r, '@acme/late2', '1.0.0') as Buffer).equals(bytes2));
+      assert.ok(((await download(r, '@acme/late2', '1.0.0')) as Buffer).equals(bytes2));
     });
 
     it('reports versions whose bytes are missing, and never counts them as removable', async () => {
@@ -206,7 +231,11 @@ describe('hardening: aerostack-registry gc', function () {
     it('uses LastModified for the age: keeps a fresh orphan, removes it with --grace-seconds 0, never a referenced blob', async () => {
       const acme = await signup(r.url, 'acme');
       const tgz = quickTarball('@acme/s3kept', '1.0.0');
-      assert.equal((await call(r.url, 'PUT', '/@acme%2fs3kept', { token: acme, json: publishBody('@acme/s3kept', '1.0.0', tgz) })).status, 201);
+      assert.equal(
+        (await call(r.url, 'PUT', '/@acme%2fs3kept', { token: acme, json: publishBody('@acme/s3kept', '1.0.0', tgz) }))
+          .status,
+        201,
+      );
       const stray = randomBytes(999);
       const strayKey = blobKeyFor(sri(stray));
       await r.blobs.put(strayKey, stray, { integrity: sri(stray) });
@@ -215,9 +244,12 @@ describe('hardening: aerostack-registry gc', function () {
       assert.equal(kept.keptRecent, 1);
       assert.deepEqual(kept.uploads, { removed: 0, bytes: 0 }, 'S3 has no upload staging folder');
       const gone = await collectGarbage(r.db, r.blobs, { graceSeconds: 0 });
-      assert.deepEqual(gone.removed.map((b) => [b.key, b.size]), [[strayKey, 999]]);
+      assert.deepEqual(
+        gone.removed.map((b) => [b.key, b.size]),
+        [[strayKey, 999]],
+      );
       assert.deepEqual(await blobKeys(r.blobs), [blobKeyFor(sri(tgz))]);
-      assert.ok((await download(r, '@acme/s3kept', '1.0.0') as Buffer).equals(tgz));
+      assert.ok(((await download(r, '@acme/s3kept', '1.0.0')) as Buffer).equals(tgz));
     });
   });
 
@@ -226,13 +258,21 @@ describe('hardening: aerostack-registry gc', function () {
       assert.deepEqual(parseGcArgs([]), { graceSeconds: 3600, dryRun: false });
       assert.deepEqual(parseGcArgs(['--grace-seconds', '0', '--dry-run']), { graceSeconds: 0, dryRun: true });
       assert.deepEqual(parseGcArgs(['--grace-seconds=90']), { graceSeconds: 90, dryRun: false });
-      for (const bad of [['--grace-seconds'], ['--grace-seconds', '-1'], ['--grace-seconds', '1.5'], ['--grace-seconds', 'abc'], ['--force']]) {
+      for (const bad of [
+        ['--grace-seconds'],
+        ['--grace-seconds', '-1'],
+        ['--grace-seconds', '1.5'],
+        ['--grace-seconds', 'abc'],
+        ['--force'],
+      ]) {
         assert.throws(() => parseGcArgs(bad), /grace-seconds|Unknown option/, bad.join(' '));
       }
     });
 
     it('aerostack-registry gc with a bad flag exits 2 with one clear line', async () => {
-      const res = await runRegistryCommand(['gc', '--grace-seconds', 'soon'], { AEROSTACK_DATA_DIR: path.join(path.dirname(new URL(import.meta.url).pathname), 'never-created') });
+      const res = await runRegistryCommand(['gc', '--grace-seconds', 'soon'], {
+        AEROSTACK_DATA_DIR: path.join(path.dirname(new URL(import.meta.url).pathname), 'never-created'),
+      });
       assert.equal(res.code, 2);
       assert.match(res.stderr, /^✗ --grace-seconds needs a whole number of seconds \(got "soon"\)/);
       assert.equal(res.stdout, '');

@@ -30,7 +30,8 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 // Answers
 
 /** What a leaked internal error looks like: stack frames, source paths, module folders, raw errno names. */
-const LEAK_RE = /\n\s+at\s|\bat\s+\S+\s+\(|\.(?:ts|js|mjs):\d+|node_modules|\/work\/|\bTypeError\b|\bReferenceError\b|\bSyntaxError: Unexpected|Cannot read propert/;
+const LEAK_RE =
+  /\n\s+at\s|\bat\s+\S+\s+\(|\.(?:ts|js|mjs):\d+|node_modules|\/work\/|\bTypeError\b|\bReferenceError\b|\bSyntaxError: Unexpected|Cannot read propert/;
 
 export interface Answer {
   status: number;
@@ -40,7 +41,11 @@ export interface Answer {
 }
 
 /** The status is a 4xx (or one of `allowed`), the body is JSON `{error: "<clear message>"}` and leaks nothing. */
-export function assertClearError(a: Answer, label: string, opts: { status?: number | number[]; message?: RegExp } = {}): void {
+export function assertClearError(
+  a: Answer,
+  label: string,
+  opts: { status?: number | number[]; message?: RegExp } = {},
+): void {
   const where = `${label}: ${a.status} ${a.text.slice(0, 300)}`;
   if (opts.status !== undefined) {
     const ok = Array.isArray(opts.status) ? opts.status : [opts.status];
@@ -64,7 +69,13 @@ export async function call(
   base: string,
   method: string,
   urlPath: string,
-  opts: { token?: string; json?: unknown; raw?: string | Buffer; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  opts: {
+    token?: string;
+    json?: unknown;
+    raw?: string | Buffer;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
@@ -76,7 +87,12 @@ export async function call(
     body = JSON.stringify(opts.json);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(base + urlPath, { method, headers, body, signal: opts.signal ?? AbortSignal.timeout(60_000) });
+  const res = await fetch(base + urlPath, {
+    method,
+    headers,
+    body,
+    signal: opts.signal ?? AbortSignal.timeout(60_000),
+  });
   const buf = Buffer.from(await res.arrayBuffer());
   return toAnswer(res.status, res.headers.get('content-type') ?? '', buf);
 }
@@ -99,7 +115,11 @@ export function toAnswer(status: number, contentType: string, buf: Buffer): Answ
  * chunked or read-to-close). For requests fetch will not send: control characters in headers,
  * conflicting framing, malformed request lines.
  */
-export function rawHttp(base: string, request: string | Buffer, timeoutMs = 10_000): Promise<Answer & { headers: Record<string, string> }> {
+export function rawHttp(
+  base: string,
+  request: string | Buffer,
+  timeoutMs = 10_000,
+): Promise<Answer & { headers: Record<string, string> }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: hostname, port: Number(port) });
@@ -176,7 +196,18 @@ export function rawHttp(base: string, request: string | Buffer, timeoutMs = 10_0
 // ---------------------------------------------------------------------------------------------
 // State a refused request must leave alone
 
-const COUNTED_TABLES = ['users', 'tokens', 'skills', 'skill_versions', 'dist_tags', 'memberships', 'invitations', 'workspaces', 'workspace_skills', 'workspace_tokens'] as const;
+const COUNTED_TABLES = [
+  'users',
+  'tokens',
+  'skills',
+  'skill_versions',
+  'dist_tags',
+  'memberships',
+  'invitations',
+  'workspaces',
+  'workspace_skills',
+  'workspace_tokens',
+] as const;
 
 export interface StoredState {
   blobs: string[];
@@ -192,7 +223,10 @@ export async function blobKeys(blobs: BlobStore, prefix = ''): Promise<string[]>
 export async function storedState(db: Db, blobs: BlobStore): Promise<StoredState> {
   const rows: Record<string, number> = {};
   for (const t of COUNTED_TABLES) {
-    const r = await db.selectFrom(t).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom(t)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     rows[t] = Number(r.n);
   }
   return { blobs: await blobKeys(blobs), rows };
@@ -204,7 +238,9 @@ export async function storedState(db: Db, blobs: BlobStore): Promise<StoredState
 /** A valid skill tarball for `@ns/slug@version`, built in memory (fast enough for load tests). */
 export function quickTarball(fullName: string, version: string, files: Record<string, string> = {}): Buffer {
   const slug = fullName.split('/')[1]!;
-  return gzip(rawTar(validSkillEntries({ manifest: { name: slug, version }, packageJson: { name: fullName, version }, files })));
+  return gzip(
+    rawTar(validSkillEntries({ manifest: { name: slug, version }, packageJson: { name: fullName, version }, files })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,7 +251,11 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/^(AEROSTACK_|S3_|SMTP_|npm_)/.test(k) || ['DATABASE_URL', 'PORT', 'HOST', 'PUBLIC_URL', 'LOG_LEVEL', 'MAIL_FROM', 'CI'].includes(k)) continue;
+    if (
+      /^(AEROSTACK_|S3_|SMTP_|npm_)/.test(k) ||
+      ['DATABASE_URL', 'PORT', 'HOST', 'PUBLIC_URL', 'LOG_LEVEL', 'MAIL_FROM', 'CI'].includes(k)
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, ...extra };
@@ -232,18 +272,26 @@ export interface ChildRegistry {
 }
 
 /** Runs `aerostack-registry serve` and waits (bounded) until /readyz answers 200. */
-export async function spawnRegistry(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<ChildRegistry> {
+export async function spawnRegistry(
+  env: Record<string, string>,
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<ChildRegistry> {
   const port = env.PORT;
   assert.ok(port, 'spawnRegistry needs PORT');
-  const proc = spawn(process.execPath, [REGISTRY_BIN, 'serve'], { env: cleanEnv({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [REGISTRY_BIN, 'serve'], {
+    env: cleanEnv({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString('utf8');
     if (out.length > 200_000) out = out.slice(-100_000);
   };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   let exitedEarly = false;
@@ -281,9 +329,16 @@ export async function spawnRegistry(env: Record<string, string>, opts: { readyTi
 }
 
 /** Runs `aerostack-registry <args>` to completion (bounded) and returns its exit code and output. */
-export function runRegistryCommand(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runRegistryCommand(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [REGISTRY_BIN, ...args], { env: cleanEnv({ LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [REGISTRY_BIN, ...args], {
+      env: cleanEnv({ LOG_LEVEL: 'warn', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
@@ -292,7 +347,8 @@ export function runRegistryCommand(args: string[], env: Record<string, string>, 
     proc.on('error', reject);
     proc.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (signal) return reject(new Error(`aerostack-registry ${args.join(' ')} was killed (${signal}):\n${stdout}\n${stderr}`));
+      if (signal)
+        return reject(new Error(`aerostack-registry ${args.join(' ')} was killed (${signal}):\n${stdout}\n${stderr}`));
       resolve({ code, stdout, stderr });
     });
   });
@@ -315,7 +371,8 @@ export async function freshDataDir(label: string): Promise<string> {
     const dir = await tempDir('pglite-template');
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const res = await runRegistryCommand(['migrate'], { AEROSTACK_DATA_DIR: dir }, 120_000);
-    if (res.code !== 0) throw new Error(`aerostack-registry migrate failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
+    if (res.code !== 0)
+      throw new Error(`aerostack-registry migrate failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
     return dir;
   })());
   const dir = await tempDir(label);
@@ -355,55 +412,6 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
       } finally {
         await c.end();
       }
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// S3
-
-/** s3rver whose outage (`down()`) keeps its data, as a real S3 outage does; `up()` listens on the same port again. */
-export interface DurableS3 extends S3TestServer {
-  down(): Promise<void>;
-  up(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export async function startDurableS3(): Promise<DurableS3> {
-  const dir = await tempDir('s3');
-  const bucket = 'hardening-bucket';
-  let server: S3rver | undefined;
-  let port = 0;
-  const up = async () => {
-    if (server) return;
-    const s = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
-    port = (await s.run()).port;
-    server = s;
-  };
-  const down = async () => {
-    const s = server;
-    server = undefined;
-    if (!s?.httpServer) return;
-    const closed = s.close();
-    s.httpServer.closeAllConnections();
-    await closed;
-  };
-  await up();
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    bucket,
-    dir,
-    up,
-    down,
-    stop: down,
-    restart: async () => {
-      await down();
-      await up();
-    },
-    close: async () => {
-      await down();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -33,7 +33,9 @@ export async function request<T = any>(
 
 /** Signs a user up through the JSON API and returns its session token. */
 export async function signup(base: string, username: string, password = 'correct horse battery'): Promise<string> {
-  const res = await request(base, 'POST', '/-/api/v1/signup', { body: { username, email: `${username}@example.com`, password } });
+  const res = await request(base, 'POST', '/-/api/v1/signup', {
+    body: { username, email: `${username}@example.com`, password },
+  });
   if (res.status !== 201) throw new Error(`signup ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token as string;
 }
@@ -43,7 +45,12 @@ export function publishBody(
   name: string,
   version: string,
   tarball: Buffer,
-  opts: { tag?: string; visibility?: 'public' | 'team' | 'private'; access?: 'public' | 'restricted'; integrity?: string } = {},
+  opts: {
+    tag?: string;
+    visibility?: 'public' | 'team' | 'private';
+    access?: 'public' | 'restricted';
+    integrity?: string;
+  } = {},
 ) {
   const slug = name.split('/')[1]!;
   return {
@@ -64,6 +71,12 @@ export function publishBody(
     },
     ...(opts.visibility ? { visibility: opts.visibility } : {}),
     ...(opts.access ? { access: opts.access } : {}),
-    _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length } },
+    _attachments: {
+      [`${name}-${version}.tgz`]: {
+        content_type: 'application/octet-stream',
+        data: tarball.toString('base64'),
+        length: tarball.length,
+      },
+    },
   };
 }

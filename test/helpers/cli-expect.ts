@@ -31,7 +31,11 @@ export function cliExpect() {
     assert.equal(res.stderr, '', where);
     const lines = linesOf(res.stdout);
     assert.equal(lines.length, expected.length, `expected ${expected.length} lines: ${where}`);
-    expected.forEach((e, i) => (typeof e === 'string' ? assert.equal(lines[i], e, `line ${i + 1}: ${where}`) : assert.match(lines[i]!, e, `line ${i + 1}: ${where}`)));
+    expected.forEach((e, i) =>
+      typeof e === 'string'
+        ? assert.equal(lines[i], e, `line ${i + 1}: ${where}`)
+        : assert.match(lines[i]!, e, `line ${i + 1}: ${where}`),
+    );
     return res.stdout;
   }
 

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built `aerostack` binary, run exactly as users run it. */
-export const AEROSTACK_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../cli/bin/aerostack.js');
+export const AEROSTACK_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../cli/bin/aerostack.js',
+);
 
 export interface CliResult {
   code: number;
@@ -16,9 +19,15 @@ export interface CliResult {
 export interface CliUser {
   /** Its own config folder (AEROSTACK_CONFIG_DIR): login, skill cache, lockfile. */
   configDir: string;
-  run(args: string[], opts?: { input?: string; env?: Record<string, string | undefined>; cwd?: string }): Promise<CliResult>;
+  run(
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string | undefined>; cwd?: string },
+  ): Promise<CliResult>;
   /** Parses stdout of a `--json` run. */
-  json<T = any>(args: string[], opts?: { input?: string; env?: Record<string, string | undefined>; cwd?: string }): Promise<{ code: number; body: T; stderr: string }>;
+  json<T = any>(
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string | undefined>; cwd?: string },
+  ): Promise<{ code: number; body: T; stderr: string }>;
   cleanup(): Promise<void>;
 }
 
@@ -28,15 +37,25 @@ export interface CliUser {
  */
 export async function cliUser(registryUrl: string): Promise<CliUser> {
   const configDir = await mkdtemp(path.join(tmpdir(), 'aerostack-cli-'));
-  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AEROSTACK_') && k !== 'CI' && !k.startsWith('npm_')));
+  const baseEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('AEROSTACK_') && k !== 'CI' && !k.startsWith('npm_')),
+  );
   const run: CliUser['run'] = (args, opts = {}) =>
     new Promise((resolve, reject) => {
-      const env: Record<string, string> = { ...baseEnv, AEROSTACK_CONFIG_DIR: configDir, AEROSTACK_REGISTRY: registryUrl } as Record<string, string>;
+      const env: Record<string, string> = {
+        ...baseEnv,
+        AEROSTACK_CONFIG_DIR: configDir,
+        AEROSTACK_REGISTRY: registryUrl,
+      };
       for (const [k, v] of Object.entries(opts.env ?? {})) {
         if (v === undefined) delete env[k];
         else env[k] = v;
       }
-      const child = spawn(process.execPath, [AEROSTACK_BIN, ...args], { env, cwd: opts.cwd ?? configDir, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [AEROSTACK_BIN, ...args], {
+        env,
+        cwd: opts.cwd ?? configDir,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -58,7 +77,9 @@ export async function cliUser(registryUrl: string): Promise<CliUser> {
       try {
         return { code: res.code, body: JSON.parse(res.stdout), stderr: res.stderr };
       } catch {
-        throw new Error(`aerostack ${args.join(' ')} --json printed no JSON (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
+        throw new Error(
+          `aerostack ${args.join(' ')} --json printed no JSON (exit ${res.code}):\n${res.stdout}\n${res.stderr}`,
+        );
       }
     },
     cleanup: () => rm(configDir, { recursive: true, force: true }),

@@ -29,7 +29,10 @@ export async function publishFolder(
   visibility: 'public' | 'team' | 'private' = 'team',
 ): Promise<void> {
   const tgz = folderTarball(files);
-  const res = await request(base, 'PUT', `/${fullName.replace('/', '%2f')}`, { token, body: publishBody(fullName, version, tgz, { visibility }) });
+  const res = await request(base, 'PUT', `/${fullName.replace('/', '%2f')}`, {
+    token,
+    body: publishBody(fullName, version, tgz, { visibility }),
+  });
   assert.equal(res.status, 201, `publish ${fullName}@${version}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
@@ -37,7 +40,12 @@ export async function publishFolder(
  * The folder of a `type: "skill"` skill whose `index.js` (an ES module) is `source`; the tool is
  * `tool` and takes any object.
  */
-export function skillFolder(fullName: string, version: string, source: string, opts: { tool?: string; description?: string; inputSchema?: object } = {}): FileMap {
+export function skillFolder(
+  fullName: string,
+  version: string,
+  source: string,
+  opts: { tool?: string; description?: string; inputSchema?: object } = {},
+): FileMap {
   const slug = fullName.split('/')[1]!;
   const description = opts.description ?? `The ${slug} skill`;
   return {
@@ -48,7 +56,11 @@ export function skillFolder(fullName: string, version: string, source: string, o
         type: 'skill',
         version,
         description,
-        tool: { name: opts.tool ?? 'run', description: `${description}: run it`, input_schema: opts.inputSchema ?? { type: 'object', properties: {} } },
+        tool: {
+          name: opts.tool ?? 'run',
+          description: `${description}: run it`,
+          input_schema: opts.inputSchema ?? { type: 'object', properties: {} },
+        },
         main: 'index.js',
       },
       null,
@@ -59,12 +71,28 @@ export function skillFolder(fullName: string, version: string, source: string, o
 }
 
 /** The folder of a `type: "mcp"` skill: a stdio server in `server.js`, started with `command args`. */
-export function mcpFolder(fullName: string, version: string, server: string, opts: { command?: string; args?: string[] } = {}): FileMap {
+export function mcpFolder(
+  fullName: string,
+  version: string,
+  server: string,
+  opts: { command?: string; args?: string[] } = {},
+): FileMap {
   const slug = fullName.split('/')[1]!;
   return {
-    'package.json': JSON.stringify({ name: fullName, version, description: `The ${slug} MCP server`, type: 'module' }, null, 2),
+    'package.json': JSON.stringify(
+      { name: fullName, version, description: `The ${slug} MCP server`, type: 'module' },
+      null,
+      2,
+    ),
     'aerostack.json': JSON.stringify(
-      { name: slug, type: 'mcp', version, description: `The ${slug} MCP server`, command: opts.command ?? 'node', args: opts.args ?? ['server.js'] },
+      {
+        name: slug,
+        type: 'mcp',
+        version,
+        description: `The ${slug} MCP server`,
+        command: opts.command ?? 'node',
+        args: opts.args ?? ['server.js'],
+      },
       null,
       2,
     ),
@@ -83,24 +111,41 @@ export function withVersion(files: Record<string, string>, version: string): Fil
 }
 
 export const createWorkspace = async (base: string, token: string, slug: string, namespace?: string): Promise<void> => {
-  const res = await request(base, 'POST', '/-/api/v1/workspaces', { token, body: { slug, ...(namespace ? { namespace } : {}) } });
+  const res = await request(base, 'POST', '/-/api/v1/workspaces', {
+    token,
+    body: { slug, ...(namespace ? { namespace } : {}) },
+  });
   assert.equal(res.status, 201, `create workspace ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
 };
 
 export const install = (base: string, token: string, ws: string, fullName: string, version: string) =>
-  request(base, 'PUT', `/-/api/v1/workspaces/${ws}/skills/${fullName.replace('/', '%2f')}`, { token, body: { version } });
+  request(base, 'PUT', `/-/api/v1/workspaces/${ws}/skills/${fullName.replace('/', '%2f')}`, {
+    token,
+    body: { version },
+  });
 
 export const uninstall = (base: string, token: string, ws: string, fullName: string) =>
   request(base, 'DELETE', `/-/api/v1/workspaces/${ws}/skills/${fullName.replace('/', '%2f')}`, { token });
 
 /** Installs and asserts it worked. */
-export async function mustInstall(base: string, token: string, ws: string, fullName: string, version: string): Promise<void> {
+export async function mustInstall(
+  base: string,
+  token: string,
+  ws: string,
+  fullName: string,
+  version: string,
+): Promise<void> {
   const res = await install(base, token, ws, fullName, version);
   assert.equal(res.status, 200, `install ${fullName}@${version} into ${ws}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Mints an `mwt_` token for a workspace. */
-export async function workspaceToken(base: string, token: string, ws: string, body: { name: string; user?: string; expiresInSeconds?: number }): Promise<string> {
+export async function workspaceToken(
+  base: string,
+  token: string,
+  ws: string,
+  body: { name: string; user?: string; expiresInSeconds?: number },
+): Promise<string> {
   const res = await request(base, 'POST', `/-/api/v1/workspaces/${ws}/tokens`, { token, body });
   assert.equal(res.status, 201, `token for ${ws}: ${res.status} ${JSON.stringify(res.body)}`);
   assert.match(res.body.token, /^mwt_/);
@@ -120,8 +165,16 @@ export async function connectGateway(base: string, ws: string, mwt: string): Pro
 }
 
 /** One raw JSON-RPC POST to the gateway (to see HTTP statuses and headers the Client hides). */
-export async function rawGatewayPost(base: string, ws: string, mwt: string | null, message: unknown = { jsonrpc: '2.0', id: 1, method: 'ping' }) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+export async function rawGatewayPost(
+  base: string,
+  ws: string,
+  mwt: string | null,
+  message: unknown = { jsonrpc: '2.0', id: 1, method: 'ping' },
+) {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
   if (mwt !== null) headers.authorization = `Bearer ${mwt}`;
   const res = await fetch(gatewayUrl(base, ws), { method: 'POST', headers, body: JSON.stringify(message) });
   const text = await res.text();

@@ -36,7 +36,8 @@ export interface NpmRunOptions {
 }
 
 /** Environment variables that would leak the outer npm/node configuration into the child. */
-const LEAKY = /^(npm_|node_options$|node_auth_token$|npm_token$|force_color$|no_color$|actions_id_token_request_|npm_id_token$)/i;
+const LEAKY =
+  /^(npm_|node_options$|node_auth_token$|npm_token$|force_color$|no_color$|actions_id_token_request_|npm_id_token$)/i;
 
 /** Runs `npm ...args` without a shell; resolves (never rejects) with the exit code and output. */
 export function runNpm(args: string[], env: Record<string, string>, opts: NpmRunOptions = {}): Promise<NpmResult> {
@@ -99,12 +100,17 @@ export class NpmSandbox {
     const reg = registry.endsWith('/') ? registry : `${registry}/`;
     const userconfig = path.join(home, '.npmrc');
     const globalconfig = path.join(root, 'global-npmrc');
-    await writeFile(userconfig, (opts.scopes ?? []).map((s) => `${s.startsWith('@') ? s : `@${s}`}:registry=${reg}\n`).join(''));
+    await writeFile(
+      userconfig,
+      (opts.scopes ?? []).map((s) => `${s.startsWith('@') ? s : `@${s}`}:registry=${reg}\n`).join(''),
+    );
     await writeFile(globalconfig, '');
     // npm looks for its project (and a project .npmrc) by walking up from the working directory;
     // this package.json stops that walk inside the sandbox.
     await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'npm-sandbox', private: true }));
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !LEAKY.test(e[0])));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !LEAKY.test(e[0])),
+    );
     const env: Record<string, string> = {
       ...inherited,
       HOME: home,

@@ -41,7 +41,9 @@ function migratedTemplate(): Promise<Blob> {
 /** A fresh, isolated database: in-memory PGlite, or its own schema on the real server. */
 export async function openTestDatabase(): Promise<{ db: Db; drop(): Promise<void> }> {
   if (!TEST_DATABASE_URL) {
-    const db = kyselyOnPglite(await PGlite.create({ ...(await pgliteOptions()), loadDataDir: await migratedTemplate() }));
+    const db = kyselyOnPglite(
+      await PGlite.create({ ...(await pgliteOptions()), loadDataDir: await migratedTemplate() }),
+    );
     // Still run the migrator: it must find nothing to do on a migrated copy.
     await migrateToLatest(db);
     return { db, drop: () => db.destroy() };
@@ -80,16 +82,33 @@ export async function startTestRegistry(
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aerostack-test-'));
   // The port is chosen before start-up because tarball URLs in packuments are built from PUBLIC_URL.
   const port = await freePort();
-  const base = loadConfig({ PORT: String(port), HOST: '127.0.0.1', AEROSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...opts.env });
+  const base = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    AEROSTACK_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
   const { db, drop } = await openTestDatabase();
   const blobs: BlobStore =
     opts.blobs ??
     (opts.s3
-      ? new S3BlobStore({ endpoint: opts.s3.endpoint, bucket: opts.s3.bucket, region: 'us-east-1', forcePathStyle: true, ...S3RVER_CREDENTIALS })
+      ? new S3BlobStore({
+          endpoint: opts.s3.endpoint,
+          bucket: opts.s3.bucket,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          ...S3RVER_CREDENTIALS,
+        })
       : new FsBlobStore(path.join(dataDir, 'tarballs')));
   const clock = mutableClock();
   const config: RegistryConfig = { ...base, limits: { ...base.limits, ...opts.limits } };
-  const running = await startRegistry(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock, db, blobs });
+  const running = await startRegistry(config, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock,
+    db,
+    blobs,
+  });
   const close = async () => {
     await new Promise<void>((resolve) => {
       running.server.close(() => resolve());
@@ -108,7 +127,10 @@ export async function startTestRegistry(
  * caches — as a second replica behind a load balancer would be. Closing it leaves `r` running.
  */
 export async function startSecondInstance(r: TestRegistry): Promise<{ url: string; close(): Promise<void> }> {
-  const other = await startRegistry({ ...r.config, port: 0 }, { db: r.db, blobs: r.blobs, clock: r.clock, logger: pino({ level: 'silent' }) });
+  const other = await startRegistry(
+    { ...r.config, port: 0 },
+    { db: r.db, blobs: r.blobs, clock: r.clock, logger: pino({ level: 'silent' }) },
+  );
   return {
     url: other.url,
     close: async () => {

@@ -34,7 +34,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
-  const find = (to: string) => messages.find((m) => !taken.has(m) && (m.to && 'text' in m.to ? m.to.text : '').includes(to));
+  const find = (to: string) =>
+    messages.find((m) => !taken.has(m) && (m.to && 'text' in m.to ? m.to.text : '').includes(to));
   return {
     url: `smtp://127.0.0.1:${port}`,
     port,

@@ -56,11 +56,18 @@ export function skillFiles(opts: SkillTarballOptions = {}): Record<string, strin
   const files: Record<string, string | Buffer> = {
     'package.json':
       opts.rawPackageJson ??
-      JSON.stringify(opts.packageJson ?? { name: `@acme/${String(manifest.name)}`, version: manifest.version }, null, 2),
+      JSON.stringify(
+        opts.packageJson ?? { name: `@acme/${String(manifest.name)}`, version: manifest.version },
+        null,
+        2,
+      ),
     'aerostack.json': opts.rawManifest ?? JSON.stringify(manifest, null, 2),
     ...(mcp
       ? { 'server.js': 'console.log("mcp server");\n' }
-      : { 'index.js': 'export default async ({ city }) => `sunny in ${city}`;\n', 'README.md': '# weather\n\nSays it is sunny.\n' }),
+      : {
+          'index.js': 'export default async ({ city }) => `sunny in ${city}`;\n',
+          'README.md': '# weather\n\nSays it is sunny.\n',
+        }),
     ...opts.files,
   };
   for (const name of opts.omit ?? []) delete files[name];
@@ -120,7 +127,13 @@ function writeOctal(block: Buffer, offset: number, length: number, value: number
 }
 
 /** One 512-byte ustar header with a correct checksum. */
-export function ustarHeader(e: { path: string; type: string; size: number; linkpath?: string; prefix?: string }): Buffer {
+export function ustarHeader(e: {
+  path: string;
+  type: string;
+  size: number;
+  linkpath?: string;
+  prefix?: string;
+}): Buffer {
   const block = Buffer.alloc(512);
   writeString(block, 0, 100, e.path);
   writeOctal(block, 100, 8, e.type === '5' ? 0o755 : 0o644);
@@ -160,7 +173,11 @@ export function rawTar(entries: RawEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
     if (e.pax || e.paxRaw !== undefined) {
-      const records = e.paxRaw ?? Object.entries(e.pax ?? {}).map(([k, v]) => paxRecord(k, v)).join('');
+      const records =
+        e.paxRaw ??
+        Object.entries(e.pax ?? {})
+          .map(([k, v]) => paxRecord(k, v))
+          .join('');
       parts.push(metaEntry('x', 'PaxHeader/entry', Buffer.from(records, 'utf8')));
     }
     if (e.gnuLongName !== undefined) {
@@ -168,7 +185,9 @@ export function rawTar(entries: RawEntry[]): Buffer {
     }
     const body = typeof e.body === 'string' ? Buffer.from(e.body, 'utf8') : (e.body ?? Buffer.alloc(0));
     const type = e.type ?? '0';
-    parts.push(ustarHeader({ path: e.path, type, size: e.size ?? body.length, linkpath: e.linkpath, prefix: e.prefix }));
+    parts.push(
+      ustarHeader({ path: e.path, type, size: e.size ?? body.length, linkpath: e.linkpath, prefix: e.prefix }),
+    );
     parts.push(pad512(body));
   }
   parts.push(Buffer.alloc(1024));

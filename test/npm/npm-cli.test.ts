@@ -155,7 +155,9 @@ describe('npm CLI against the registry', function () {
 
   it('npm install installs the skill into a project, with its integrity in package-lock.json', async () => {
     const project = await anon.dir('project');
-    await writeFiles(project, { 'package.json': JSON.stringify({ name: 'my-agent', version: '0.0.0', private: true }) });
+    await writeFiles(project, {
+      'package.json': JSON.stringify({ name: 'my-agent', version: '0.0.0', private: true }),
+    });
     const res = ok(await anon.run(['install', SKILL], { cwd: project }));
     assert.match(res.stdout, /added 1 package/);
 
@@ -207,7 +209,10 @@ describe('npm CLI against the registry', function () {
 
   it('npm search finds public skills, and restricted (team) skills only for those who may read them', async () => {
     const teamDir = await alice.dir('weather-internal');
-    await writeFiles(teamDir, skillFolder(TEAM_SKILL, '1.0.0', { packageJson: { publishConfig: { access: 'restricted' } } }));
+    await writeFiles(
+      teamDir,
+      skillFolder(TEAM_SKILL, '1.0.0', { packageJson: { publishConfig: { access: 'restricted' } } }),
+    );
     const pub = ok(await alice.run(['publish'], { cwd: teamDir }));
     assert.match(pub.stderr, /restricted access/);
 
@@ -247,7 +252,10 @@ describe('npm CLI against the registry', function () {
     // npm 11 no longer sets EPUBLISHCONFLICT itself: a refused PUT surfaces as `code E409` with the
     // registry's message, which names the conflict by that code.
     assert.match(forced.stderr, /npm error code E409\b/);
-    assert.match(forced.stderr, /Cannot publish over the previously published version @alice\/weather@1\.1\.0 \(EPUBLISHCONFLICT\)/);
+    assert.match(
+      forced.stderr,
+      /Cannot publish over the previously published version @alice\/weather@1\.1\.0 \(EPUBLISHCONFLICT\)/,
+    );
 
     const now = await request(r.url, 'GET', doc(SKILL));
     assert.equal(now.body.versions['1.1.0'].dist.integrity, integrity, 'the published bytes are unchanged');

@@ -10,7 +10,9 @@ describe('accounts and user tokens', function () {
   after(() => r.close());
 
   it('signs up, returns an aer_ session token that whoami accepts', async () => {
-    const res = await request(r.url, 'POST', '/-/api/v1/signup', { body: { username: 'acme', email: 'owner@acme.test', password: 'hunter2hunter2' } });
+    const res = await request(r.url, 'POST', '/-/api/v1/signup', {
+      body: { username: 'acme', email: 'owner@acme.test', password: 'hunter2hunter2' },
+    });
     assert.equal(res.status, 201);
     assert.match(res.body.token, /^aer_[A-Za-z0-9_-]{40,}$/);
     const who = await request(r.url, 'GET', '/-/whoami', { token: res.body.token });
@@ -37,18 +39,28 @@ describe('accounts and user tokens', function () {
   });
 
   it('logs in with the right password only, with the same message for unknown users', async () => {
-    const ok = await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'acme', password: 'hunter2hunter2' } });
+    const ok = await request(r.url, 'POST', '/-/api/v1/login', {
+      body: { username: 'acme', password: 'hunter2hunter2' },
+    });
     assert.equal(ok.status, 200);
     assert.match(ok.body.token, /^aer_/);
-    const wrong = await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'acme', password: 'nope-nope-nope' } });
-    const unknown = await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'ghost', password: 'nope-nope-nope' } });
+    const wrong = await request(r.url, 'POST', '/-/api/v1/login', {
+      body: { username: 'acme', password: 'nope-nope-nope' },
+    });
+    const unknown = await request(r.url, 'POST', '/-/api/v1/login', {
+      body: { username: 'ghost', password: 'nope-nope-nope' },
+    });
     assert.equal(wrong.status, 401);
     assert.deepEqual(wrong.body, unknown.body);
   });
 
   it('stores neither passwords nor tokens in clear', async () => {
     const token = await signup(r.url, 'cleartext', 'plain-password-123');
-    const user = await r.db.selectFrom('users').selectAll().where('username', '=', 'cleartext').executeTakeFirstOrThrow();
+    const user = await r.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', 'cleartext')
+      .executeTakeFirstOrThrow();
     assert.ok(!user.password_hash.includes('plain-password-123'));
     assert.match(user.password_hash, /^scrypt\$/);
     const tokens = await r.db.selectFrom('tokens').selectAll().where('user_id', '=', user.id).execute();
@@ -67,13 +79,22 @@ describe('accounts and user tokens', function () {
 
   it('creates, lists and revokes automation tokens; a read-only token cannot mint a publish token', async () => {
     const session = await signup(r.url, 'ci-user');
-    const created = await request(r.url, 'POST', '/-/api/v1/tokens', { token: session, body: { name: 'github-actions', expiresInSeconds: 3600 } });
+    const created = await request(r.url, 'POST', '/-/api/v1/tokens', {
+      token: session,
+      body: { name: 'github-actions', expiresInSeconds: 3600 },
+    });
     assert.equal(created.status, 201);
     assert.match(created.body.token, /^aer_/);
     assert.equal(created.body.readonly, false);
     assert.ok(created.body.expires);
-    const ro = await request(r.url, 'POST', '/-/api/v1/tokens', { token: session, body: { name: 'reader', readonly: true } });
-    const escalate = await request(r.url, 'POST', '/-/api/v1/tokens', { token: ro.body.token, body: { name: 'sneaky' } });
+    const ro = await request(r.url, 'POST', '/-/api/v1/tokens', {
+      token: session,
+      body: { name: 'reader', readonly: true },
+    });
+    const escalate = await request(r.url, 'POST', '/-/api/v1/tokens', {
+      token: ro.body.token,
+      body: { name: 'sneaky' },
+    });
     assert.equal(escalate.status, 403);
     const list = await request(r.url, 'GET', '/-/api/v1/tokens', { token: session });
     const names = list.body.tokens.map((t: { name: string }) => t.name);
@@ -88,7 +109,10 @@ describe('accounts and user tokens', function () {
 
   it('an expired token is refused and listed as expired', async () => {
     const session = await signup(r.url, 'expiring');
-    const t = await request(r.url, 'POST', '/-/api/v1/tokens', { token: session, body: { name: 'short', expiresInSeconds: 60 } });
+    const t = await request(r.url, 'POST', '/-/api/v1/tokens', {
+      token: session,
+      body: { name: 'short', expiresInSeconds: 60 },
+    });
     assert.equal((await request(r.url, 'GET', '/-/whoami', { token: t.body.token })).status, 200);
     r.clock.advance(61_000);
     try {
@@ -111,26 +135,46 @@ describe('accounts and user tokens', function () {
   });
 
   it("npm's adduser endpoint creates an account, then logs in with the same password", async () => {
-    const body = { _id: 'org.couchdb.user:npmer', name: 'npmer', password: 'npm-password-1', email: 'npmer@example.com', type: 'user', roles: [] };
+    const body = {
+      _id: 'org.couchdb.user:npmer',
+      name: 'npmer',
+      password: 'npm-password-1',
+      email: 'npmer@example.com',
+      type: 'user',
+      roles: [],
+    };
     const created = await request(r.url, 'PUT', '/-/user/org.couchdb.user:npmer', { body });
     assert.equal(created.status, 201);
     assert.match(created.body.token, /^aer_/);
-    const again = await request(r.url, 'PUT', '/-/user/org.couchdb.user:npmer', { body: { name: 'npmer', password: 'npm-password-1' } });
+    const again = await request(r.url, 'PUT', '/-/user/org.couchdb.user:npmer', {
+      body: { name: 'npmer', password: 'npm-password-1' },
+    });
     assert.equal(again.status, 201);
-    const wrong = await request(r.url, 'PUT', '/-/user/org.couchdb.user:npmer', { body: { name: 'npmer', password: 'wrong-password' } });
+    const wrong = await request(r.url, 'PUT', '/-/user/org.couchdb.user:npmer', {
+      body: { name: 'npmer', password: 'wrong-password' },
+    });
     assert.equal(wrong.status, 401);
   });
 
   it("npm's token API creates (re-checking the password), lists and deletes tokens", async () => {
     const session = await signup(r.url, 'npmtok', 'npmtok-password');
-    const bad = await request(r.url, 'POST', '/-/npm/v1/tokens', { token: session, body: { password: 'wrong', readonly: true } });
+    const bad = await request(r.url, 'POST', '/-/npm/v1/tokens', {
+      token: session,
+      body: { password: 'wrong', readonly: true },
+    });
     assert.equal(bad.status, 401);
-    const made = await request(r.url, 'POST', '/-/npm/v1/tokens', { token: session, body: { password: 'npmtok-password', readonly: true } });
+    const made = await request(r.url, 'POST', '/-/npm/v1/tokens', {
+      token: session,
+      body: { password: 'npmtok-password', readonly: true },
+    });
     assert.equal(made.status, 200);
     assert.equal(made.body.readonly, true);
     const list = await request(r.url, 'GET', '/-/npm/v1/tokens', { token: session });
     assert.ok(list.body.objects.some((o: { key: string }) => o.key === made.body.key));
-    assert.equal((await request(r.url, 'DELETE', `/-/npm/v1/tokens/token/${made.body.key}`, { token: session })).status, 204);
+    assert.equal(
+      (await request(r.url, 'DELETE', `/-/npm/v1/tokens/token/${made.body.key}`, { token: session })).status,
+      204,
+    );
     assert.equal((await request(r.url, 'GET', '/-/whoami', { token: made.body.token })).status, 401);
   });
 });

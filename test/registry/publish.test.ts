@@ -17,13 +17,16 @@ describe('publishing skills', function () {
   let bob: string;
 
   before(async () => {
-    r = await startTestRegistry({ limits: { maxTarballBytes: 64 * 1024, maxUnpackedBytes: 256 * 1024, maxEntries: 50 } });
+    r = await startTestRegistry({
+      limits: { maxTarballBytes: 64 * 1024, maxUnpackedBytes: 256 * 1024, maxEntries: 50 },
+    });
     acme = await signup(r.url, 'acme');
     bob = await signup(r.url, 'bob');
   });
   after(() => r.close());
 
-  const put = (name: string, body: unknown, token = acme) => request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, { token, body });
+  const put = (name: string, body: unknown, token = acme) =>
+    request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, { token, body });
 
   it('stores the tarball and serves it back byte for byte, matching its sha512 integrity', async () => {
     const tgz = skillTarball('@acme/crm', '1.0.0');
@@ -42,7 +45,9 @@ describe('publishing skills', function () {
   });
 
   it('serves the abbreviated document npm install asks for', async () => {
-    const res = await request(r.url, 'GET', '/@acme%2fcrm', { headers: { accept: 'application/vnd.npm.install-v1+json' } });
+    const res = await request(r.url, 'GET', '/@acme%2fcrm', {
+      headers: { accept: 'application/vnd.npm.install-v1+json' },
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /application\/vnd\.npm\.install-v1\+json/);
     assert.deepEqual(Object.keys(res.body).sort(), ['dist-tags', 'modified', 'name', 'versions']);
@@ -61,7 +66,10 @@ describe('publishing skills', function () {
   });
 
   it('requires every new version to be greater than the highest one', async () => {
-    assert.equal((await put('@acme/crm', publishBody('@acme/crm', '1.2.0', skillTarball('@acme/crm', '1.2.0')))).status, 201);
+    assert.equal(
+      (await put('@acme/crm', publishBody('@acme/crm', '1.2.0', skillTarball('@acme/crm', '1.2.0')))).status,
+      201,
+    );
     const res = await put('@acme/crm', publishBody('@acme/crm', '1.1.0', skillTarball('@acme/crm', '1.1.0')));
     assert.equal(res.status, 409);
     assert.match(res.body.error, /must be greater than the highest published version of @acme\/crm \(1\.2\.0\)/);
@@ -70,7 +78,10 @@ describe('publishing skills', function () {
   });
 
   it('moves latest to the highest stable version; a prerelease goes to its own tag', async () => {
-    const res = await put('@acme/crm', publishBody('@acme/crm', '2.0.0-beta.1', skillTarball('@acme/crm', '2.0.0-beta.1'), { tag: 'beta' }));
+    const res = await put(
+      '@acme/crm',
+      publishBody('@acme/crm', '2.0.0-beta.1', skillTarball('@acme/crm', '2.0.0-beta.1'), { tag: 'beta' }),
+    );
     assert.equal(res.status, 201);
     const tags = await request(r.url, 'GET', '/-/package/@acme%2fcrm/dist-tags');
     assert.deepEqual(tags.body, { beta: '2.0.0-beta.1', latest: '1.2.0' });
@@ -80,7 +91,10 @@ describe('publishing skills', function () {
   });
 
   it('a stable version published under another tag leaves latest where it was (as npm does)', async () => {
-    const res = await put('@acme/crm', publishBody('@acme/crm', '2.0.0', skillTarball('@acme/crm', '2.0.0'), { tag: 'next' }));
+    const res = await put(
+      '@acme/crm',
+      publishBody('@acme/crm', '2.0.0', skillTarball('@acme/crm', '2.0.0'), { tag: 'next' }),
+    );
     assert.equal(res.status, 201);
     const tags = (await request(r.url, 'GET', '/-/package/@acme%2fcrm/dist-tags')).body;
     assert.equal(tags.latest, '1.2.0');
@@ -91,16 +105,28 @@ describe('publishing skills', function () {
     const add = await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/stable', { token: acme, body: '1.0.0' });
     assert.equal(add.status, 201);
     assert.equal(add.body.stable, '1.0.0');
-    assert.equal((await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/1.0.0', { token: acme, body: '1.0.0' })).status, 400);
-    assert.equal((await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/x2', { token: acme, body: '9.9.9' })).status, 404);
-    assert.equal((await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/x2', { token: bob, body: '1.0.0' })).status, 403);
+    assert.equal(
+      (await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/1.0.0', { token: acme, body: '1.0.0' })).status,
+      400,
+    );
+    assert.equal(
+      (await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/x2', { token: acme, body: '9.9.9' })).status,
+      404,
+    );
+    assert.equal(
+      (await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/x2', { token: bob, body: '1.0.0' })).status,
+      403,
+    );
     const rm = await request(r.url, 'DELETE', '/-/package/@acme%2fcrm/dist-tags/stable', { token: acme });
     assert.equal(rm.status, 200);
     assert.equal(rm.body.stable, undefined);
-    assert.equal((await request(r.url, 'DELETE', '/-/package/@acme%2fcrm/dist-tags/latest', { token: acme })).status, 400);
+    assert.equal(
+      (await request(r.url, 'DELETE', '/-/package/@acme%2fcrm/dist-tags/latest', { token: acme })).status,
+      400,
+    );
   });
 
-  it('deprecates and undeprecates through npm\'s metadata-only PUT', async () => {
+  it("deprecates and undeprecates through npm's metadata-only PUT", async () => {
     const doc = (await request(r.url, 'GET', '/@acme/crm?write=true', { token: acme })).body;
     doc.versions['1.0.0'].deprecated = 'use 1.2.0';
     assert.equal((await put('@acme/crm', doc)).status, 200);
@@ -156,16 +182,29 @@ describe('publishing skills', function () {
   });
 
   it('a read-only token cannot publish', async () => {
-    const ro = await request(r.url, 'POST', '/-/api/v1/tokens', { token: acme, body: { name: 'ci read', readonly: true } });
+    const ro = await request(r.url, 'POST', '/-/api/v1/tokens', {
+      token: acme,
+      body: { name: 'ci read', readonly: true },
+    });
     assert.equal(ro.status, 201);
-    const res = await put('@acme/ro', publishBody('@acme/ro', '1.0.0', skillTarball('@acme/ro', '1.0.0')), ro.body.token);
+    const res = await put(
+      '@acme/ro',
+      publishBody('@acme/ro', '1.0.0', skillTarball('@acme/ro', '1.0.0')),
+      ro.body.token,
+    );
     assert.equal(res.status, 403);
     assert.match(res.body.error, /read-only/);
   });
 
   it('publishes with npm access=restricted as a team skill and visibility=private as private', async () => {
-    await put('@acme/t1', publishBody('@acme/t1', '1.0.0', skillTarball('@acme/t1', '1.0.0'), { access: 'restricted' }));
-    await put('@acme/p1', publishBody('@acme/p1', '1.0.0', skillTarball('@acme/p1', '1.0.0'), { visibility: 'private' }));
+    await put(
+      '@acme/t1',
+      publishBody('@acme/t1', '1.0.0', skillTarball('@acme/t1', '1.0.0'), { access: 'restricted' }),
+    );
+    await put(
+      '@acme/p1',
+      publishBody('@acme/p1', '1.0.0', skillTarball('@acme/p1', '1.0.0'), { visibility: 'private' }),
+    );
     assert.equal((await request(r.url, 'GET', '/@acme/t1', { token: acme })).body.visibility, 'team');
     assert.equal((await request(r.url, 'GET', '/@acme/p1', { token: acme })).body.visibility, 'private');
     assert.equal((await request(r.url, 'GET', '/@acme/p1')).status, 404);
@@ -174,39 +213,220 @@ describe('publishing skills', function () {
   describe('hostile and invalid publishes are refused with a reason and store nothing', () => {
     const name = '@acme/hostile';
     const v = '1.0.0';
-    const entries = () => validSkillEntries({ manifest: { name: 'hostile', version: v }, packageJson: { name, version: v } });
+    const entries = () =>
+      validSkillEntries({ manifest: { name: 'hostile', version: v }, packageJson: { name, version: v } });
     const cases: Array<[string, () => unknown, number, RegExp]> = [
-      ['path traversal', () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/../../evil.js', body: 'x' }]))), 400, /\.\./],
-      ['absolute path', () => publishBody(name, v, gzip(rawTar([...entries(), { path: '/etc/cron.d/evil', body: 'x' }]))), 400, /absolute|outside|package\//i],
-      ['symlink out of the package', () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/passwd', type: '2', linkpath: '/etc/passwd' }]))), 400, /link/i],
-      ['hardlink', () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/h', type: '1', linkpath: 'package/index.js' }]))), 400, /link/i],
-      ['device file', () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/dev', type: '3' }]))), 400, /device/i],
-      ['gzip bomb', () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/zeros.bin', body: Buffer.alloc(2 * 1024 * 1024) }]))), 413, /unpacks to more than|add up to more than/],
-      ['too many entries', () => publishBody(name, v, gzip(rawTar([...entries(), ...Array.from({ length: 60 }, (_, i) => ({ path: `package/f${i}.txt`, body: 'x' }))]))), 413, /entries/],
-      ['tarball over the size limit', () => publishBody(name, v, Buffer.concat([gzip(rawTar(entries())), Buffer.alloc(70 * 1024)])), 413, /limit/],
-      ['integrity mismatch', () => publishBody(name, v, skillTarball(name, v), { integrity: ssri.fromData('other', { algorithms: ['sha512'] }).toString() }), 400, /Integrity mismatch/],
-      ['manifest missing', () => publishBody(name, v, gzip(rawTar(entries().filter((e) => !e.path.endsWith('aerostack.json'))))), 400, /aerostack\.json is missing/],
-      ['manifest invalid', () => publishBody(name, v, skillTarball(name, v, { manifest: { type: 'robot' } })), 400, /aerostack\.json/],
+      [
+        'path traversal',
+        () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/../../evil.js', body: 'x' }]))),
+        400,
+        /\.\./,
+      ],
+      [
+        'absolute path',
+        () => publishBody(name, v, gzip(rawTar([...entries(), { path: '/etc/cron.d/evil', body: 'x' }]))),
+        400,
+        /absolute|outside|package\//i,
+      ],
+      [
+        'symlink out of the package',
+        () =>
+          publishBody(
+            name,
+            v,
+            gzip(rawTar([...entries(), { path: 'package/passwd', type: '2', linkpath: '/etc/passwd' }])),
+          ),
+        400,
+        /link/i,
+      ],
+      [
+        'hardlink',
+        () =>
+          publishBody(
+            name,
+            v,
+            gzip(rawTar([...entries(), { path: 'package/h', type: '1', linkpath: 'package/index.js' }])),
+          ),
+        400,
+        /link/i,
+      ],
+      [
+        'device file',
+        () => publishBody(name, v, gzip(rawTar([...entries(), { path: 'package/dev', type: '3' }]))),
+        400,
+        /device/i,
+      ],
+      [
+        'gzip bomb',
+        () =>
+          publishBody(
+            name,
+            v,
+            gzip(rawTar([...entries(), { path: 'package/zeros.bin', body: Buffer.alloc(2 * 1024 * 1024) }])),
+          ),
+        413,
+        /unpacks to more than|add up to more than/,
+      ],
+      [
+        'too many entries',
+        () =>
+          publishBody(
+            name,
+            v,
+            gzip(
+              rawTar([
+                ...entries(),
+                ...Array.from({ length: 60 }, (_, i) => ({ path: `package/f${i}.txt`, body: 'x' })),
+              ]),
+            ),
+          ),
+        413,
+        /entries/,
+      ],
+      [
+        'tarball over the size limit',
+        () => publishBody(name, v, Buffer.concat([gzip(rawTar(entries())), Buffer.alloc(70 * 1024)])),
+        413,
+        /limit/,
+      ],
+      [
+        'integrity mismatch',
+        () =>
+          publishBody(name, v, skillTarball(name, v), {
+            integrity: ssri.fromData('other', { algorithms: ['sha512'] }).toString(),
+          }),
+        400,
+        /Integrity mismatch/,
+      ],
+      [
+        'manifest missing',
+        () => publishBody(name, v, gzip(rawTar(entries().filter((e) => !e.path.endsWith('aerostack.json'))))),
+        400,
+        /aerostack\.json is missing/,
+      ],
+      [
+        'manifest invalid',
+        () => publishBody(name, v, skillTarball(name, v, { manifest: { type: 'robot' } })),
+        400,
+        /aerostack\.json/,
+      ],
       [
         'input_schema that could not be checked in linear time (ReDoS)',
-        () => publishBody(name, v, skillTarball(name, v, { manifest: { tool: { name: 'run', description: 'x', input_schema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a|a)*\\1$' } } } } } })),
+        () =>
+          publishBody(
+            name,
+            v,
+            skillTarball(name, v, {
+              manifest: {
+                tool: {
+                  name: 'run',
+                  description: 'x',
+                  input_schema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a|a)*\\1$' } } },
+                },
+              },
+            }),
+          ),
         400,
         /^Invalid aerostack\.json: tool\.input_schema has a pattern "\^\(a\|a\)\*\\\\1\$" that cannot be checked in linear time/,
       ],
-      ['input_schema that is not a JSON Schema', () => publishBody(name, v, skillTarball(name, v, { manifest: { tool: { name: 'run', description: 'x', input_schema: { type: 'object', required: 'email' } } } })), 400, /^Invalid aerostack\.json: tool\.input_schema is not a valid JSON Schema: required must be array/],
-      ['mcp server with Node options before its file', () => publishBody(name, v, skillTarball(name, v, { kind: 'mcp', manifest: { name: 'hostile', version: v, args: ['--allow-child-process', 'server.js'] } })), 400, /args\[0\] must be the server file to run/],
-      ['mcp server file not in the tarball', () => publishBody(name, v, skillTarball(name, v, { kind: 'mcp', manifest: { name: 'hostile', version: v, args: ['dist/missing.js'] } })), 400, /^args\[0\] "dist\/missing\.js" \(the server file\) is not in the tarball$/],
-      ['manifest name differs from the skill', () => publishBody(name, v, skillTarball(name, v, { manifest: { name: 'other' } })), 400, /aerostack\.json name must be "hostile"/],
-      ['package.json names another skill', () => publishBody(name, v, skillTarball(name, v, { packageJson: { name: '@acme/other' } })), 400, /package\.json name must be/],
+      [
+        'input_schema that is not a JSON Schema',
+        () =>
+          publishBody(
+            name,
+            v,
+            skillTarball(name, v, {
+              manifest: {
+                tool: { name: 'run', description: 'x', input_schema: { type: 'object', required: 'email' } },
+              },
+            }),
+          ),
+        400,
+        /^Invalid aerostack\.json: tool\.input_schema is not a valid JSON Schema: required must be array/,
+      ],
+      [
+        'mcp server with Node options before its file',
+        () =>
+          publishBody(
+            name,
+            v,
+            skillTarball(name, v, {
+              kind: 'mcp',
+              manifest: { name: 'hostile', version: v, args: ['--allow-child-process', 'server.js'] },
+            }),
+          ),
+        400,
+        /args\[0\] must be the server file to run/,
+      ],
+      [
+        'mcp server file not in the tarball',
+        () =>
+          publishBody(
+            name,
+            v,
+            skillTarball(name, v, {
+              kind: 'mcp',
+              manifest: { name: 'hostile', version: v, args: ['dist/missing.js'] },
+            }),
+          ),
+        400,
+        /^args\[0\] "dist\/missing\.js" \(the server file\) is not in the tarball$/,
+      ],
+      [
+        'manifest name differs from the skill',
+        () => publishBody(name, v, skillTarball(name, v, { manifest: { name: 'other' } })),
+        400,
+        /aerostack\.json name must be "hostile"/,
+      ],
+      [
+        'package.json names another skill',
+        () => publishBody(name, v, skillTarball(name, v, { packageJson: { name: '@acme/other' } })),
+        400,
+        /package\.json name must be/,
+      ],
       ['not a tarball', () => publishBody(name, v, Buffer.from('this is not gzip')), 400, /gzip/],
-      ['attachment not base64', () => ({ ...publishBody(name, v, skillTarball(name, v)), _attachments: { [`${name}-${v}.tgz`]: { data: '%%%not base64%%%' } } }), 400, /base64/],
-      ['two attachments', () => {
-        const b = publishBody(name, v, skillTarball(name, v));
-        return { ...b, _attachments: { ...b._attachments, [`${name}-1.0.1.tgz`]: b._attachments[`${name}-${v}.tgz`] } };
-      }, 400, /exactly one tarball/],
-      ['invalid version in the file name', () => ({ ...publishBody(name, v, skillTarball(name, v)), _attachments: { [`${name}-latest.tgz`]: { data: 'AAAA' } } }), 400, /valid semver/],
-      ['name in body differs from URL', () => ({ ...publishBody(name, v, skillTarball(name, v)), name: '@acme/else' }), 400, /URL names/],
-      ['versions is not an object', () => ({ ...publishBody(name, v, skillTarball(name, v)), versions: 'nope' }), 400, /versions/],
+      [
+        'attachment not base64',
+        () => ({
+          ...publishBody(name, v, skillTarball(name, v)),
+          _attachments: { [`${name}-${v}.tgz`]: { data: '%%%not base64%%%' } },
+        }),
+        400,
+        /base64/,
+      ],
+      [
+        'two attachments',
+        () => {
+          const b = publishBody(name, v, skillTarball(name, v));
+          return {
+            ...b,
+            _attachments: { ...b._attachments, [`${name}-1.0.1.tgz`]: b._attachments[`${name}-${v}.tgz`] },
+          };
+        },
+        400,
+        /exactly one tarball/,
+      ],
+      [
+        'invalid version in the file name',
+        () => ({
+          ...publishBody(name, v, skillTarball(name, v)),
+          _attachments: { [`${name}-latest.tgz`]: { data: 'AAAA' } },
+        }),
+        400,
+        /valid semver/,
+      ],
+      [
+        'name in body differs from URL',
+        () => ({ ...publishBody(name, v, skillTarball(name, v)), name: '@acme/else' }),
+        400,
+        /URL names/,
+      ],
+      [
+        'versions is not an object',
+        () => ({ ...publishBody(name, v, skillTarball(name, v)), versions: 'nope' }),
+        400,
+        /versions/,
+      ],
     ];
     for (const [label, body, status, message] of cases) {
       it(`${label} → ${status}`, async () => {
@@ -220,7 +440,9 @@ describe('publishing skills', function () {
     }
 
     it('a symlink-free tarball with an unsafe path in a PAX header is refused too', async () => {
-      const tgz = gzip(rawTar([...entries(), { path: 'package/innocent.txt', pax: { path: '../../escape.txt' }, body: 'x' }]));
+      const tgz = gzip(
+        rawTar([...entries(), { path: 'package/innocent.txt', pax: { path: '../../escape.txt' }, body: 'x' }]),
+      );
       const res = await put(name, publishBody(name, v, tgz));
       assert.equal(res.status, 400);
       assert.match(res.body.error, /\.\./);
@@ -230,7 +452,10 @@ describe('publishing skills', function () {
       const bad = await request(r.url, 'PUT', '/@acme%2fhostile', { token: acme, rawBody: '{"name": ' });
       assert.equal(bad.status, 400);
       assert.deepEqual(bad.body, { error: 'Malformed JSON body' });
-      const big = await request(r.url, 'PUT', '/@acme%2fhostile', { token: acme, rawBody: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }) });
+      const big = await request(r.url, 'PUT', '/@acme%2fhostile', {
+        token: acme,
+        rawBody: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
+      });
       assert.equal(big.status, 413);
       assert.match(big.body.error, /too large/);
       assert.equal((await request(r.url, 'GET', '/healthz')).status, 200);
@@ -238,14 +463,19 @@ describe('publishing skills', function () {
   });
 
   it('20 concurrent publishes of one name@version: exactly one wins, the rest get 409', async () => {
-    const tarballs = Array.from({ length: 20 }, (_, i) => skillTarball('@acme/race', '1.0.0', { files: { 'who.txt': `publisher ${i}` } }));
+    const tarballs = Array.from({ length: 20 }, (_, i) =>
+      skillTarball('@acme/race', '1.0.0', { files: { 'who.txt': `publisher ${i}` } }),
+    );
     const results = await Promise.all(tarballs.map((t) => put('@acme/race', publishBody('@acme/race', '1.0.0', t))));
     const statuses = results.map((x) => x.status).sort();
     assert.equal(statuses.filter((s) => s === 201).length, 1, `statuses: ${statuses.join(',')}`);
     assert.equal(statuses.filter((s) => s === 409).length, 19, `statuses: ${statuses.join(',')}`);
     const doc = (await request(r.url, 'GET', '/@acme/race')).body;
     const file = await request(r.url, 'GET', '/@acme/race/-/race-1.0.0.tgz');
-    assert.ok(ssri.checkData(file.body, doc.versions['1.0.0'].dist.integrity), 'the stored bytes match the stored integrity');
+    assert.ok(
+      ssri.checkData(file.body, doc.versions['1.0.0'].dist.integrity),
+      'the stored bytes match the stored integrity',
+    );
     const winner = results.find((x) => x.status === 201)!;
     assert.equal(winner.body.integrity, doc.versions['1.0.0'].dist.integrity);
   });

@@ -18,7 +18,10 @@ describe('read cache: npm reads from memory, never stale', function () {
   const CRM = '@acme/crm';
 
   const publish = (v: string, opts: Parameters<typeof publishBody>[3] = {}) =>
-    request(r.url, 'PUT', '/@acme%2fcrm', { token: acme, body: publishBody(CRM, v, skillTarball(CRM, v), { visibility: 'team', ...opts }) });
+    request(r.url, 'PUT', '/@acme%2fcrm', {
+      token: acme,
+      body: publishBody(CRM, v, skillTarball(CRM, v), { visibility: 'team', ...opts }),
+    });
   /** The same read on both instances, twice each (the second from the cache); both answers must agree. */
   async function readTwiceOnBoth(path: string, token?: string, headers?: Record<string, string>) {
     const answers = [];
@@ -31,7 +34,10 @@ describe('read cache: npm reads from memory, never stale', function () {
     }
     return answers[0]!;
   }
-  const statusOnBoth = async (path: string, token?: string) => [(await request(r.url, 'GET', path, { token })).status, (await request(other.url, 'GET', path, { token })).status];
+  const statusOnBoth = async (path: string, token?: string) => [
+    (await request(r.url, 'GET', path, { token })).status,
+    (await request(other.url, 'GET', path, { token })).status,
+  ];
 
   before(async () => {
     r = await startTestRegistry();
@@ -47,8 +53,13 @@ describe('read cache: npm reads from memory, never stale', function () {
 
   it('a member added or removed behind the API is seen by the next read, on both instances', async () => {
     assert.equal((await readTwiceOnBoth('/@acme/crm', alice)).status, 403);
-    const aliceId = (await r.db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow()).id;
-    await r.db.insertInto('memberships').values({ namespace: 'acme', user_id: aliceId, role: 'member', created_at: new Date() }).execute();
+    const aliceId = (
+      await r.db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow()
+    ).id;
+    await r.db
+      .insertInto('memberships')
+      .values({ namespace: 'acme', user_id: aliceId, role: 'member', created_at: new Date() })
+      .execute();
     assert.equal((await readTwiceOnBoth('/@acme/crm', alice)).status, 200);
     assert.equal((await readTwiceOnBoth('/@acme/crm/-/crm-1.0.0.tgz', alice)).status, 200);
 
@@ -56,11 +67,17 @@ describe('read cache: npm reads from memory, never stale', function () {
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     assert.deepEqual(await statusOnBoth('/@acme/crm', alice), [403, 403]);
     assert.deepEqual(await statusOnBoth('/@acme/crm/-/crm-1.0.0.tgz', alice), [403, 403]);
-    await r.db.insertInto('memberships').values({ namespace: 'acme', user_id: aliceId, role: 'member', created_at: new Date() }).execute();
+    await r.db
+      .insertInto('memberships')
+      .values({ namespace: 'acme', user_id: aliceId, role: 'member', created_at: new Date() })
+      .execute();
   });
 
   it('a revoked token is refused by the next read on both instances; an expired one as soon as the clock passes', async () => {
-    const made = await request(r.url, 'POST', '/-/api/v1/tokens', { token: alice, body: { name: 'ci', expiresInSeconds: 3600 } });
+    const made = await request(r.url, 'POST', '/-/api/v1/tokens', {
+      token: alice,
+      body: { name: 'ci', expiresInSeconds: 3600 },
+    });
     assert.equal(made.status, 201);
     const ci = made.body.token as string;
     assert.equal((await readTwiceOnBoth('/@acme/crm', ci)).status, 200);
@@ -69,7 +86,8 @@ describe('read cache: npm reads from memory, never stale', function () {
     assert.equal(expired.status, 401);
     assert.equal(expired.body.error, 'This token has expired; sign in again');
 
-    const second = (await request(r.url, 'POST', '/-/api/v1/tokens', { token: alice, body: { name: 'ci2' } })).body.token as string;
+    const second = (await request(r.url, 'POST', '/-/api/v1/tokens', { token: alice, body: { name: 'ci2' } })).body
+      .token as string;
     assert.equal((await readTwiceOnBoth('/@acme/crm/-/crm-1.0.0.tgz', second)).status, 200);
     assert.equal((await request(r.url, 'DELETE', '/-/api/v1/tokens/ci2', { token: alice })).status, 200);
     assert.deepEqual(await statusOnBoth('/@acme/crm/-/crm-1.0.0.tgz', second), [401, 401]);
@@ -85,7 +103,10 @@ describe('read cache: npm reads from memory, never stale', function () {
     assert.deepEqual(Object.keys(doc.body.versions), ['1.0.0', '1.1.0']);
     assert.equal(doc.body['dist-tags'].latest, '1.1.0');
 
-    assert.equal((await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/stable', { token: acme, body: '1.0.0' })).status, 201);
+    assert.equal(
+      (await request(r.url, 'PUT', '/-/package/@acme%2fcrm/dist-tags/stable', { token: acme, body: '1.0.0' })).status,
+      201,
+    );
     doc = await readTwiceOnBoth('/@acme/crm', alice);
     assert.equal(doc.body['dist-tags'].stable, '1.0.0');
 
@@ -94,9 +115,25 @@ describe('read cache: npm reads from memory, never stale', function () {
     doc = await readTwiceOnBoth('/@acme/crm', alice);
     assert.equal(doc.body.versions['1.0.0'].deprecated, 'use 1.1.0');
 
-    assert.equal((await request(r.url, 'PUT', '/-/api/v1/skills/@acme%2fcrm/visibility', { token: acme, body: { visibility: 'private' } })).status, 200);
+    assert.equal(
+      (
+        await request(r.url, 'PUT', '/-/api/v1/skills/@acme%2fcrm/visibility', {
+          token: acme,
+          body: { visibility: 'private' },
+        })
+      ).status,
+      200,
+    );
     assert.deepEqual(await statusOnBoth('/@acme/crm', alice), [404, 404]);
-    assert.equal((await request(r.url, 'PUT', '/-/api/v1/skills/@acme%2fcrm/visibility', { token: acme, body: { visibility: 'public' } })).status, 200);
+    assert.equal(
+      (
+        await request(r.url, 'PUT', '/-/api/v1/skills/@acme%2fcrm/visibility', {
+          token: acme,
+          body: { visibility: 'public' },
+        })
+      ).status,
+      200,
+    );
     assert.deepEqual(await statusOnBoth('/@acme/crm', undefined), [200, 200]);
   });
 
@@ -105,7 +142,10 @@ describe('read cache: npm reads from memory, never stale', function () {
     const etag = first.headers.get('etag')!;
     assert.match(etag, /^"[\w-]+"$/);
     assert.equal(first.headers.get('cache-control'), 'private, no-cache');
-    assert.equal((await request(r.url, 'GET', '/@acme/crm', { token: alice, headers: { 'If-None-Match': etag } })).status, 304);
+    assert.equal(
+      (await request(r.url, 'GET', '/@acme/crm', { token: alice, headers: { 'If-None-Match': etag } })).status,
+      304,
+    );
     assert.equal((await publish('1.2.0')).status, 201);
     const changed = await request(r.url, 'GET', '/@acme/crm', { token: alice, headers: { 'If-None-Match': etag } });
     assert.equal(changed.status, 200);

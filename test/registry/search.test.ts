@@ -15,7 +15,10 @@ describe('search (/-/v1/search)', function () {
     ];
     for (const [name, description, tags] of skills) {
       const tgz = skillTarball(name, '1.0.0', { packageJson: { description }, manifest: { description, tags } });
-      const res = await request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, { token: acme, body: publishBody(name, '1.0.0', tgz) });
+      const res = await request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, {
+        token: acme,
+        body: publishBody(name, '1.0.0', tgz),
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
     }
   });

@@ -20,7 +20,11 @@ describe('registry on S3 (s3rver over HTTP), including an outage', function () {
     await s3?.stop();
   });
 
-  const publish = (v: string) => request(r.url, 'PUT', '/@acme%2fs3skill', { token: acme, body: publishBody('@acme/s3skill', v, skillTarball('@acme/s3skill', v)) });
+  const publish = (v: string) =>
+    request(r.url, 'PUT', '/@acme%2fs3skill', {
+      token: acme,
+      body: publishBody('@acme/s3skill', v, skillTarball('@acme/s3skill', v)),
+    });
 
   it('publishes into the bucket and serves the tarball from it', async () => {
     assert.equal((await publish('1.0.0')).status, 201);

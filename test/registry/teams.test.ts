@@ -19,7 +19,15 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     r = await startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
     acme = await signup(r.url, 'acme');
     const tgz = skillTarball('@acme/crm', '1.0.0');
-    assert.equal((await request(r.url, 'PUT', '/@acme%2fcrm', { token: acme, body: publishBody('@acme/crm', '1.0.0', tgz, { visibility: 'team' }) })).status, 201);
+    assert.equal(
+      (
+        await request(r.url, 'PUT', '/@acme%2fcrm', {
+          token: acme,
+          body: publishBody('@acme/crm', '1.0.0', tgz, { visibility: 'team' }),
+        })
+      ).status,
+      201,
+    );
   });
   after(async () => {
     await r?.close();
@@ -28,8 +36,14 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
 
   const invite = (email: string, body: object = {}, token = acme) =>
     request(r.url, 'POST', '/-/api/v1/teams/acme/invitations', { token, body: { email, ...body } });
-  const join = (token: string, code: string) => request(r.url, 'POST', '/-/api/v1/teams/join', { token, body: { code } });
-  const members = async () => (await request(r.url, 'GET', '/-/api/v1/teams/acme/members', { token: acme })).body.members as Array<{ email: string; status: string; role: string }>;
+  const join = (token: string, code: string) =>
+    request(r.url, 'POST', '/-/api/v1/teams/join', { token, body: { code } });
+  const members = async () =>
+    (await request(r.url, 'GET', '/-/api/v1/teams/acme/members', { token: acme })).body.members as Array<{
+      email: string;
+      status: string;
+      role: string;
+    }>;
   const readSkill = (token: string) => request(r.url, 'GET', '/@acme/crm', { token });
 
   it('mails a join link over SMTP; the link admits the invitee, once', async () => {
@@ -37,16 +51,25 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     assert.equal(res.status, 201);
     assert.equal(res.body.name, 'Alice');
     const mail = await smtp.next('alice@acme.test');
-    assert.deepEqual(mail.from?.value.map((a) => [a.name, a.address]), [['Aerostack', 'noreply@aerostack.test']]);
+    assert.deepEqual(
+      mail.from?.value.map((a) => [a.name, a.address]),
+      [['Aerostack', 'noreply@aerostack.test']],
+    );
     assert.match(mail.subject ?? '', /acme invited you to join @acme/);
     const { link, code } = joinCodeFrom(mail);
     assert.equal(link, `${r.url}/join/${code}`);
     // Hex only: a code starting with "-" would read as a flag in `aerostack team join <code>`.
     assert.match(code, /^[0-9a-f]{48}$/);
-    assert.ok(!JSON.stringify(await r.db.selectFrom('invitations').selectAll().execute()).includes(code), 'the code is stored hashed only');
+    assert.ok(
+      !JSON.stringify(await r.db.selectFrom('invitations').selectAll().execute()).includes(code),
+      'the code is stored hashed only',
+    );
     assert.deepEqual(
       (await members()).map((m) => [m.email, m.status]),
-      [['acme@example.com', 'active'], ['alice@acme.test', 'pending']],
+      [
+        ['acme@example.com', 'active'],
+        ['alice@acme.test', 'pending'],
+      ],
     );
 
     const alice = await signup(r.url, 'alice', 'alice-password');
@@ -88,7 +111,10 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     assert.equal(old.status, 410);
     assert.match(old.body.error, /withdrawn/);
 
-    assert.equal((await request(r.url, 'DELETE', '/-/api/v1/teams/acme/invitations/dave@acme.test', { token: acme })).status, 200);
+    assert.equal(
+      (await request(r.url, 'DELETE', '/-/api/v1/teams/acme/invitations/dave@acme.test', { token: acme })).status,
+      200,
+    );
     const revoked = await join(dave, second.code);
     assert.equal(revoked.status, 410);
     assert.match(revoked.body.error, /withdrawn; ask @acme for a new one/);
@@ -100,7 +126,10 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
       const expired = await join(dave, third.code);
       assert.equal(expired.status, 410);
       assert.match(expired.body.error, /expired on \d{4}-\d{2}-\d{2}; ask @acme for a new one/);
-      assert.ok(!(await members()).some((m) => m.email === 'dave@acme.test'), 'expired invitations leave the pending list');
+      assert.ok(
+        !(await members()).some((m) => m.email === 'dave@acme.test'),
+        'expired invitations leave the pending list',
+      );
     } finally {
       r.clock.advance(-8 * DAY);
     }
@@ -110,7 +139,9 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
   });
 
   it('removing a member takes effect on their very next request', async () => {
-    const alice = (await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'alice', password: 'alice-password' } })).body.token;
+    const alice = (
+      await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'alice', password: 'alice-password' } })
+    ).body.token;
     assert.equal((await readSkill(alice)).status, 200);
     const removed = await request(r.url, 'DELETE', '/-/api/v1/teams/acme/members/alice@acme.test', { token: acme });
     assert.equal(removed.status, 200);
@@ -129,7 +160,12 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     assert.equal(byMember.status, 403);
     assert.match(byMember.body.error, /Only the owner and admins of @acme/);
 
-    await r.db.updateTable('memberships').set({ role: 'admin' }).where('namespace', '=', 'acme').where('user_id', '=', r.db.selectFrom('users').select('id').where('username', '=', 'erin')).execute();
+    await r.db
+      .updateTable('memberships')
+      .set({ role: 'admin' })
+      .where('namespace', '=', 'acme')
+      .where('user_id', '=', r.db.selectFrom('users').select('id').where('username', '=', 'erin'))
+      .execute();
     assert.equal((await invite('frank@acme.test', {}, erin)).status, 201, 'an admin invites members');
     await smtp.next('frank@acme.test');
     const adminByAdmin = await invite('grace@acme.test', { role: 'admin' }, erin);
@@ -149,15 +185,24 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
   });
 
   it('lists the namespaces a user belongs to, and lets a member leave', async () => {
-    const erin = (await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'erin', password: 'correct horse battery' } })).body.token;
+    const erin = (
+      await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'erin', password: 'correct horse battery' } })
+    ).body.token;
     const mine = await request(r.url, 'GET', '/-/api/v1/teams', { token: erin });
     assert.deepEqual(
       mine.body.teams.map((t: { namespace: string; role: string }) => [t.namespace, t.role]),
-      [['acme', 'admin'], ['erin', 'owner']],
+      [
+        ['acme', 'admin'],
+        ['erin', 'owner'],
+      ],
     );
     assert.equal((await request(r.url, 'POST', '/-/api/v1/teams/acme/leave', { token: erin })).status, 200);
     assert.equal((await readSkill(erin)).status, 403);
-    assert.equal((await request(r.url, 'POST', '/-/api/v1/teams/acme/leave', { token: acme })).status, 403, 'the owner cannot leave');
+    assert.equal(
+      (await request(r.url, 'POST', '/-/api/v1/teams/acme/leave', { token: acme })).status,
+      403,
+      'the owner cannot leave',
+    );
   });
 
   it('the /join page accepts after signing up in the form, and escapes what it echoes', async () => {
@@ -170,12 +215,29 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     assert.match(body, /sent to heidi@acme\.test/);
     assert.equal(pageRes.headers.get('referrer-policy'), 'no-referrer');
     // The page's forms carry a CSRF token tied to the (pre-)session cookie it set; both must come back.
-    const cookie = pageRes.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = pageRes.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
     assert.ok(cookie && csrf, 'the join page sets a cookie and embeds a CSRF token');
-    const forged = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'signup', username: 'heidi', email: 'heidi@acme.test', password: 'heidi-password' }) });
+    const forged = await fetch(link, {
+      method: 'POST',
+      body: new URLSearchParams({
+        action: 'signup',
+        username: 'heidi',
+        email: 'heidi@acme.test',
+        password: 'heidi-password',
+      }),
+    });
     assert.equal(forged.status, 403, 'a form post without the page token is refused');
-    const form = new URLSearchParams({ action: 'signup', username: 'heidi', email: 'heidi@acme.test', password: 'heidi-password', _csrf: csrf! });
+    const form = new URLSearchParams({
+      action: 'signup',
+      username: 'heidi',
+      email: 'heidi@acme.test',
+      password: 'heidi-password',
+      _csrf: csrf,
+    });
     const accepted = await fetch(link, { method: 'POST', body: form, headers: { cookie } });
     assert.equal(accepted.status, 200);
     assert.match(await accepted.text(), /You joined @acme/);
@@ -191,7 +253,10 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     const dead = await startTestRegistry({ env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` } });
     try {
       const owner = await signup(dead.url, 'owner');
-      const res = await request(dead.url, 'POST', '/-/api/v1/teams/owner/invitations', { token: owner, body: { email: 'ivan@acme.test' } });
+      const res = await request(dead.url, 'POST', '/-/api/v1/teams/owner/invitations', {
+        token: owner,
+        body: { email: 'ivan@acme.test' },
+      });
       assert.equal(res.status, 502);
       assert.match(res.body.error, /Could not send the invitation to ivan@acme\.test/);
       const list = await request(dead.url, 'GET', '/-/api/v1/teams/owner/members', { token: owner });
@@ -205,14 +270,25 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     const local = await startTestRegistry();
     try {
       const owner = await signup(local.url, 'owner');
-      assert.equal((await request(local.url, 'POST', '/-/api/v1/teams/owner/invitations', { token: owner, body: { email: 'judy@acme.test' } })).status, 201);
+      assert.equal(
+        (
+          await request(local.url, 'POST', '/-/api/v1/teams/owner/invitations', {
+            token: owner,
+            body: { email: 'judy@acme.test' },
+          })
+        ).status,
+        201,
+      );
       const dir = path.join(local.config.dataDir, 'outbox');
       const files = await readdir(dir);
       assert.equal(files.length, 1);
       assert.match(files[0]!, /^[0-9a-f-]{36}\.eml$/);
       const eml = await readFile(path.join(dir, files[0]!), 'utf8');
       assert.match(eml, /^To: judy@acme\.test$/m);
-      assert.match(eml.replace(/=\r?\n/g, ''), new RegExp(`${local.url.replace(/[.:/]/g, '\\$&')}/join/[A-Za-z0-9_-]+`));
+      assert.match(
+        eml.replace(/=\r?\n/g, ''),
+        new RegExp(`${local.url.replace(/[.:/]/g, '\\$&')}/join/[A-Za-z0-9_-]+`),
+      );
     } finally {
       await local.close();
     }

@@ -20,6 +20,7 @@ import { UserTokens } from '@aerostack/registry/domain/accounts/user-tokens.js';
 import { publishBody } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
+import { SPEC_TABLE, type Outcome, type Relation } from '../helpers/visibility-oracle.js';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 const VERSION = '1.0.0';
@@ -45,14 +46,6 @@ const CONCURRENCY = 12;
 // The oracle: SPEC's table, written down independently of the registry.
 
 type Role = 'member' | 'admin';
-type Relation = 'owner' | 'member' | 'admin' | 'other' | 'anonymous';
-type Outcome = 200 | 401 | 403 | 404;
-
-const SPEC_TABLE: Record<Visibility, Record<Relation, Outcome>> = {
-  public: { owner: 200, member: 200, admin: 200, other: 200, anonymous: 200 },
-  team: { owner: 200, member: 200, admin: 200, other: 403, anonymous: 401 },
-  private: { owner: 200, member: 404, admin: 404, other: 404, anonymous: 404 },
-};
 
 // ---------------------------------------------------------------------------------------------------
 // Generated worlds.
@@ -85,9 +78,15 @@ interface WorldSpec {
 const worldArb: fc.Arbitrary<WorldSpec> = fc.record({
   namespaces: fc.integer({ min: 1, max: MAX_NAMESPACES }),
   extraUsers: fc.integer({ min: 0, max: MAX_EXTRA_USERS }),
-  roles: fc.array(fc.constantFrom<RoleChoice>('none', 'member', 'admin'), { minLength: MAX_USERS * MAX_NAMESPACES, maxLength: MAX_USERS * MAX_NAMESPACES }),
+  roles: fc.array(fc.constantFrom<RoleChoice>('none', 'member', 'admin'), {
+    minLength: MAX_USERS * MAX_NAMESPACES,
+    maxLength: MAX_USERS * MAX_NAMESPACES,
+  }),
   skills: fc.array(
-    fc.record({ ns: fc.nat({ max: MAX_NAMESPACES - 1 }), visibility: fc.constantFrom<Visibility>('public', 'team', 'private') }),
+    fc.record({
+      ns: fc.nat({ max: MAX_NAMESPACES - 1 }),
+      visibility: fc.constantFrom<Visibility>('public', 'team', 'private'),
+    }),
     { minLength: 1, maxLength: MAX_SKILLS },
   ),
   mutations: fc.array(
@@ -144,7 +143,8 @@ function relation(world: World, viewer: Viewer, ns: Namespace): Relation {
   return world.memberships.get(mkey(viewer, ns)) ?? 'other';
 }
 
-const expectedOutcome = (world: World, viewer: Viewer, skill: Skill): Outcome => SPEC_TABLE[skill.visibility][relation(world, viewer, skill.ns)];
+const expectedOutcome = (world: World, viewer: Viewer, skill: Skill): Outcome =>
+  SPEC_TABLE[skill.visibility][relation(world, viewer, skill.ns)];
 
 /** `skill list` is the viewer's own and its teams' skills, as far as the table lets it read them. */
 function expectedListed(world: World, viewer: Viewer, skill: Skill): boolean {
@@ -156,8 +156,12 @@ function describeWorld(world: World): string {
   const lines = [`world ${world.prefix}:`];
   for (const u of world.users) {
     const owns = world.namespaces.find((n) => n.owner.id === u.id);
-    const roles = world.namespaces.filter((n) => world.memberships.has(mkey(u, n))).map((n) => `${world.memberships.get(mkey(u, n))} of @${n.name}`);
-    lines.push(`  user ${u.username}${owns ? ` (owner of @${owns.name})` : ''}${roles.length ? `; ${roles.join(', ')}` : ''}`);
+    const roles = world.namespaces
+      .filter((n) => world.memberships.has(mkey(u, n)))
+      .map((n) => `${world.memberships.get(mkey(u, n))} of @${n.name}`);
+    lines.push(
+      `  user ${u.username}${owns ? ` (owner of @${owns.name})` : ''}${roles.length ? `; ${roles.join(', ')}` : ''}`,
+    );
   }
   for (const s of world.skills) lines.push(`  skill ${s.name} (${s.visibility})`);
   for (const l of world.log) lines.push(`  then: ${l}`);
@@ -179,7 +183,11 @@ interface Raw {
   text: string;
 }
 
-async function raw(method: string, path: string, opts: { token?: string; accept?: string; body?: unknown } = {}): Promise<Raw> {
+async function raw(
+  method: string,
+  path: string,
+  opts: { token?: string; accept?: string; body?: unknown } = {},
+): Promise<Raw> {
   const headers: Record<string, string> = {};
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   if (opts.accept) headers.accept = opts.accept;
@@ -232,7 +240,14 @@ async function buildWorld(spec: WorldSpec): Promise<World> {
   // Straight into the tables, as sign-up would write them (scrypt makes HTTP sign-up slow).
   const rows = await r.db
     .insertInto('users')
-    .values(usernames.map((username) => ({ username, email: `${username}@example.test`, password_hash: 'not-a-real-hash', created_at: now })))
+    .values(
+      usernames.map((username) => ({
+        username,
+        email: `${username}@example.test`,
+        password_hash: 'not-a-real-hash',
+        created_at: now,
+      })),
+    )
     .returning(['id', 'username'])
     .execute();
   const idOf = new Map(rows.map((row) => [row.username, row.id]));
@@ -243,14 +258,18 @@ async function buildWorld(spec: WorldSpec): Promise<World> {
       return { index, username, id, token: secret };
     }),
   );
-  const namespaces: Namespace[] = users.slice(0, spec.namespaces).map((owner, index) => ({ index, name: owner.username, owner }));
+  const namespaces: Namespace[] = users
+    .slice(0, spec.namespaces)
+    .map((owner, index) => ({ index, name: owner.username, owner }));
   await r.db
     .insertInto('namespaces')
     .values(namespaces.map((n) => ({ name: n.name, owner_id: n.owner.id, created_at: now })))
     .execute();
   await r.db
     .insertInto('memberships')
-    .values(namespaces.map((n) => ({ namespace: n.name, user_id: n.owner.id, role: 'owner' as const, created_at: now })))
+    .values(
+      namespaces.map((n) => ({ namespace: n.name, user_id: n.owner.id, role: 'owner' as const, created_at: now })),
+    )
     .execute();
 
   const memberships = new Map<string, Role>();
@@ -275,7 +294,15 @@ async function buildWorld(spec: WorldSpec): Promise<World> {
     const word = `${prefix}q${i}x${s.visibility}`;
     const description = `The ${word} skill`;
     const tarball = skillTarball(name, VERSION, { manifest: { description }, packageJson: { description } });
-    return { name, slug, ns, visibility: s.visibility, word, tarball, integrity: ssri.fromData(tarball, { algorithms: ['sha512'] }).toString() };
+    return {
+      name,
+      slug,
+      ns,
+      visibility: s.visibility,
+      word,
+      tarball,
+      integrity: ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(),
+    };
   });
   // Published over HTTP by each namespace's owner, with the visibility npm-style in the body.
   await pool(
@@ -325,11 +352,17 @@ function assertReadable(surface: ItemSurface, skill: Skill, res: Raw, ctx: strin
       const v = doc.versions?.[VERSION];
       assert.ok(v, `${ctx}: version ${VERSION} missing`);
       assert.equal(v.dist?.integrity, skill.integrity, ctx);
-      assert.ok(String(v.dist?.tarball).endsWith(`/${skill.name}/-/${skill.slug}-${VERSION}.tgz`), `${ctx}: ${v.dist?.tarball}`);
+      assert.ok(
+        String(v.dist?.tarball).endsWith(`/${skill.name}/-/${skill.slug}-${VERSION}.tgz`),
+        `${ctx}: ${v.dist?.tarball}`,
+      );
       break;
     }
     case 'abbreviated packument': {
-      assert.ok((res.headers.get('content-type') ?? '').startsWith(ABBREVIATED), `${ctx}: content-type ${res.headers.get('content-type')}`);
+      assert.ok(
+        (res.headers.get('content-type') ?? '').startsWith(ABBREVIATED),
+        `${ctx}: content-type ${res.headers.get('content-type')}`,
+      );
       const doc = parse(res, ctx);
       assert.equal(doc.name, skill.name, ctx);
       assert.deepEqual(doc['dist-tags'], { latest: VERSION }, ctx);
@@ -338,7 +371,10 @@ function assertReadable(surface: ItemSurface, skill: Skill, res: Raw, ctx: strin
     }
     case 'tarball':
       assert.equal(res.headers.get('content-type'), 'application/octet-stream', ctx);
-      assert.ok(res.bytes.equals(skill.tarball), `${ctx}: tarball bytes differ from the published tarball (${res.bytes.length} vs ${skill.tarball.length})`);
+      assert.ok(
+        res.bytes.equals(skill.tarball),
+        `${ctx}: tarball bytes differ from the published tarball (${res.bytes.length} vs ${skill.tarball.length})`,
+      );
       break;
     case 'dist-tags':
       assert.deepEqual(parse(res, ctx), { latest: VERSION }, ctx);
@@ -348,18 +384,29 @@ function assertReadable(surface: ItemSurface, skill: Skill, res: Raw, ctx: strin
 
 function assertNoLeak(skill: Skill, res: Raw, ctx: string) {
   assert.ok(!res.text.includes(skill.word), `${ctx}: refusal leaks the description: ${res.text}`);
-  assert.ok(!res.text.includes('integrity') && !res.text.includes(skill.integrity), `${ctx}: refusal leaks dist data: ${res.text}`);
+  assert.ok(
+    !res.text.includes('integrity') && !res.text.includes(skill.integrity),
+    `${ctx}: refusal leaks dist data: ${res.text}`,
+  );
 }
 
 /** Headers that legitimately differ between two answers (time, and those derived from the body bytes). */
 const VOLATILE_HEADERS = new Set(['date', 'etag', 'content-length', 'keep-alive', 'connection']);
 const stableHeaders = (res: Raw) =>
-  Object.fromEntries([...res.headers.entries()].filter(([k]) => !VOLATILE_HEADERS.has(k)).sort(([a], [b]) => a.localeCompare(b)));
-const normalise = (text: string, s: { name: string; slug: string }) => text.split(s.name).join('@NS/SKILL').split(s.slug).join('SKILL');
+  Object.fromEntries(
+    [...res.headers.entries()].filter(([k]) => !VOLATILE_HEADERS.has(k)).sort(([a], [b]) => a.localeCompare(b)),
+  );
+const normalise = (text: string, s: { name: string; slug: string }) =>
+  text.split(s.name).join('@NS/SKILL').split(s.slug).join('SKILL');
 
 /** The 404 of a skill that does not exist, per (viewer, surface, namespace): what a private skill must look like. */
 type MissingCache = Map<string, Promise<Raw>>;
-function missingAnswer(cache: MissingCache, surface: ItemSurface, ns: Namespace, viewer: Viewer): { skill: { name: string; slug: string }; res: Promise<Raw> } {
+function missingAnswer(
+  cache: MissingCache,
+  surface: ItemSurface,
+  ns: Namespace,
+  viewer: Viewer,
+): { skill: { name: string; slug: string }; res: Promise<Raw> } {
   const skill = { name: `@${ns.name}/does-not-exist`, slug: 'does-not-exist' };
   const key = `${viewerName(viewer)}|${surface}|${ns.name}`;
   let res = cache.get(key);
@@ -367,7 +414,15 @@ function missingAnswer(cache: MissingCache, surface: ItemSurface, ns: Namespace,
   return { skill, res };
 }
 
-async function checkItem(world: World, missing: MissingCache, surface: ItemSurface, skill: Skill, viewer: Viewer, expected: Outcome, ctx: string) {
+async function checkItem(
+  world: World,
+  missing: MissingCache,
+  surface: ItemSurface,
+  skill: Skill,
+  viewer: Viewer,
+  expected: Outcome,
+  ctx: string,
+) {
   const res = await fetchItem(surface, skill, viewer);
   switch (expected) {
     case 200:
@@ -381,7 +436,11 @@ async function checkItem(world: World, missing: MissingCache, surface: ItemSurfa
     }
     case 403:
       assert.equal(res.status, 403, `${ctx}: expected 403, got ${describeRes(res)}`);
-      assert.equal(res.text, JSON.stringify({ error: `You are not a member of @${skill.ns.name}` }), `${ctx}: 403 body`);
+      assert.equal(
+        res.text,
+        JSON.stringify({ error: `You are not a member of @${skill.ns.name}` }),
+        `${ctx}: 403 body`,
+      );
       return assertNoLeak(skill, res, ctx);
     case 404: {
       assert.equal(res.status, 404, `${ctx}: expected 404, got ${describeRes(res)}`);
@@ -400,15 +459,23 @@ async function checkItem(world: World, missing: MissingCache, surface: ItemSurfa
 }
 
 async function checkSearch(world: World, viewer: Viewer, ctx: string) {
-  const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(world.prefix)}&size=250`, { token: viewer?.token });
+  const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(world.prefix)}&size=250`, {
+    token: viewer?.token,
+  });
   assert.equal(res.status, 200, `${ctx}: ${describeRes(res)}`);
   const body = parse(res, ctx);
   const got = (body.objects as any[]).map((o) => o.package?.name as string).sort();
   const want = world.skills.filter((s) => expectedOutcome(world, viewer, s) === 200);
   const wantNames = want.map((s) => s.name).sort();
-  const hidden = world.skills.filter((s) => !wantNames.includes(s.name) && got.includes(s.name)).map((s) => `${s.name} (${s.visibility})`);
+  const hidden = world.skills
+    .filter((s) => !wantNames.includes(s.name) && got.includes(s.name))
+    .map((s) => `${s.name} (${s.visibility})`);
   const lost = want.filter((s) => !got.includes(s.name)).map((s) => `${s.name} (${s.visibility})`);
-  assert.deepEqual(got, wantNames, `${ctx}: search "${world.prefix}" shows [${hidden.join(', ')}] it must not, and misses [${lost.join(', ')}]`);
+  assert.deepEqual(
+    got,
+    wantNames,
+    `${ctx}: search "${world.prefix}" shows [${hidden.join(', ')}] it must not, and misses [${lost.join(', ')}]`,
+  );
   assert.equal(body.total, wantNames.length, `${ctx}: search total ${body.total} counts skills it does not show`);
   for (const o of body.objects as any[]) {
     const s = want.find((w) => w.name === o.package.name)!;
@@ -429,9 +496,15 @@ async function checkSkillList(world: World, viewer: Viewer, ctx: string) {
   const got = (body.skills as any[]).map((s) => s.name as string).sort();
   const want = world.skills.filter((s) => expectedListed(world, viewer, s));
   const wantNames = want.map((s) => s.name).sort();
-  const extra = got.filter((n) => !wantNames.includes(n)).map((n) => `${n} (${world.skills.find((s) => s.name === n)?.visibility ?? 'not in this world'})`);
+  const extra = got
+    .filter((n) => !wantNames.includes(n))
+    .map((n) => `${n} (${world.skills.find((s) => s.name === n)?.visibility ?? 'not in this world'})`);
   const lost = want.filter((s) => !got.includes(s.name)).map((s) => `${s.name} (${s.visibility})`);
-  assert.deepEqual(got, wantNames, `${ctx}: skill list shows [${extra.join(', ')}] it must not, and misses [${lost.join(', ')}]`);
+  assert.deepEqual(
+    got,
+    wantNames,
+    `${ctx}: skill list shows [${extra.join(', ')}] it must not, and misses [${lost.join(', ')}]`,
+  );
   for (const entry of body.skills as any[]) {
     const s = want.find((w) => w.name === entry.name)!;
     assert.equal(entry.visibility, s.visibility, `${ctx}: skill list entry ${s.name} visibility`);
@@ -444,7 +517,12 @@ async function checkSkillList(world: World, viewer: Viewer, ctx: string) {
  * Checks every (viewer, skill) pair given on the four item surfaces, and each viewer's search and skill
  * list (which cover all of the world's skills at once). Returns the number of pairs checked.
  */
-async function checkPairs(world: World, viewers: Viewer[], skillsOf: (v: Viewer) => Skill[], phase: string): Promise<number> {
+async function checkPairs(
+  world: World,
+  viewers: Viewer[],
+  skillsOf: (v: Viewer) => Skill[],
+  phase: string,
+): Promise<number> {
   const missing: MissingCache = new Map();
   const tasks: (() => Promise<void>)[] = [];
   let pairs = 0;
@@ -470,7 +548,8 @@ async function checkPairs(world: World, viewers: Viewer[], skillsOf: (v: Viewer)
 async function mutate(world: World, m: WorldSpec['mutations'][number]): Promise<{ user: User; ns: Namespace } | null> {
   const pairs: { user: User; ns: Namespace; role: Role | undefined }[] = [];
   for (const user of world.users)
-    for (const ns of world.namespaces) if (ns.owner.id !== user.id) pairs.push({ user, ns, role: world.memberships.get(mkey(user, ns)) });
+    for (const ns of world.namespaces)
+      if (ns.owner.id !== user.id) pairs.push({ user, ns, role: world.memberships.get(mkey(user, ns)) });
   const candidates = pairs.filter((p) => (m.kind === 'grant' ? p.role !== m.role : p.role !== undefined));
   // Downgrade prefers admins (admin → member); a plain member is downgraded to nothing.
   const admins = candidates.filter((p) => p.role === 'admin');
@@ -535,7 +614,9 @@ describe('visibility (property-based): random worlds agree with SPEC’s table o
     const started = Date.now();
     const property = fc.asyncProperty(worldArb, checkWorld);
     const replay = FC_PATH ? ` path=${FC_PATH}` : '';
-    console.log(`      visibility property: seed=${SEED}${replay}, target ${TARGET_CASES} pairs (FC_SEED / FC_PATH / VISIBILITY_CASES to change)`);
+    console.log(
+      `      visibility property: seed=${SEED}${replay}, target ${TARGET_CASES} pairs (FC_SEED / FC_PATH / VISIBILITY_CASES to change)`,
+    );
     if (FC_PATH) {
       await fc.assert(property, { seed: SEED, path: FC_PATH, numRuns: 1 });
       return;

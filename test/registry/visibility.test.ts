@@ -9,22 +9,13 @@ import type { Visibility } from '@aerostack/registry/db/schema.js';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
+import { SPEC_TABLE, type Outcome, type Relation } from '../helpers/visibility-oracle.js';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 const VERSION = '1.0.0';
 
 // ---------------------------------------------------------------------------------------------------
 // The table under test, written as SPEC writes it.
-
-/** SPEC's columns, plus `admin` (an admin member of the namespace, who is a "team member" for reads). */
-type Relation = 'owner' | 'member' | 'admin' | 'other' | 'anonymous';
-type Outcome = 200 | 401 | 403 | 404;
-
-const SPEC_TABLE: Record<Visibility, Record<Relation, Outcome>> = {
-  public: { owner: 200, member: 200, admin: 200, other: 200, anonymous: 200 },
-  team: { owner: 200, member: 200, admin: 200, other: 403, anonymous: 401 },
-  private: { owner: 200, member: 404, admin: 404, other: 404, anonymous: 404 },
-};
 
 type ViewerName = 'acme' | 'alice' | 'adam' | 'bob' | 'anonymous';
 const VIEWERS: { name: ViewerName; relation: Relation; describe: string }[] = [
@@ -100,12 +91,19 @@ function surfacePath(surface: ItemSurface, skill: { name: string; slug: string }
   }
 }
 
-async function fetchSurface(surface: ItemSurface, skill: { name: string; slug: string }, token: string | undefined): Promise<Raw> {
+async function fetchSurface(
+  surface: ItemSurface,
+  skill: { name: string; slug: string },
+  token: string | undefined,
+): Promise<Raw> {
   const { path, accept } = surfacePath(surface, skill);
   return raw('GET', path, { token, accept });
 }
 
-async function search(text: string, token: string | undefined): Promise<{ res: Raw; names: string[]; total: number; objects: any[] }> {
+async function search(
+  text: string,
+  token: string | undefined,
+): Promise<{ res: Raw; names: string[]; total: number; objects: any[] }> {
   const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=250`, { token });
   assert.equal(res.status, 200, `search ${text}: ${describeRes(res)}`);
   const body = parse(res);
@@ -130,22 +128,35 @@ function assertReadable(surface: ItemSurface, skill: SkillDef, res: Raw, ctx: st
       const v = doc.versions[VERSION];
       assert.ok(v, `${ctx}: version ${VERSION} missing`);
       assert.equal(v.dist.integrity, ssri.fromData(tgz, { algorithms: ['sha512'] }).toString(), ctx);
-      assert.ok(String(v.dist.tarball).endsWith(`/${skill.name}/-/${skill.slug}-${VERSION}.tgz`), `${ctx}: ${v.dist.tarball}`);
+      assert.ok(
+        String(v.dist.tarball).endsWith(`/${skill.name}/-/${skill.slug}-${VERSION}.tgz`),
+        `${ctx}: ${v.dist.tarball}`,
+      );
       break;
     }
     case 'abbreviated packument': {
-      assert.ok((res.headers.get('content-type') ?? '').startsWith(ABBREVIATED), `${ctx}: content-type ${res.headers.get('content-type')}`);
+      assert.ok(
+        (res.headers.get('content-type') ?? '').startsWith(ABBREVIATED),
+        `${ctx}: content-type ${res.headers.get('content-type')}`,
+      );
       const doc = parse(res);
       assert.equal(doc.name, skill.name, ctx);
       assert.ok(typeof doc.modified === 'string', ctx);
       assert.equal(doc.readme, undefined, `${ctx}: abbreviated packument carries a readme`);
       assert.deepEqual(doc['dist-tags'], { latest: VERSION }, ctx);
-      assert.equal(doc.versions[VERSION]?.dist?.integrity, ssri.fromData(tgz, { algorithms: ['sha512'] }).toString(), ctx);
+      assert.equal(
+        doc.versions[VERSION]?.dist?.integrity,
+        ssri.fromData(tgz, { algorithms: ['sha512'] }).toString(),
+        ctx,
+      );
       break;
     }
     case 'tarball':
       assert.equal(res.headers.get('content-type'), 'application/octet-stream', ctx);
-      assert.ok(res.bytes.equals(tgz), `${ctx}: tarball bytes differ from the published tarball (${res.bytes.length} vs ${tgz.length})`);
+      assert.ok(
+        res.bytes.equals(tgz),
+        `${ctx}: tarball bytes differ from the published tarball (${res.bytes.length} vs ${tgz.length})`,
+      );
       break;
     case 'dist-tags':
       assert.deepEqual(parse(res), { latest: VERSION }, ctx);
@@ -175,18 +186,27 @@ function assertNotAMember(res: Raw, ctx: string) {
 /** Headers that legitimately differ between two answers (time, and those derived from the body bytes). */
 const VOLATILE_HEADERS = new Set(['date', 'etag', 'content-length', 'keep-alive', 'connection']);
 const stableHeaders = (res: Raw) =>
-  Object.fromEntries([...res.headers.entries()].filter(([k]) => !VOLATILE_HEADERS.has(k)).sort(([a], [b]) => a.localeCompare(b)));
+  Object.fromEntries(
+    [...res.headers.entries()].filter(([k]) => !VOLATILE_HEADERS.has(k)).sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 /**
  * A private skill's 404 must be indistinguishable from a skill that does not exist: same status, same
  * headers, and the same body byte for byte once each answer's own requested name is replaced by a
  * placeholder (an answer about a missing skill may name what was asked for, nothing more).
  */
-async function assertLooksMissing(surface: ItemSurface, skill: SkillDef, res: Raw, token: string | undefined, ctx: string) {
+async function assertLooksMissing(
+  surface: ItemSurface,
+  skill: SkillDef,
+  res: Raw,
+  token: string | undefined,
+  ctx: string,
+) {
   assert.equal(res.status, 404, `${ctx}: expected 404, got ${describeRes(res)}`);
   const missing = await fetchSurface(surface, MISSING, token);
   assert.equal(missing.status, 404, `${ctx}: the missing skill answered ${describeRes(missing)}`);
-  const norm = (text: string, s: { name: string; slug: string }) => text.split(s.name).join('@NS/SKILL').split(s.slug).join('SKILL');
+  const norm = (text: string, s: { name: string; slug: string }) =>
+    text.split(s.name).join('@NS/SKILL').split(s.slug).join('SKILL');
   assert.equal(
     norm(res.text, skill),
     norm(missing.text, MISSING),
@@ -196,7 +216,13 @@ async function assertLooksMissing(surface: ItemSurface, skill: SkillDef, res: Ra
   assertNoLeak(skill, res, ctx);
 }
 
-async function checkItemSurface(surface: ItemSurface, skill: SkillDef, viewer: ViewerName, expected: Outcome, ctx: string) {
+async function checkItemSurface(
+  surface: ItemSurface,
+  skill: SkillDef,
+  viewer: ViewerName,
+  expected: Outcome,
+  ctx: string,
+) {
   const token = tokens[viewer];
   const res = await fetchSurface(surface, skill, token);
   switch (expected) {
@@ -216,7 +242,11 @@ async function checkItemSurface(surface: ItemSurface, skill: SkillDef, viewer: V
 async function checkSearch(skill: SkillDef, viewer: ViewerName, shouldAppear: boolean, ctx: string) {
   const { names, total, objects } = await search(skill.word, tokens[viewer]);
   if (shouldAppear) {
-    assert.deepEqual(names, [skill.name], `${ctx}: expected exactly the hit ${skill.name}, got ${JSON.stringify(names)}`);
+    assert.deepEqual(
+      names,
+      [skill.name],
+      `${ctx}: expected exactly the hit ${skill.name}, got ${JSON.stringify(names)}`,
+    );
     assert.equal(total, 1, ctx);
     assert.equal(objects[0].package.version, VERSION, ctx);
     assert.equal(objects[0].package.visibility, skill.visibility, ctx);
@@ -304,9 +334,17 @@ describe('visibility: the access table on every read surface', function () {
       const role = who === 'alice' ? 'member' : 'admin';
       describe(`${who} (${role})`, () => {
         const removeMembership = () =>
-          r.db.deleteFrom('memberships').where('namespace', '=', 'acme').where('user_id', '=', userIds[who]!).executeTakeFirst();
+          r.db
+            .deleteFrom('memberships')
+            .where('namespace', '=', 'acme')
+            .where('user_id', '=', userIds[who]!)
+            .executeTakeFirst();
         const restoreMembership = () =>
-          r.db.insertInto('memberships').values({ namespace: 'acme', user_id: userIds[who]!, role }).onConflict((oc) => oc.doNothing()).execute();
+          r.db
+            .insertInto('memberships')
+            .values({ namespace: 'acme', user_id: userIds[who]!, role })
+            .onConflict((oc) => oc.doNothing())
+            .execute();
 
         after(async () => {
           // Whatever happened, leave the membership as the table above expects it.
@@ -316,14 +354,19 @@ describe('visibility: the access table on every read surface', function () {
         it('reads the team skill while a member, then gets 403 on the very next request once removed', async () => {
           const ctx = `viewer=${who} skill=${TEAM.name}`;
           // Warm every path first, so any cache would hold the "allowed" answer.
-          for (const surface of ITEM_SURFACES) await checkItemSurface(surface, TEAM, who, 200, `${ctx} surface=${surface} (member)`);
+          for (const surface of ITEM_SURFACES)
+            await checkItemSurface(surface, TEAM, who, 200, `${ctx} surface=${surface} (member)`);
           await checkSearch(TEAM, who, true, `${ctx} surface=search (member)`);
 
           const res = await removeMembership();
           assert.equal(Number(res.numDeletedRows), 1, 'membership row deleted');
 
-          assertNotAMember(await fetchSurface('full packument', TEAM, tokens[who]), `${ctx} surface=full packument (very next request after removal)`);
-          for (const surface of ITEM_SURFACES) await checkItemSurface(surface, TEAM, who, 403, `${ctx} surface=${surface} (removed)`);
+          assertNotAMember(
+            await fetchSurface('full packument', TEAM, tokens[who]),
+            `${ctx} surface=full packument (very next request after removal)`,
+          );
+          for (const surface of ITEM_SURFACES)
+            await checkItemSurface(surface, TEAM, who, 403, `${ctx} surface=${surface} (removed)`);
           await checkSearch(TEAM, who, false, `${ctx} surface=search (removed)`);
           // Still an ordinary signed-in user: public reads work, private stays 404.
           await checkItemSurface('full packument', PUB, who, 200, `viewer=${who} skill=${PUB.name} (removed)`);
@@ -332,13 +375,29 @@ describe('visibility: the access table on every read surface', function () {
 
         it('a re-inserted membership restores access on the very next request', async () => {
           const ctx = `viewer=${who} skill=${TEAM.name}`;
-          assertNotAMember(await fetchSurface('dist-tags', TEAM, tokens[who]), `${ctx} surface=dist-tags (before re-insert)`);
+          assertNotAMember(
+            await fetchSurface('dist-tags', TEAM, tokens[who]),
+            `${ctx} surface=dist-tags (before re-insert)`,
+          );
           await restoreMembership();
-          await checkItemSurface('full packument', TEAM, who, 200, `${ctx} surface=full packument (very next request after re-insert)`);
-          for (const surface of ITEM_SURFACES) await checkItemSurface(surface, TEAM, who, 200, `${ctx} surface=${surface} (re-inserted)`);
+          await checkItemSurface(
+            'full packument',
+            TEAM,
+            who,
+            200,
+            `${ctx} surface=full packument (very next request after re-insert)`,
+          );
+          for (const surface of ITEM_SURFACES)
+            await checkItemSurface(surface, TEAM, who, 200, `${ctx} surface=${surface} (re-inserted)`);
           await checkSearch(TEAM, who, true, `${ctx} surface=search (re-inserted)`);
           // Membership never opens private skills.
-          await checkItemSurface('full packument', SECRET, who, 404, `viewer=${who} skill=${SECRET.name} (re-inserted)`);
+          await checkItemSurface(
+            'full packument',
+            SECRET,
+            who,
+            404,
+            `viewer=${who} skill=${SECRET.name} (re-inserted)`,
+          );
         });
       });
     }
@@ -368,7 +427,9 @@ describe('visibility: the access table on every read surface', function () {
       let revoked: string;
 
       before(async () => {
-        const login = await request(r.url, 'POST', '/-/api/v1/login', { body: { username: 'bob', password: 'correct horse battery' } });
+        const login = await request(r.url, 'POST', '/-/api/v1/login', {
+          body: { username: 'bob', password: 'correct horse battery' },
+        });
         assert.equal(login.status, 200, `login bob: ${login.status} ${JSON.stringify(login.body)}`);
         revoked = login.body.token;
         assert.equal((await fetchPublic('full packument', revoked)).status, 200, 'the fresh token works before logout');
@@ -387,7 +448,10 @@ describe('visibility: the access table on every read surface', function () {
 
       it('logout revoked only that token: bob’s other session still works', async () => {
         await checkItemSurface('full packument', PUB, 'bob', 200, `viewer=bob (other session) skill=${PUB.name}`);
-        assertNotAMember(await fetchSurface('full packument', TEAM, tokens.bob), `viewer=bob (other session) skill=${TEAM.name}`);
+        assertNotAMember(
+          await fetchSurface('full packument', TEAM, tokens.bob),
+          `viewer=bob (other session) skill=${TEAM.name}`,
+        );
       });
     });
   });

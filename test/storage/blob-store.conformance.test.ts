@@ -32,9 +32,11 @@ async function collectKeys(it: AsyncIterable<string>): Promise<string[]> {
 
 /** Streams `data` in small chunks, like a request body would arrive. */
 const chunked = (data: Buffer) =>
-  Readable.from((function* () {
-    for (let i = 0; i < data.length; i += 64 * 1024) yield data.subarray(i, i + 64 * 1024);
-  })());
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += 64 * 1024) yield data.subarray(i, i + 64 * 1024);
+    })(),
+  );
 
 type Made = { store: BlobStore; dispose(): Promise<void> };
 
@@ -90,12 +92,14 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Prom
       assert.deepEqual(await collectKeys(store.list(`${ns}/bad`)), []);
     });
 
-    it('rejects with the body stream\'s own error when the upload is cut off, leaving nothing', async () => {
+    it("rejects with the body stream's own error when the upload is cut off, leaving nothing", async () => {
       const key = `${ns}/cut`;
-      const body = Readable.from((async function* () {
-        yield mb.subarray(0, 1000);
-        throw Object.assign(new Error('client went away'), { code: 'ECONNRESET' });
-      })());
+      const body = Readable.from(
+        (async function* () {
+          yield mb.subarray(0, 1000);
+          throw Object.assign(new Error('client went away'), { code: 'ECONNRESET' });
+        })(),
+      );
       await assert.rejects(store.put(key, body, { integrity: sri(mb) }), /client went away/);
       assert.equal(await store.head(key), null);
     });
@@ -134,7 +138,9 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Prom
       const data = randomBytes(256 * 1024);
       const integrity = sri(data);
       const key = `${ns}/concurrent/${blobKeyFor(integrity)}`;
-      await Promise.all(Array.from({ length: 10 }, (_, i) => store.put(key, i % 2 ? data : chunked(data), { integrity })));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.put(key, i % 2 ? data : chunked(data), { integrity })),
+      );
       const got = await store.get(key);
       assert.ok(got);
       assert.equal(got.size, data.length);
@@ -156,12 +162,18 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Prom
       assert.equal(info.key, keys[0]);
       assert.equal(info.size, data.length);
       // S3 keeps whole seconds; allow for that and a little clock slack.
-      assert.ok(info.modified.getTime() >= started - 2000 && info.modified.getTime() <= Date.now() + 2000, `modified ${info.modified.toISOString()}`);
+      assert.ok(
+        info.modified.getTime() >= started - 2000 && info.modified.getTime() <= Date.now() + 2000,
+        `modified ${info.modified.toISOString()}`,
+      );
       assert.equal(await store.stat(`${ns}/dated/missing`), null);
       const listed = [];
       for await (const b of store.listDetailed(`${ns}/dated/`)) listed.push(b);
       assert.deepEqual(listed.map((b) => b.key).sort(), keys);
-      assert.deepEqual(listed.map((b) => b.size), [data.length, data.length]);
+      assert.deepEqual(
+        listed.map((b) => b.size),
+        [data.length, data.length],
+      );
       assert.deepEqual(listed.map((b) => b.key).sort(), await collectKeys(store.list(`${ns}/dated/`)));
       assert.ok(listed.every((b) => b.modified instanceof Date && !Number.isNaN(b.modified.getTime())));
     });

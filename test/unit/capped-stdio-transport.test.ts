@@ -12,7 +12,11 @@ function harness(limits = { maxFrameBytes: 1024, maxFramesPerSecond: 10 }) {
   const exits = new EventEmitter();
   let kills = 0;
   let clock = 0;
-  const t = new CappedStdioTransport({ stdin, stdout, kill: () => void kills++, onExit: (l) => exits.once('exit', l) }, limits, () => clock);
+  const t = new CappedStdioTransport(
+    { stdin, stdout, kill: () => void kills++, onExit: (l) => exits.once('exit', l) },
+    limits,
+    () => clock,
+  );
   const got: JSONRPCMessage[] = [];
   const errors: Error[] = [];
   let closed = false;
@@ -20,7 +24,18 @@ function harness(limits = { maxFrameBytes: 1024, maxFramesPerSecond: 10 }) {
   t.onerror = (e) => errors.push(e);
   t.onclose = () => (closed = true);
   const flush = () => new Promise((r) => setImmediate(r));
-  return { t, stdin, stdout, exits, got, errors, kills: () => kills, closed: () => closed, tick: (ms: number) => (clock += ms), flush };
+  return {
+    t,
+    stdin,
+    stdout,
+    exits,
+    got,
+    errors,
+    kills: () => kills,
+    closed: () => closed,
+    tick: (ms: number) => (clock += ms),
+    flush,
+  };
 }
 
 const line = (m: object) => JSON.stringify({ jsonrpc: '2.0', ...m }) + '\n';
@@ -33,7 +48,10 @@ describe('CappedStdioTransport: the SDK’s stdio framing, capped against a host
     h.stdout.write(text.slice(0, 10));
     h.stdout.write(text.slice(10) + line({ method: 'notifications/x' }));
     await h.flush();
-    assert.deepEqual(h.got, [{ jsonrpc: '2.0', id: 1, result: { ok: true } }, { jsonrpc: '2.0', method: 'notifications/x' }]);
+    assert.deepEqual(h.got, [
+      { jsonrpc: '2.0', id: 1, result: { ok: true } },
+      { jsonrpc: '2.0', method: 'notifications/x' },
+    ]);
     const sent: Buffer[] = [];
     h.stdin.on('data', (c: Buffer) => sent.push(c));
     await h.t.send({ jsonrpc: '2.0', id: 2, method: 'ping' });
@@ -53,8 +71,8 @@ describe('CappedStdioTransport: the SDK’s stdio framing, capped against a host
       assert.equal(h.kills(), 1);
       assert.equal(h.got.length, 0);
       assert.ok(h.errors[0] instanceof SkillCallError);
-      assert.equal((h.errors[0] as SkillCallError).status, 'too_large');
-      assert.match(h.errors[0]!.message, /^The skill sent a message larger than 1024 bytes/);
+      assert.equal((h.errors[0]).status, 'too_large');
+      assert.match(h.errors[0].message, /^The skill sent a message larger than 1024 bytes/);
       // Whatever it sends after that is ignored.
       h.stdout.write(line({ id: 2, result: {} }));
       await h.flush();
@@ -65,7 +83,8 @@ describe('CappedStdioTransport: the SDK’s stdio framing, capped against a host
   it('answers to its own requests never count as a flood, however many; a forged answer does', async () => {
     const h = harness();
     await h.t.start();
-    for (let id = 1; id <= 50; id++) await h.t.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } });
+    for (let id = 1; id <= 50; id++)
+      await h.t.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x' } });
     h.stdout.write(Array.from({ length: 50 }, (_, i) => line({ id: i + 1, result: { content: [] } })).join(''));
     await h.flush();
     assert.equal(h.got.length, 50);

@@ -30,7 +30,9 @@ describe('locateHierarchies: where this process’s cgroups are', () => {
 
   it('a container that sees only part of the hierarchy (mount root is not /)', () => {
     const mountinfo = mount(30, '/docker/abc', '/sys/fs/cgroup', 'cgroup2', 'rw');
-    assert.deepEqual(locateHierarchies(mountinfo, '0::/docker/abc/app\n'), [{ version: 2, controllers: ['memory', 'pids', 'cpu'], dir: '/sys/fs/cgroup/app' }]);
+    assert.deepEqual(locateHierarchies(mountinfo, '0::/docker/abc/app\n'), [
+      { version: 2, controllers: ['memory', 'pids', 'cpu'], dir: '/sys/fs/cgroup/app' },
+    ]);
   });
 
   it('nothing to use: no cgroup mounted, or v1 without the memory controller and no v2', () => {

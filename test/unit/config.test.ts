@@ -23,15 +23,37 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://registry.example.com/',
     });
     assert.equal(c.databaseUrl, 'postgres://u@db/registry');
-    assert.deepEqual(c.s3, { bucket: 'skills', region: 'us-east-1', forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', accessKeyId: 'k', secretAccessKey: 's' });
+    assert.deepEqual(c.s3, {
+      bucket: 'skills',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      endpoint: 'http://127.0.0.1:9000',
+      accessKeyId: 'k',
+      secretAccessKey: 's',
+    });
     assert.equal(c.publicUrl, 'https://registry.example.com');
   });
 
   it('runs skills in the bubblewrap sandbox unless told otherwise, with its limits', () => {
     const c = loadConfig({});
     assert.equal(c.gateway.sandbox, 'bwrap');
-    assert.deepEqual(c.gateway.skill, { callTimeoutMs: 10000, memoryMb: 128, maxConcurrentCalls: 8, maxOutputBytes: 1048576, idleMs: 300000, maxProcesses: 64, cpus: 1, cpuSeconds: 3600, tmpMb: 16 });
-    const custom = loadConfig({ AEROSTACK_SANDBOX: 'none', AEROSTACK_SKILL_CPUS: '0.5', AEROSTACK_SKILL_MAX_PROCESSES: '32', AEROSTACK_SANDBOX_UID_BASE: '300000' });
+    assert.deepEqual(c.gateway.skill, {
+      callTimeoutMs: 10000,
+      memoryMb: 128,
+      maxConcurrentCalls: 8,
+      maxOutputBytes: 1048576,
+      idleMs: 300000,
+      maxProcesses: 64,
+      cpus: 1,
+      cpuSeconds: 3600,
+      tmpMb: 16,
+    });
+    const custom = loadConfig({
+      AEROSTACK_SANDBOX: 'none',
+      AEROSTACK_SKILL_CPUS: '0.5',
+      AEROSTACK_SKILL_MAX_PROCESSES: '32',
+      AEROSTACK_SANDBOX_UID_BASE: '300000',
+    });
     assert.equal(custom.gateway.sandbox, 'none');
     assert.equal(custom.gateway.skill.cpus, 0.5);
     assert.equal(custom.gateway.skill.maxProcesses, 32);
@@ -39,16 +61,28 @@ describe('configuration from the environment', () => {
   });
 
   const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
-    [{ AEROSTACK_SANDBOX: 'off' }, /^Invalid configuration: AEROSTACK_SANDBOX must be "bwrap" \(the default\) or "none" \(got "off"\)$/],
-    [{ AEROSTACK_SKILL_CPUS: 'half' }, /^Invalid configuration: AEROSTACK_SKILL_CPUS must be a number such as 1 or 0\.5/],
-    [{ AEROSTACK_SKILL_MAX_PROCESSES: '4' }, /^Invalid configuration: AEROSTACK_SKILL_MAX_PROCESSES must be between 16 and 4096/],
+    [
+      { AEROSTACK_SANDBOX: 'off' },
+      /^Invalid configuration: AEROSTACK_SANDBOX must be "bwrap" \(the default\) or "none" \(got "off"\)$/,
+    ],
+    [
+      { AEROSTACK_SKILL_CPUS: 'half' },
+      /^Invalid configuration: AEROSTACK_SKILL_CPUS must be a number such as 1 or 0\.5/,
+    ],
+    [
+      { AEROSTACK_SKILL_MAX_PROCESSES: '4' },
+      /^Invalid configuration: AEROSTACK_SKILL_MAX_PROCESSES must be between 16 and 4096/,
+    ],
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be a whole number \(got "eighty"\)$/],
     [{ PORT: '70000' }, /^Invalid configuration: PORT must be between 0 and 65535/],
     [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must be a URL starting with postgres:\/\//],
     [{ PUBLIC_URL: 'registry.example.com' }, /^Invalid configuration: PUBLIC_URL must be a URL/],
     [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, /S3_BUCKET is required/],
     [{ S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET must be a valid bucket name/],
-    [{ S3_BUCKET: 'ok-bucket', S3_ACCESS_KEY_ID: 'k' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together/],
+    [
+      { S3_BUCKET: 'ok-bucket', S3_ACCESS_KEY_ID: 'k' },
+      /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together/,
+    ],
     [{ S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be a URL starting with smtp:\/\/ or smtps:\/\//],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],

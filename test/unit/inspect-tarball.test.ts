@@ -73,13 +73,21 @@ describe('inspectTarball', () => {
 
     it('README without extension, and only the first 64 KiB', async () => {
       const big = 'r'.repeat(100 * 1024);
-      const got = await inspectTarball(makeSkillTarball({ omit: ['README.md'], files: { README: big } }), limits, schemas);
+      const got = await inspectTarball(
+        makeSkillTarball({ omit: ['README.md'], files: { README: big } }),
+        limits,
+        schemas,
+      );
       assert.equal(got.readme?.length, 64 * 1024);
     });
 
     it('a PAX path override that stays inside package/', async () => {
       const long = `package/${'d'.repeat(120)}/file.txt`;
-      const got = await inspectTarball(hostileTarball({ path: 'package/short.txt', pax: { path: long }, body: 'hi' }), limits, schemas);
+      const got = await inspectTarball(
+        hostileTarball({ path: 'package/short.txt', pax: { path: long }, body: 'hi' }),
+        limits,
+        schemas,
+      );
       assert.ok(got.files.includes(long.slice('package/'.length)));
     });
   });
@@ -101,8 +109,15 @@ describe('inspectTarball', () => {
 
     it('files that add up to more than the unpacked limit (413)', async () => {
       // Tar overhead allowance (2 KiB per allowed entry) lets this 1.2 MB tar inflate; the file sum is then over 1 MB.
-      const tgz = hostileTarball({ path: 'package/a.bin', body: Buffer.alloc(600_000) }, { path: 'package/b.bin', body: Buffer.alloc(600_000) });
-      await refuses(tgz, 413, /^Files in the tarball add up to more than 1048576 bytes$/, { ...limits, maxUnpackedBytes: MB, maxEntries: 1000 });
+      const tgz = hostileTarball(
+        { path: 'package/a.bin', body: Buffer.alloc(600_000) },
+        { path: 'package/b.bin', body: Buffer.alloc(600_000) },
+      );
+      await refuses(tgz, 413, /^Files in the tarball add up to more than 1048576 bytes$/, {
+        ...limits,
+        maxUnpackedBytes: MB,
+        maxEntries: 1000,
+      });
     });
 
     it('a declared size far beyond the data, before reading any of it (413)', async () => {
@@ -164,40 +179,88 @@ describe('inspectTarball', () => {
 
   describe('refuses hostile entries, naming the entry', () => {
     it('path traversal with ../', async () => {
-      await refuses(hostileTarball({ path: '../evil.js', body: 'x' }), 400, /^Path traversal \(".."\) is not allowed: \.\.\/evil\.js$/);
-      await refuses(hostileTarball({ path: 'package/../../etc/cron.d/x', body: 'x' }), 400, /Path traversal.*package\/\.\.\/\.\.\/etc\/cron\.d\/x/);
+      await refuses(
+        hostileTarball({ path: '../evil.js', body: 'x' }),
+        400,
+        /^Path traversal \(".."\) is not allowed: \.\.\/evil\.js$/,
+      );
+      await refuses(
+        hostileTarball({ path: 'package/../../etc/cron.d/x', body: 'x' }),
+        400,
+        /Path traversal.*package\/\.\.\/\.\.\/etc\/cron\.d\/x/,
+      );
     });
 
     it('absolute paths', async () => {
-      await refuses(hostileTarball({ path: '/etc/passwd', body: 'x' }), 400, /^Absolute paths are not allowed: \/etc\/passwd$/);
-      await refuses(hostileTarball({ path: 'C:/Windows/evil.dll', body: 'x' }), 400, /Absolute paths are not allowed: C:\/Windows/);
+      await refuses(
+        hostileTarball({ path: '/etc/passwd', body: 'x' }),
+        400,
+        /^Absolute paths are not allowed: \/etc\/passwd$/,
+      );
+      await refuses(
+        hostileTarball({ path: 'C:/Windows/evil.dll', body: 'x' }),
+        400,
+        /Absolute paths are not allowed: C:\/Windows/,
+      );
     });
 
     it('backslashes (a separator on Windows)', async () => {
-      await refuses(hostileTarball({ path: 'package\\..\\..\\evil', body: 'x' }), 400, /contains a backslash: package\\\\\.\.\\\\/);
+      await refuses(
+        hostileTarball({ path: 'package\\..\\..\\evil', body: 'x' }),
+        400,
+        /contains a backslash: package\\\\\.\.\\\\/,
+      );
     });
 
     it('a traversal smuggled in the ustar prefix field', async () => {
-      await refuses(hostileTarball({ path: 'package/x.js', prefix: '..', body: 'x' }), 400, /Path traversal.*\.\.\/package\/x\.js/);
+      await refuses(
+        hostileTarball({ path: 'package/x.js', prefix: '..', body: 'x' }),
+        400,
+        /Path traversal.*\.\.\/package\/x\.js/,
+      );
     });
 
     it('a PAX header that overrides a safe name with a traversal or absolute path', async () => {
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { path: '../../evil.sh' }, body: 'x' }), 400, /Path traversal.*\.\.\/\.\.\/evil\.sh/);
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { path: '/etc/passwd' }, body: 'x' }), 400, /Absolute paths.*\/etc\/passwd/);
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { path: 'elsewhere/x' }, body: 'x' }), 400, /outside package\/: elsewhere\/x/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { path: '../../evil.sh' }, body: 'x' }),
+        400,
+        /Path traversal.*\.\.\/\.\.\/evil\.sh/,
+      );
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { path: '/etc/passwd' }, body: 'x' }),
+        400,
+        /Absolute paths.*\/etc\/passwd/,
+      );
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { path: 'elsewhere/x' }, body: 'x' }),
+        400,
+        /outside package\/: elsewhere\/x/,
+      );
     });
 
     it('a ustar prefix that node-tar joins to a PAX path (header.path is checked too)', async () => {
       // entry.path is the PAX path alone; entry.header.path is "../package/ok.txt".
-      await refuses(hostileTarball({ path: 'package/ok.txt', prefix: '..', pax: { path: 'package/ok.txt' }, body: 'x' }), 400, /Path traversal.*\.\.\/package\/ok\.txt/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', prefix: '..', pax: { path: 'package/ok.txt' }, body: 'x' }),
+        400,
+        /Path traversal.*\.\.\/package\/ok\.txt/,
+      );
     });
 
     it('an oversized PAX header (node-tar would silently skip it)', async () => {
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { comment: 'c'.repeat(70_000) }, body: 'x' }), 400, /extended header larger than 65536 bytes/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { comment: 'c'.repeat(70_000) }, body: 'x' }),
+        400,
+        /extended header larger than 65536 bytes/,
+      );
     });
 
     it('a PAX path with a NUL byte', async () => {
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { path: 'package/a.js\u0000.png' }, body: 'x' }), 400, /NUL byte: package\/a\.js\\u0000\.png/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { path: 'package/a.js\u0000.png' }, body: 'x' }),
+        400,
+        /NUL byte: package\/a\.js\\u0000\.png/,
+      );
     });
 
     it('a PAX record that node-tar would skip but GNU tar would honour', async () => {
@@ -207,55 +270,115 @@ describe('inspectTarball', () => {
       const first = `path=package/ok\n${inner}`;
       const record = `${first.length + 3} ${first}`;
       assert.equal(Buffer.byteLength(record), first.length + 3);
-      await refuses(hostileTarball({ path: 'package/ok.txt', paxRaw: record, body: 'x' }), 400, /control character|Path traversal/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', paxRaw: record, body: 'x' }),
+        400,
+        /control character|Path traversal/,
+      );
     });
 
     it('PAX keys that only some tar readers honour', async () => {
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { 'GNU.sparse.name': '../evil' }, body: 'x' }), 400, /PAX header key GNU\.sparse\.name is not allowed/);
-      await refuses(hostileTarball({ path: 'package/ok.txt', pax: { type: 'File' }, body: 'x' }), 400, /PAX header key type is not allowed/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { 'GNU.sparse.name': '../evil' }, body: 'x' }),
+        400,
+        /PAX header key GNU\.sparse\.name is not allowed/,
+      );
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', pax: { type: 'File' }, body: 'x' }),
+        400,
+        /PAX header key type is not allowed/,
+      );
     });
 
     it('a malformed PAX header', async () => {
-      await refuses(hostileTarball({ path: 'package/ok.txt', paxRaw: '99 path=package/x\n', body: 'x' }), 400, /malformed PAX/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', paxRaw: '99 path=package/x\n', body: 'x' }),
+        400,
+        /malformed PAX/,
+      );
     });
 
     it('a GNU long-name header with a traversal', async () => {
-      await refuses(hostileTarball({ path: 'package/ok.txt', gnuLongName: 'package/../../../evil', body: 'x' }), 400, /Path traversal/);
+      await refuses(
+        hostileTarball({ path: 'package/ok.txt', gnuLongName: 'package/../../../evil', body: 'x' }),
+        400,
+        /Path traversal/,
+      );
     });
 
     it('a symlink to /etc/passwd', async () => {
-      await refuses(hostileTarball({ path: 'package/passwd', type: '2', linkpath: '/etc/passwd' }), 400, /^Links are not allowed: package\/passwd -> \/etc\/passwd$/);
+      await refuses(
+        hostileTarball({ path: 'package/passwd', type: '2', linkpath: '/etc/passwd' }),
+        400,
+        /^Links are not allowed: package\/passwd -> \/etc\/passwd$/,
+      );
     });
 
     it('a hardlink', async () => {
-      await refuses(hostileTarball({ path: 'package/hard', type: '1', linkpath: 'package/index.js' }), 400, /^Links are not allowed: package\/hard/);
+      await refuses(
+        hostileTarball({ path: 'package/hard', type: '1', linkpath: 'package/index.js' }),
+        400,
+        /^Links are not allowed: package\/hard/,
+      );
     });
 
     it('character and block devices', async () => {
-      await refuses(hostileTarball({ path: 'package/tty', type: '3' }), 400, /^Device files are not allowed: package\/tty$/);
-      await refuses(hostileTarball({ path: 'package/sda', type: '4' }), 400, /^Device files are not allowed: package\/sda$/);
+      await refuses(
+        hostileTarball({ path: 'package/tty', type: '3' }),
+        400,
+        /^Device files are not allowed: package\/tty$/,
+      );
+      await refuses(
+        hostileTarball({ path: 'package/sda', type: '4' }),
+        400,
+        /^Device files are not allowed: package\/sda$/,
+      );
     });
 
     it('a FIFO', async () => {
-      await refuses(hostileTarball({ path: 'package/pipe', type: '6' }), 400, /FIFOs \(named pipes\) are not allowed: package\/pipe/);
+      await refuses(
+        hostileTarball({ path: 'package/pipe', type: '6' }),
+        400,
+        /FIFOs \(named pipes\) are not allowed: package\/pipe/,
+      );
     });
 
     it('unknown and exotic entry types', async () => {
-      await refuses(hostileTarball({ path: 'package/z', type: 'Z', body: 'x' }), 400, /Entry type Unsupported is not allowed: package\/z/);
+      await refuses(
+        hostileTarball({ path: 'package/z', type: 'Z', body: 'x' }),
+        400,
+        /Entry type Unsupported is not allowed: package\/z/,
+      );
       await refuses(hostileTarball({ path: 'package/dump', type: 'D' }), 400, /Entry type GNUDumpDir is not allowed/);
-      await refuses(hostileTarball({ path: 'package/sparse', type: 'S', body: 'x' }), 400, /Entry type SparseFile is not allowed/);
+      await refuses(
+        hostileTarball({ path: 'package/sparse', type: 'S', body: 'x' }),
+        400,
+        /Entry type SparseFile is not allowed/,
+      );
     });
 
     it('a duplicate path, which would overwrite an inspected file', async () => {
-      await refuses(hostileTarball({ path: 'package/aerostack.json', body: '{}' }), 400, /^Duplicate path in tarball: package\/aerostack\.json$/);
+      await refuses(
+        hostileTarball({ path: 'package/aerostack.json', body: '{}' }),
+        400,
+        /^Duplicate path in tarball: package\/aerostack\.json$/,
+      );
     });
 
     it('paths that differ only by case', async () => {
-      await refuses(hostileTarball({ path: 'package/INDEX.js', body: 'x' }), 400, /Duplicate path.*package\/INDEX\.js \(collides with package\/index\.js\)/);
+      await refuses(
+        hostileTarball({ path: 'package/INDEX.js', body: 'x' }),
+        400,
+        /Duplicate path.*package\/INDEX\.js \(collides with package\/index\.js\)/,
+      );
     });
 
     it('an entry outside package/', async () => {
-      await refuses(hostileTarball({ path: 'other/file.txt', body: 'x' }), 400, /^Entry is outside package\/: other\/file\.txt$/);
+      await refuses(
+        hostileTarball({ path: 'other/file.txt', body: 'x' }),
+        400,
+        /^Entry is outside package\/: other\/file\.txt$/,
+      );
       await refuses(hostileTarball({ path: 'package', body: 'x' }), 400, /outside package\//);
     });
 
@@ -271,7 +394,11 @@ describe('inspectTarball', () => {
 
   describe('refuses bad package contents', () => {
     it('aerostack.json missing', async () => {
-      await refuses(makeSkillTarball({ omit: ['aerostack.json'] }), 400, /^aerostack\.json is missing from the tarball$/);
+      await refuses(
+        makeSkillTarball({ omit: ['aerostack.json'] }),
+        400,
+        /^aerostack\.json is missing from the tarball$/,
+      );
     });
 
     it('aerostack.json not JSON', async () => {
@@ -279,10 +406,18 @@ describe('inspectTarball', () => {
     });
 
     it('aerostack.json with invalid fields', async () => {
-      await refuses(makeSkillTarball({ manifest: { tool: { name: 'Bad', description: 'd', input_schema: { type: 'object' } } } }), 400, /^Invalid aerostack\.json: tool\.name must be snake_case/);
+      await refuses(
+        makeSkillTarball({ manifest: { tool: { name: 'Bad', description: 'd', input_schema: { type: 'object' } } } }),
+        400,
+        /^Invalid aerostack\.json: tool\.name must be snake_case/,
+      );
       await refuses(makeSkillTarball({ manifest: { version: 'v1' } }), 400, /Invalid aerostack\.json: version/);
       await refuses(makeSkillTarball({ manifest: { type: 'plugin' } }), 400, /Invalid aerostack\.json: type/);
-      await refuses(makeMcpTarball({ manifest: { env: { A: 'b' } } }), 400, /Invalid aerostack\.json: env is not allowed/);
+      await refuses(
+        makeMcpTarball({ manifest: { env: { A: 'b' } } }),
+        400,
+        /Invalid aerostack\.json: env is not allowed/,
+      );
     });
 
     it('package.json missing', async () => {
@@ -291,8 +426,16 @@ describe('inspectTarball', () => {
 
     it('package.json not JSON, or not an object', async () => {
       await refuses(makeSkillTarball({ rawPackageJson: '{"name": ' }), 400, /^package\.json is not valid JSON/);
-      await refuses(makeSkillTarball({ rawPackageJson: '[1, 2]' }), 400, /^package\.json is not valid JSON: it must be an object$/);
-      await refuses(makeSkillTarball({ rawPackageJson: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('latin1') }), 400, /^package\.json is not valid JSON/);
+      await refuses(
+        makeSkillTarball({ rawPackageJson: '[1, 2]' }),
+        400,
+        /^package\.json is not valid JSON: it must be an object$/,
+      );
+      await refuses(
+        makeSkillTarball({ rawPackageJson: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('latin1') }),
+        400,
+        /^package\.json is not valid JSON/,
+      );
     });
 
     it('package.json over 1 MiB', async () => {
@@ -303,7 +446,11 @@ describe('inspectTarball', () => {
     it('main that is not in the tarball', async () => {
       await refuses(makeSkillTarball({ omit: ['index.js'] }), 400, /^main "index\.js" is not in the tarball$/);
       // A directory of that name is not a file.
-      await refuses(makeSkillTarball({ omit: ['index.js'], files: { 'index.js/x': 'x' } }), 400, /^main "index\.js" is not in the tarball$/);
+      await refuses(
+        makeSkillTarball({ omit: ['index.js'], files: { 'index.js/x': 'x' } }),
+        400,
+        /^main "index\.js" is not in the tarball$/,
+      );
     });
   });
 
@@ -337,11 +484,15 @@ describe('inspectTarball', () => {
     it('gzip of random bytes and of random mutations of a valid tar', async () => {
       const tar = rawTar(validSkillEntries());
       await fc.assert(
-        fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (bytes) => onlyDomainErrors(gzip(Buffer.from(bytes)))),
+        fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (bytes) =>
+          onlyDomainErrors(gzip(Buffer.from(bytes))),
+        ),
         { numRuns: 200 },
       );
       await fc.assert(
-        fc.asyncProperty(mutations, fc.option(fc.nat()), async (edits, cut) => onlyDomainErrors(gzip(mutate(tar, edits, cut)))),
+        fc.asyncProperty(mutations, fc.option(fc.nat()), async (edits, cut) =>
+          onlyDomainErrors(gzip(mutate(tar, edits, cut))),
+        ),
         { numRuns: 500 },
       );
     });
@@ -349,7 +500,9 @@ describe('inspectTarball', () => {
     it('random mutations of a valid .tgz', async () => {
       const tgz = makeSkillTarball();
       await fc.assert(
-        fc.asyncProperty(mutations, fc.option(fc.nat()), async (edits, cut) => onlyDomainErrors(mutate(tgz, edits, cut))),
+        fc.asyncProperty(mutations, fc.option(fc.nat()), async (edits, cut) =>
+          onlyDomainErrors(mutate(tgz, edits, cut)),
+        ),
         { numRuns: 300 },
       );
     });

@@ -11,7 +11,10 @@ describe('SchemaCompiler: skill authors’ JSON Schemas, compiled safely', () =>
   const c = new SchemaCompiler();
   const greet = c.compile({
     type: 'object',
-    properties: { message: { type: 'string' }, opts: { type: 'object', properties: { times: { type: 'integer', minimum: 1 } } } },
+    properties: {
+      message: { type: 'string' },
+      opts: { type: 'object', properties: { times: { type: 'integer', minimum: 1 } } },
+    },
     required: ['message'],
     additionalProperties: false,
   });
@@ -28,7 +31,11 @@ describe('SchemaCompiler: skill authors’ JSON Schemas, compiled safely', () =>
     const email = c.compile({ type: 'object', properties: { to: { type: 'string', format: 'email' } } });
     assert.deepEqual(email({ to: 'a@b.dev' }), { valid: true });
     assert.equal(email({ to: 'not an address' }).valid, false);
-    const v2020 = c.compile({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] } } });
+    const v2020 = c.compile({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] } },
+    });
     assert.deepEqual(v2020({ pair: ['a', 1] }), { valid: true });
     assert.deepEqual(v2020({ pair: [1, 'a'] }), { valid: false, error: 'pair.0 must be string' });
   });
@@ -45,11 +52,27 @@ describe('SchemaCompiler: skill authors’ JSON Schemas, compiled safely', () =>
   });
 
   it('refuses what it cannot check safely or at all, saying why', () => {
-    refuses(c, { type: 'object', properties: { s: { type: 'string', pattern: '^(a)\\1$' } } }, /pattern "\^\(a\)\\\\1\$" that cannot be checked in linear time/);
-    refuses(c, { type: 'object', properties: { s: { type: 'string', pattern: '(?=a)a' } } }, /cannot be checked in linear time/);
-    refuses(c, { type: 'object', properties: { s: { type: 'string', pattern: '(' } } }, /is not a valid regular expression/);
+    refuses(
+      c,
+      { type: 'object', properties: { s: { type: 'string', pattern: '^(a)\\1$' } } },
+      /pattern "\^\(a\)\\\\1\$" that cannot be checked in linear time/,
+    );
+    refuses(
+      c,
+      { type: 'object', properties: { s: { type: 'string', pattern: '(?=a)a' } } },
+      /cannot be checked in linear time/,
+    );
+    refuses(
+      c,
+      { type: 'object', properties: { s: { type: 'string', pattern: '(' } } },
+      /is not a valid regular expression/,
+    );
     refuses(c, { type: 'objekt' }, /^is not a valid JSON Schema: type must be equal to one of the allowed values/);
-    refuses(c, { type: 'object', properties: { x: { $ref: 'https://evil.example/schema.json' } } }, /\$ref that cannot be resolved: https:\/\/evil/);
+    refuses(
+      c,
+      { type: 'object', properties: { x: { $ref: 'https://evil.example/schema.json' } } },
+      /\$ref that cannot be resolved: https:\/\/evil/,
+    );
     refuses(c, 'object', /must be a JSON Schema object/);
     refuses(c, { type: 'object', description: 'x'.repeat(MAX_SCHEMA_BYTES) }, /is larger than 65536 bytes/);
     let deep: Record<string, unknown> = { type: 'object' };

@@ -110,12 +110,18 @@ describe('parseManifest', () => {
 
   it('runs only node, on a server file inside the package: no Node or sandbox option can be set', () => {
     for (const command of ['python3', '/usr/bin/node', 'bash', 'node --inspect', 'npx']) {
-      refuses(mcp({ command }), /^Invalid aerostack\.json: command must be "node": the gateway runs Node stdio servers, with the server file first in args$/);
+      refuses(
+        mcp({ command }),
+        /^Invalid aerostack\.json: command must be "node": the gateway runs Node stdio servers, with the server file first in args$/,
+      );
     }
     refuses(mcp({ args: undefined }), /args is required/);
     refuses(mcp({ args: [] }), /args\[0\] is required|args must be an array/);
     // What made the permission model switch itself off: flags before the script.
-    refuses(mcp({ args: ['--allow-child-process', '--allow-fs-read=*', 'server.js'] }), /args\[0\] must be the server file to run .*not an option/);
+    refuses(
+      mcp({ args: ['--allow-child-process', '--allow-fs-read=*', 'server.js'] }),
+      /args\[0\] must be the server file to run .*not an option/,
+    );
     refuses(mcp({ args: ['-e', 'require("child_process")'] }), /args\[0\] must be the server file to run/);
     refuses(mcp({ args: ['--', 'server.js'] }), /args\[0\] must be the server file to run/);
     refuses(mcp({ args: ['/etc/passwd'] }), /args\[0\] must be a relative path/);

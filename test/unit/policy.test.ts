@@ -5,12 +5,35 @@
 import assert from 'node:assert/strict';
 import { can, type Action, type Actor, type Resources } from '@aerostack/registry/domain/access/policy.js';
 
-type Who = 'owner' | 'admin' | 'member' | 'other' | 'anonymous' | 'owner, read-only token' | 'admin, read-only token' | 'member, read-only token';
-const WHO: Who[] = ['owner', 'admin', 'member', 'other', 'anonymous', 'owner, read-only token', 'admin, read-only token', 'member, read-only token'];
+type Who =
+  | 'owner'
+  | 'admin'
+  | 'member'
+  | 'other'
+  | 'anonymous'
+  | 'owner, read-only token'
+  | 'admin, read-only token'
+  | 'member, read-only token';
+const WHO: Who[] = [
+  'owner',
+  'admin',
+  'member',
+  'other',
+  'anonymous',
+  'owner, read-only token',
+  'admin, read-only token',
+  'member, read-only token',
+];
 
 function actor(who: Who): Actor {
   if (who === 'anonymous') return { user: null, readonly: false, role: null };
-  const role = who.startsWith('owner') ? 'owner' : who.startsWith('admin') ? 'admin' : who.startsWith('member') ? 'member' : null;
+  const role = who.startsWith('owner')
+    ? 'owner'
+    : who.startsWith('admin')
+      ? 'admin'
+      : who.startsWith('member')
+        ? 'member'
+        : null;
   return { user: { id: 7, username: 'u' }, readonly: who.endsWith('read-only token'), role };
 }
 
@@ -30,20 +53,48 @@ const TABLE: Array<[Action, Resources[Action], Row]> = [
   ['team.read', { namespace: 'acme' }, ['see the team', '✓', '✓', '✓', 403, 401, '✓', '✓', '✓']],
   ['team.invite', { namespace: 'acme', role: 'member' }, ['invite a member', '✓', '✓', 403, 403, 401, 403, 403, 403]],
   ['team.invite', { namespace: 'acme', role: 'admin' }, ['invite an admin', '✓', 403, 403, 403, 401, 403, 403, 403]],
-  ['team.remove', { namespace: 'acme', targetRole: 'member' }, ['remove a member', '✓', '✓', 403, 403, 401, 403, 403, 403]],
-  ['team.remove', { namespace: 'acme', targetRole: 'admin' }, ['remove an admin', '✓', 403, 403, 403, 401, 403, 403, 403]],
-  ['team.remove', { namespace: 'acme', targetRole: 'owner' }, ['remove the owner', 403, 403, 403, 403, 401, 403, 403, 403]],
+  [
+    'team.remove',
+    { namespace: 'acme', targetRole: 'member' },
+    ['remove a member', '✓', '✓', 403, 403, 401, 403, 403, 403],
+  ],
+  [
+    'team.remove',
+    { namespace: 'acme', targetRole: 'admin' },
+    ['remove an admin', '✓', 403, 403, 403, 401, 403, 403, 403],
+  ],
+  [
+    'team.remove',
+    { namespace: 'acme', targetRole: 'owner' },
+    ['remove the owner', 403, 403, 403, 403, 401, 403, 403, 403],
+  ],
   ['team.change-role', { namespace: 'acme' }, ['change a role', '✓', 403, 403, 403, 401, 403, 403, 403]],
   ['team.leave', { namespace: 'acme' }, ['leave the team', 403, '✓', '✓', 404, 401, 403, 403, 403]],
   ['workspace.create', { namespace: 'acme' }, ['create a workspace', '✓', '✓', 403, 403, 401, 403, 403, 403]],
   ['workspace.read', ws, ['open a workspace', '✓', '✓', '✓', 404, 401, '✓', '✓', '✓']],
   ['workspace.manage', ws, ['install, uninstall, delete', '✓', '✓', 403, 404, 401, 403, 403, 403]],
-  ['workspace.token.create', { ...ws, bind: 'self' }, ['mint a token for oneself', '✓', '✓', '✓', 404, 401, 403, 403, 403]],
-  ['workspace.token.create', { ...ws, bind: 'shared' }, ['mint a shared token', '✓', '✓', 403, 404, 401, 403, 403, 403]],
-  ['workspace.token.create', { ...ws, bind: 'member' }, ['mint a token for another member', '✓', 403, 403, 404, 401, 403, 403, 403]],
+  [
+    'workspace.token.create',
+    { ...ws, bind: 'self' },
+    ['mint a token for oneself', '✓', '✓', '✓', 404, 401, 403, 403, 403],
+  ],
+  [
+    'workspace.token.create',
+    { ...ws, bind: 'shared' },
+    ['mint a shared token', '✓', '✓', 403, 404, 401, 403, 403, 403],
+  ],
+  [
+    'workspace.token.create',
+    { ...ws, bind: 'member' },
+    ['mint a token for another member', '✓', 403, 403, 404, 401, 403, 403, 403],
+  ],
   ['workspace.token.read-all', ws, ['see every token', '✓', '✓', 403, 404, 401, '✓', '✓', 403]],
   ['workspace.token.revoke', { ...ws, own: true }, ['revoke one’s own token', '✓', '✓', '✓', 404, 401, 403, 403, 403]],
-  ['workspace.token.revoke', { ...ws, own: false }, ['revoke someone else’s token', '✓', '✓', 403, 404, 401, 403, 403, 403]],
+  [
+    'workspace.token.revoke',
+    { ...ws, own: false },
+    ['revoke someone else’s token', '✓', '✓', 403, 404, 401, 403, 403, 403],
+  ],
   ['workspace.audit.read', ws, ['read the audit log', '✓', '✓', 403, 404, 401, '✓', '✓', 403]],
   ['account.token.create', { readonly: false }, ['create a publish token', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],
   ['account.token.create', { readonly: true }, ['create a read-only token', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓']],
@@ -57,7 +108,10 @@ describe('policy: who may do what (the decision table)', () => {
         const d = can(actor(who), action, resource as never);
         return d.allowed ? '✓' : d.status;
       });
-      assert.deepEqual(Object.fromEntries(WHO.map((w, i) => [w, got[i]])), Object.fromEntries(WHO.map((w, i) => [w, outcomes[i]])));
+      assert.deepEqual(
+        Object.fromEntries(WHO.map((w, i) => [w, got[i]])),
+        Object.fromEntries(WHO.map((w, i) => [w, outcomes[i]])),
+      );
     });
   }
 
@@ -65,7 +119,8 @@ describe('policy: who may do what (the decision table)', () => {
     for (const [action, resource] of TABLE) {
       for (const who of WHO) {
         const d = can(actor(who), action, resource as never);
-        if (!d.allowed) assert.ok(d.reason.length > 10 && !/undefined/.test(d.reason), `${action} for ${who}: ${d.reason}`);
+        if (!d.allowed)
+          assert.ok(d.reason.length > 10 && !/undefined/.test(d.reason), `${action} for ${who}: ${d.reason}`);
       }
     }
   });
@@ -76,18 +131,39 @@ describe('policy: who may do what (the decision table)', () => {
       return d.allowed ? 'allowed' : `${d.status} ${d.reason}`;
     };
     assert.equal(refusal('other', 'skill.read', skill('team')), '403 You are not a member of @acme');
-    assert.equal(refusal('anonymous', 'skill.read', skill('team')), '401 Sign in to access @acme/crm: it is shared with the @acme team only');
+    assert.equal(
+      refusal('anonymous', 'skill.read', skill('team')),
+      '401 Sign in to access @acme/crm: it is shared with the @acme team only',
+    );
     assert.equal(refusal('member', 'skill.read', skill('private')), '404 Skill @acme/crm not found');
-    assert.equal(refusal('owner, read-only token', 'skill.publish', { namespace: 'acme' }), '403 This token is read-only; create a publish token to publish');
-    assert.equal(refusal('member', 'workspace.manage', ws), '403 Only the owner and admins of @acme can do that in workspace acme-team');
+    assert.equal(
+      refusal('owner, read-only token', 'skill.publish', { namespace: 'acme' }),
+      '403 This token is read-only; create a publish token to publish',
+    );
+    assert.equal(
+      refusal('member', 'workspace.manage', ws),
+      '403 Only the owner and admins of @acme can do that in workspace acme-team',
+    );
     assert.equal(refusal('other', 'workspace.manage', ws), '404 No workspace "acme-team"');
     assert.equal(refusal('admin, read-only token', 'workspace.manage', ws), '403 This token is read-only');
     assert.equal(
-      refusal('owner', 'workspace.hold', { ...ws, skill: { name: '@bob/internal', namespace: 'bob', visibility: 'team' } }),
+      refusal('owner', 'workspace.hold', {
+        ...ws,
+        skill: { name: '@bob/internal', namespace: 'bob', visibility: 'team' },
+      }),
       '403 @bob/internal is shared with the @bob team only; workspace acme-team belongs to @acme',
     );
-    assert.equal(refusal('owner', 'workspace.hold', { ...ws, skill: skill('private') }), '403 @acme/crm is private; a workspace can hold only skills its team may read');
+    assert.equal(
+      refusal('owner', 'workspace.hold', { ...ws, skill: skill('private') }),
+      '403 @acme/crm is private; a workspace can hold only skills its team may read',
+    );
     assert.equal(refusal('owner', 'workspace.hold', { ...ws, skill: skill('team') }), 'allowed');
-    assert.equal(refusal('owner', 'workspace.hold', { ...ws, skill: { name: '@bob/pub', namespace: 'bob', visibility: 'public' } }), 'allowed');
+    assert.equal(
+      refusal('owner', 'workspace.hold', {
+        ...ws,
+        skill: { name: '@bob/pub', namespace: 'bob', visibility: 'public' },
+      }),
+      'allowed',
+    );
   });
 });

@@ -5,7 +5,10 @@ import { parseSkillSpec } from '../../lib/skill-spec.js';
 
 export default class SkillAccess extends AerostackCommand<typeof SkillAccess> {
   static override summary = 'Change who can install a skill: public, team (people you invited) or private (only you).';
-  static override examples = ['<%= config.bin %> skill access @acme/internal-crm-skill team', '<%= config.bin %> skill access @acme/my-dev-tool private'];
+  static override examples = [
+    '<%= config.bin %> skill access @acme/internal-crm-skill team',
+    '<%= config.bin %> skill access @acme/my-dev-tool private',
+  ];
   static override args = {
     name: Args.string({ description: '@ns/skill', required: true }),
     visibility: Args.string({ description: 'public, team or private', options: [...VISIBILITIES], required: true }),

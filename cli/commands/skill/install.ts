@@ -9,14 +9,17 @@ import { parseSkillSpec, resolveVersion } from '../../lib/skill-spec.js';
 import { checkSlug, workspaceFlag } from '../../lib/workspace-target.js';
 
 export default class SkillInstall extends AerostackCommand<typeof SkillInstall> {
-  static override summary = 'Install a skill (verified by its sha512 integrity) into the local skill cache, and into the workspace in use.';
+  static override summary =
+    'Install a skill (verified by its sha512 integrity) into the local skill cache, and into the workspace in use.';
   static override examples = [
     '<%= config.bin %> skill install @acme/internal-crm-skill',
     '<%= config.bin %> skill install johndoe/github-skill@^2',
     '<%= config.bin %> skill install @acme/deploy-skill@beta',
     '<%= config.bin %> skill install @acme/jira-skill --workspace acme-team',
   ];
-  static override args = { name: Args.string({ description: '@ns/skill or ns/skill, optionally @version, @range or @tag', required: true }) };
+  static override args = {
+    name: Args.string({ description: '@ns/skill or ns/skill, optionally @version, @range or @tag', required: true }),
+  };
   static override flags = { workspace: workspaceFlag };
 
   async run() {
@@ -33,7 +36,9 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     const local = await this.installLocally(ctx, doc, version);
     if (!workspace) return local;
     if (!added) {
-      process.stderr.write(`! Workspace ${workspace.slug} is unchanged: only the owner and admins of @${workspace.namespace} add skills to it (you are ${workspace.role === 'member' ? 'a member' : `its ${workspace.role}, with a read-only token`})\n`);
+      process.stderr.write(
+        `! Workspace ${workspace.slug} is unchanged: only the owner and admins of @${workspace.namespace} add skills to it (you are ${workspace.role === 'member' ? 'a member' : `its ${workspace.role}, with a read-only token`})\n`,
+      );
       return { ...local, workspace: { slug: workspace.slug, version: null, changed: false } };
     }
     this.success(`Added to workspace ${workspace.slug}`);
@@ -50,10 +55,18 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
       return { ...result, path: local.folderFor(doc.name, version), alreadyInstalled: true };
     }
     const size = Number(meta.dist.unpackedSize ?? 0);
-    const tarball = await withProgress(this.jsonEnabled(), 'Downloading', size, (onProgress) => ctx.client.download(meta.dist.tarball, onProgress));
-    const entry = await local.install(doc.name, version, tarball, { integrity: meta.dist.integrity, resolved: meta.dist.tarball, visibility: doc.visibility });
+    const tarball = await withProgress(this.jsonEnabled(), 'Downloading', size, (onProgress) =>
+      ctx.client.download(meta.dist.tarball, onProgress),
+    );
+    const entry = await local.install(doc.name, version, tarball, {
+      integrity: meta.dist.integrity,
+      resolved: meta.dist.tarball,
+      visibility: doc.visibility,
+    });
     // The registry only serves a team skill to members, so getting here proves membership.
-    this.success(doc.visibility === 'team' ? 'Installed (team membership verified)' : `Installed ${doc.name}@${version}`);
+    this.success(
+      doc.visibility === 'team' ? 'Installed (team membership verified)' : `Installed ${doc.name}@${version}`,
+    );
     return { ...result, path: entry.path, alreadyInstalled: false };
   }
 }

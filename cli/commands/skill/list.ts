@@ -22,11 +22,24 @@ export default class SkillList extends AerostackCommand<typeof SkillList> {
     if (ctx.client.hasToken) {
       const [me, skills] = await Promise.all([ctx.client.whoami(), ctx.client.mySkills()]);
       for (const s of skills) {
-        rows.set(s.name, { name: s.name, latest: s.latest, visibility: s.visibility, installed: lock.skills[s.name]?.version ?? null, source: s.namespace === me.username ? 'yours' : 'team' });
+        rows.set(s.name, {
+          name: s.name,
+          latest: s.latest,
+          visibility: s.visibility,
+          installed: lock.skills[s.name]?.version ?? null,
+          source: s.namespace === me.username ? 'yours' : 'team',
+        });
       }
     }
     for (const [name, entry] of Object.entries(lock.skills)) {
-      if (!rows.has(name)) rows.set(name, { name, latest: null, visibility: entry.visibility, installed: entry.version, source: 'installed' });
+      if (!rows.has(name))
+        rows.set(name, {
+          name,
+          latest: null,
+          visibility: entry.visibility,
+          installed: entry.version,
+          source: 'installed',
+        });
     }
     // Latest versions of skills known only from the lockfile (public skills of others, say).
     await Promise.all(
@@ -39,8 +52,19 @@ export default class SkillList extends AerostackCommand<typeof SkillList> {
         }),
     );
     const list = [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
-    if (!list.length) this.log(ctx.client.hasToken ? 'No skills yet: publish one with aerostack skill publish' : 'No skills installed (aerostack login to see your skills)');
-    else this.log(table(list.map((r) => [r.name, r.latest ?? '-', r.visibility, r.installed ?? '-']), { header: ['SKILL', 'LATEST', 'VISIBILITY', 'INSTALLED'] }));
+    if (!list.length)
+      this.log(
+        ctx.client.hasToken
+          ? 'No skills yet: publish one with aerostack skill publish'
+          : 'No skills installed (aerostack login to see your skills)',
+      );
+    else
+      this.log(
+        table(
+          list.map((r) => [r.name, r.latest ?? '-', r.visibility, r.installed ?? '-']),
+          { header: ['SKILL', 'LATEST', 'VISIBILITY', 'INSTALLED'] },
+        ),
+      );
     return { skills: list };
   }
 }

@@ -8,7 +8,8 @@ import { withProgress } from '../../lib/progress.js';
 
 export default class SkillPublish extends AerostackCommand<typeof SkillPublish> {
   static override summary = 'Pack the skill in the current folder and publish it.';
-  static override description = 'Reads aerostack.json, packs an npm-shaped tarball (honouring .aerostackignore or package.json "files") and publishes it as @<you>/<name>. Visibility: public (default), --private team (only people you invited) or --private (only you).';
+  static override description =
+    'Reads aerostack.json, packs an npm-shaped tarball (honouring .aerostackignore or package.json "files") and publishes it as @<you>/<name>. Visibility: public (default), --private team (only people you invited) or --private (only you).';
   static override examples = [
     '<%= config.bin %> skill publish',
     '<%= config.bin %> skill publish --name "internal-crm-skill" --private team',
@@ -17,9 +18,15 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
     '<%= config.bin %> skill publish --dry-run --json',
   ];
   static override flags = {
-    name: Flags.string({ description: 'publish under this name instead of aerostack.json\'s' }),
-    private: Flags.string({ description: '"--private" alone: only you; "--private team": people you invited', options: ['private', 'team'] }),
-    public: Flags.boolean({ description: 'make the skill public (the default for new skills)', exclusive: ['private'] }),
+    name: Flags.string({ description: "publish under this name instead of aerostack.json's" }),
+    private: Flags.string({
+      description: '"--private" alone: only you; "--private team": people you invited',
+      options: ['private', 'team'],
+    }),
+    public: Flags.boolean({
+      description: 'make the skill public (the default for new skills)',
+      exclusive: ['private'],
+    }),
     tag: Flags.string({ description: 'dist-tag for this version', default: 'latest' }),
     'dry-run': Flags.boolean({ description: 'pack and validate, but do not upload' }),
     dir: Flags.string({ description: 'skill folder', default: '.' }),
@@ -60,7 +67,9 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
     this.log(`  name:       ${packed.name}`);
     this.log(`  version:    ${packed.version}`);
     this.log(`  visibility: ${visibility ?? '(unchanged; public if new)'}`);
-    this.log(`  size:       ${formatBytes(packed.tarball.length)} (${packed.files.length} files, ${formatBytes(packed.unpackedSize)} unpacked)`);
+    this.log(
+      `  size:       ${formatBytes(packed.tarball.length)} (${packed.files.length} files, ${formatBytes(packed.unpackedSize)} unpacked)`,
+    );
     this.log(`  integrity:  ${packed.integrity}`);
     if (dryRun) {
       this.success(`Dry run: ${packed.name}@${packed.version} is ready to publish (nothing was uploaded)`);
@@ -78,15 +87,25 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
           name: packed.name,
           version: packed.version,
           description: packed.manifest.description,
-          dist: { integrity: packed.integrity, shasum: packed.shasum, tarball: `${ctx.registry}/${packed.name}/-/${packed.slug}-${packed.version}.tgz` },
+          dist: {
+            integrity: packed.integrity,
+            shasum: packed.shasum,
+            tarball: `${ctx.registry}/${packed.name}/-/${packed.slug}-${packed.version}.tgz`,
+          },
         },
       },
       ...(visibility ? { visibility } : {}),
       _attachments: {
-        [`${packed.name}-${packed.version}.tgz`]: { content_type: 'application/octet-stream', data: packed.tarball.toString('base64'), length: packed.tarball.length },
+        [`${packed.name}-${packed.version}.tgz`]: {
+          content_type: 'application/octet-stream',
+          data: packed.tarball.toString('base64'),
+          length: packed.tarball.length,
+        },
       },
     };
-    const result = await withProgress(this.jsonEnabled(), 'Uploading', packed.tarball.length * 1.4, (onProgress) => client.publish(packed.name, body, onProgress));
+    const result = await withProgress(this.jsonEnabled(), 'Uploading', packed.tarball.length * 1.4, (onProgress) =>
+      client.publish(packed.name, body, onProgress),
+    );
     this.success(`Published ${result.name}@${result.version} (${result.visibility})`);
     const { ok: _ok, ...published } = result as typeof result & { ok?: boolean };
     return { ...summary, ...published, dryRun: false };

@@ -4,9 +4,16 @@ import { table } from '../../lib/format.js';
 
 export default class SkillSearch extends AerostackCommand<typeof SkillSearch> {
   static override summary = 'Search the skills you can see (public search never shows team or private skills).';
-  static override examples = ['<%= config.bin %> skill search crm', '<%= config.bin %> skill search "jira issues" --limit 5 --json'];
-  static override args = { query: Args.string({ description: 'words to look for in names, descriptions and tags', required: true }) };
-  static override flags = { limit: Flags.integer({ description: 'at most this many results', default: 20, min: 1, max: 250 }) };
+  static override examples = [
+    '<%= config.bin %> skill search crm',
+    '<%= config.bin %> skill search "jira issues" --limit 5 --json',
+  ];
+  static override args = {
+    query: Args.string({ description: 'words to look for in names, descriptions and tags', required: true }),
+  };
+  static override flags = {
+    limit: Flags.integer({ description: 'at most this many results', default: 20, min: 1, max: 250 }),
+  };
 
   async run() {
     const ctx = await this.context();
@@ -18,7 +25,13 @@ export default class SkillSearch extends AerostackCommand<typeof SkillSearch> {
       description: o.package.description,
     }));
     if (!results.length) this.log(`No skills match "${this.args.query}"`);
-    else this.log(table(results.map((r) => [r.name, r.version, r.visibility, r.description]), { header: ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION'] }));
+    else
+      this.log(
+        table(
+          results.map((r) => [r.name, r.version, r.visibility, r.description]),
+          { header: ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION'] },
+        ),
+      );
     return { total: res.total, results };
   }
 }

@@ -8,7 +8,10 @@ import { checkSlug, workspaceFlag } from '../../lib/workspace-target.js';
 
 export default class SkillUninstall extends AerostackCommand<typeof SkillUninstall> {
   static override summary = 'Remove an installed skill from the local skill cache, and from the workspace in use.';
-  static override examples = ['<%= config.bin %> skill uninstall @acme/internal-crm-skill', '<%= config.bin %> skill uninstall @acme/jira-skill --workspace acme-team'];
+  static override examples = [
+    '<%= config.bin %> skill uninstall @acme/internal-crm-skill',
+    '<%= config.bin %> skill uninstall @acme/jira-skill --workspace acme-team',
+  ];
   static override args = { name: Args.string({ description: '@ns/skill', required: true }) };
   static override flags = { workspace: workspaceFlag };
 
@@ -27,11 +30,16 @@ export default class SkillUninstall extends AerostackCommand<typeof SkillUninsta
     const installed = (await ctx.client.workspaceSkills(checkSlug(workspace))).skills.find((s) => s.name === full);
     const local = new LocalSkills(configDir());
     const locally = (await local.readLock()).skills[full];
-    if (!installed && !locally) throw new ApiError(404, `${full} is not installed (locally or in workspace ${workspace})`);
+    if (!installed && !locally)
+      throw new ApiError(404, `${full} is not installed (locally or in workspace ${workspace})`);
     if (installed) await ctx.client.uninstallFromWorkspace(workspace, full);
     const removed = locally ? await local.uninstall(full) : null;
     if (removed) this.success(`Uninstalled ${full}@${removed.version}`);
     if (installed) this.success(`Removed from workspace ${workspace}`);
-    return { name: full, version: removed?.version ?? installed?.version ?? null, workspace: { slug: workspace, removed: Boolean(installed) } };
+    return {
+      name: full,
+      version: removed?.version ?? installed?.version ?? null,
+      workspace: { slug: workspace, removed: Boolean(installed) },
+    };
   }
 }

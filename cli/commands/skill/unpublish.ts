@@ -6,7 +6,10 @@ import { parseSkillSpec } from '../../lib/skill-spec.js';
 
 export default class SkillUnpublish extends AerostackCommand<typeof SkillUnpublish> {
   static override summary = 'Unpublish a version (within 72 hours of publishing); its number is never reused.';
-  static override examples = ['<%= config.bin %> skill unpublish @acme/crm-skill@1.1.0', '<%= config.bin %> skill unpublish @acme/crm-skill --all'];
+  static override examples = [
+    '<%= config.bin %> skill unpublish @acme/crm-skill@1.1.0',
+    '<%= config.bin %> skill unpublish @acme/crm-skill --all',
+  ];
   static override args = { name: Args.string({ description: '@ns/skill@version', required: true }) };
   static override flags = { all: Flags.boolean({ description: 'unpublish every version of the skill' }) };
 

@@ -5,7 +5,8 @@ import { UsageError } from '../../lib/errors.js';
 import type { RegistryClient } from '../../lib/registry-client.js';
 
 export default class TeamInvite extends AerostackCommand<typeof TeamInvite> {
-  static override summary = 'Invite someone to your namespace by email; they receive a join link (valid 7 days, single use).';
+  static override summary =
+    'Invite someone to your namespace by email; they receive a join link (valid 7 days, single use).';
   static override description =
     'The invitation binds to the email address: only an account with that email can accept it, unless --any-account is given. ' +
     'Inviting the same address again replaces the open invitation (the earlier link stops working). ' +
@@ -17,12 +18,22 @@ export default class TeamInvite extends AerostackCommand<typeof TeamInvite> {
     '<%= config.bin %> team invite alice@acme.com --revoke',
     '<%= config.bin %> team invite dave@acme.com --namespace acme-labs',
   ];
-  static override args = { email: Args.string({ description: 'email address of the person to invite', required: true }) };
+  static override args = {
+    email: Args.string({ description: 'email address of the person to invite', required: true }),
+  };
   static override flags = {
-    role: Flags.string({ description: 'role once joined (only the owner can invite admins)', options: ['member', 'admin'], default: 'member' }),
-    'any-account': Flags.boolean({ description: 'let any signed-in account accept the link, not only one with this email' }),
+    role: Flags.string({
+      description: 'role once joined (only the owner can invite admins)',
+      options: ['member', 'admin'],
+      default: 'member',
+    }),
+    'any-account': Flags.boolean({
+      description: 'let any signed-in account accept the link, not only one with this email',
+    }),
     revoke: Flags.boolean({ description: 'withdraw the pending invitation for EMAIL instead of sending one' }),
-    namespace: Flags.string({ description: 'namespace to invite into (default: your own); you must be its owner or an admin' }),
+    namespace: Flags.string({
+      description: 'namespace to invite into (default: your own); you must be its owner or an admin',
+    }),
   };
 
   async run() {

@@ -22,7 +22,9 @@ export default class TokenCreate extends AerostackCommand<typeof TokenCreate> {
       readonly: this.flags['read-only'],
       ...(this.flags['expires-in'] ? { expiresInSeconds: this.flags['expires-in'] } : {}),
     });
-    this.success(`Token created: ${t.name} (${t.readonly ? 'read-only' : 'publish'}${t.expires ? `, expires ${day(t.expires)}` : ''})`);
+    this.success(
+      `Token created: ${t.name} (${t.readonly ? 'read-only' : 'publish'}${t.expires ? `, expires ${day(t.expires)}` : ''})`,
+    );
     this.log(t.token);
     this.log('  This is the only time it is shown. Use it as AEROSTACK_TOKEN.');
     return t;

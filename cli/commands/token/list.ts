@@ -10,7 +10,15 @@ export default class TokenList extends AerostackCommand<typeof TokenList> {
     const tokens = await client.listTokens();
     this.log(
       table(
-        tokens.map((t) => [t.name, `${t.prefix}…`, t.readonly ? 'read-only' : 'publish', day(t.created), day(t.lastUsed), day(t.expires), t.status]),
+        tokens.map((t) => [
+          t.name,
+          `${t.prefix}…`,
+          t.readonly ? 'read-only' : 'publish',
+          day(t.created),
+          day(t.lastUsed),
+          day(t.expires),
+          t.status,
+        ]),
         { header: ['TOKEN NAME', 'TOKEN', 'ACCESS', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'] },
       ),
     );

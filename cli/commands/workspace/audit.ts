@@ -4,10 +4,21 @@ import { UsageError } from '../../lib/errors.js';
 import { auditTable } from '../../lib/workspace-tables.js';
 import { resolveWorkspace, workspaceArg } from '../../lib/workspace-target.js';
 
-const ACTIONS = ['install', 'uninstall', 'tool_call', 'token_created', 'token_revoked', 'member_joined', 'member_removed', 'member_left', 'workspace_created'];
+const ACTIONS = [
+  'install',
+  'uninstall',
+  'tool_call',
+  'token_created',
+  'token_revoked',
+  'member_joined',
+  'member_removed',
+  'member_left',
+  'workspace_created',
+];
 
 export default class WorkspaceAudit extends AerostackCommand<typeof WorkspaceAudit> {
-  static override summary = 'Who installed what and who called which tool in a workspace, newest first (owner and admins only).';
+  static override summary =
+    'Who installed what and who called which tool in a workspace, newest first (owner and admins only).';
   static override examples = [
     '<%= config.bin %> workspace audit acme-team',
     '<%= config.bin %> workspace audit acme-team --since 7d --user alice',
@@ -18,7 +29,9 @@ export default class WorkspaceAudit extends AerostackCommand<typeof WorkspaceAud
   static override flags = {
     since: Flags.string({ description: 'only events since then: 30m, 12h, 7d, 2w or a date (2026-03-01)' }),
     user: Flags.string({ description: 'only this user (alice or alice@acme) or shared token name' }),
-    skill: Flags.string({ description: 'only this skill (@acme/crm-skill or crm-skill) or tool (github__create_issue)' }),
+    skill: Flags.string({
+      description: 'only this skill (@acme/crm-skill or crm-skill) or tool (github__create_issue)',
+    }),
     action: Flags.string({ description: 'only this action', options: ACTIONS }),
     limit: Flags.integer({ description: 'at most this many events (default 100)', min: 1, max: 10_000 }),
   };

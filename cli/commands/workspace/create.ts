@@ -4,9 +4,16 @@ import { checkSlug } from '../../lib/workspace-target.js';
 
 export default class WorkspaceCreate extends AerostackCommand<typeof WorkspaceCreate> {
   static override summary = 'Create a shared workspace: one MCP gateway URL for your team (owner and admins only).';
-  static override description = 'Slugs are unique across the registry. The workspace belongs to your namespace unless --namespace names another one you are the owner or an admin of.';
-  static override examples = ['<%= config.bin %> workspace create acme-team', '<%= config.bin %> workspace create client-x --namespace acme', '<%= config.bin %> workspace create acme-team --json'];
-  static override args = { slug: Args.string({ description: 'workspace slug: lowercase letters, digits and "-"', required: true }) };
+  static override description =
+    'Slugs are unique across the registry. The workspace belongs to your namespace unless --namespace names another one you are the owner or an admin of.';
+  static override examples = [
+    '<%= config.bin %> workspace create acme-team',
+    '<%= config.bin %> workspace create client-x --namespace acme',
+    '<%= config.bin %> workspace create acme-team --json',
+  ];
+  static override args = {
+    slug: Args.string({ description: 'workspace slug: lowercase letters, digits and "-"', required: true }),
+  };
   static override flags = {
     namespace: Flags.string({ description: 'namespace the workspace belongs to (default: your own)', helpValue: 'NS' }),
   };

@@ -3,7 +3,8 @@ import { AerostackCommand } from '../../base-command.js';
 import { checkSlug } from '../../lib/workspace-target.js';
 
 export default class WorkspaceDelete extends AerostackCommand<typeof WorkspaceDelete> {
-  static override summary = 'Delete a workspace (owner and admins only): its gateway URL and tokens stop working at once.';
+  static override summary =
+    'Delete a workspace (owner and admins only): its gateway URL and tokens stop working at once.';
   static override examples = ['<%= config.bin %> workspace delete acme-team'];
   static override args = { slug: Args.string({ description: 'workspace slug', required: true }) };
 

@@ -13,7 +13,13 @@ export default class WorkspaceList extends AerostackCommand<typeof WorkspaceList
     else
       this.log(
         table(
-          workspaces.map((w) => [`${w.current ? '*' : ' '} ${w.slug}`, `@${w.namespace}`, w.role, String(w.skills), w.url]),
+          workspaces.map((w) => [
+            `${w.current ? '*' : ' '} ${w.slug}`,
+            `@${w.namespace}`,
+            w.role,
+            String(w.skills),
+            w.url,
+          ]),
           { header: ['  SLUG', 'NAMESPACE', 'ROLE', 'SKILLS', 'URL'] },
         ),
       );

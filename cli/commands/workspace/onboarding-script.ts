@@ -19,8 +19,15 @@ export default class WorkspaceOnboardingScript extends AerostackCommand<typeof W
   ];
   static override args = { workspace: workspaceArg(false) };
   static override flags = {
-    skills: Flags.string({ description: 'comma-separated skills to install (default: those installed in the workspace)', helpValue: 'a,b' }),
-    output: Flags.string({ char: 'o', description: 'write the script to this file (made executable) instead of printing it', helpValue: 'FILE' }),
+    skills: Flags.string({
+      description: 'comma-separated skills to install (default: those installed in the workspace)',
+      helpValue: 'a,b',
+    }),
+    output: Flags.string({
+      char: 'o',
+      description: 'write the script to this file (made executable) instead of printing it',
+      helpValue: 'FILE',
+    }),
   };
 
   async run() {
@@ -29,7 +36,10 @@ export default class WorkspaceOnboardingScript extends AerostackCommand<typeof W
     const ws = await client.workspaceSkills(slug);
     let skills: OnboardingSkill[];
     if (this.flags.skills !== undefined) {
-      const names = this.flags.skills.split(',').map((s) => s.trim()).filter(Boolean);
+      const names = this.flags.skills
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (!names.length) throw new UsageError('--skills names no skill');
       // Validated here (a usage error names the bad one); written as given, as the seed writes `johndoe/github-skill`.
       for (const raw of names) parseSkillSpec(raw);

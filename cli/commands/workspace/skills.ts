@@ -4,7 +4,10 @@ import { resolveWorkspace, workspaceArg } from '../../lib/workspace-target.js';
 
 export default class WorkspaceSkills extends AerostackCommand<typeof WorkspaceSkills> {
   static override summary = 'List the skills installed in a workspace (what its gateway serves).';
-  static override examples = ['<%= config.bin %> workspace skills acme-team', '<%= config.bin %> workspace skills --json'];
+  static override examples = [
+    '<%= config.bin %> workspace skills acme-team',
+    '<%= config.bin %> workspace skills --json',
+  ];
   static override args = { workspace: workspaceArg(false) };
 
   async run() {

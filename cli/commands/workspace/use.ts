@@ -3,7 +3,8 @@ import { AerostackCommand } from '../../base-command.js';
 import { checkSlug } from '../../lib/workspace-target.js';
 
 export default class WorkspaceUse extends AerostackCommand<typeof WorkspaceUse> {
-  static override summary = 'Use a workspace: from now on `skill install` also installs into it (and `skill uninstall` removes from it).';
+  static override summary =
+    'Use a workspace: from now on `skill install` also installs into it (and `skill uninstall` removes from it).';
   static override examples = ['<%= config.bin %> workspace use acme-team'];
   static override args = { slug: Args.string({ description: 'workspace slug', required: true }) };
 

@@ -22,12 +22,13 @@ interface Filters {
 
 function readFilters(req: Request): Filters {
   const q = req.query as Record<string, unknown>;
-  const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim().slice(0, 200) : '');
+  const str = (k: string) => (typeof q[k] === 'string' ? (q[k]).trim().slice(0, 200) : '');
   return { user: str('user'), skill: str('skill'), action: str('action'), from: str('from'), to: str('to') };
 }
 
 const dateOf = (raw: string, name: string): Date => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) throw badRequest(`${name} must be a date like 2026-03-07`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`)))
+    throw badRequest(`${name} must be a date like 2026-03-07`);
   return new Date(`${raw}T00:00:00Z`);
 };
 
@@ -74,11 +75,18 @@ export function auditPages(d: DashboardRouter): void {
     send(res, {
       title: 'Workspace Audit',
       active: 'audit',
-      body: html`<h1>Workspace Audit</h1>${
-        managed.length
-          ? html`<p>Choose a workspace:</p><ul>${managed.map((w) => html`<li><a href="${auditUrl(w.slug)}">${w.slug}</a> <span class="muted">(@${w.namespace})</span></li>`)}</ul>`
-          : html`<p class="muted">No workspaces whose audit log you can read. Owners and admins of a team read its workspaces' audit logs; <a href="/workspaces">create a workspace</a> first.</p>`
-      }`,
+      body: html`<h1>Workspace Audit</h1>
+        ${
+          managed.length
+            ? html`<p>Choose a workspace:</p>
+                <ul>
+                  ${managed.map((w) => html`<li><a href="${auditUrl(w.slug)}">${w.slug}</a> <span class="muted">(@${w.namespace})</span></li>`)}
+                </ul>`
+            : html`<p class="muted">
+                No workspaces whose audit log you can read. Owners and admins of a team read its workspaces' audit logs;
+                <a href="/workspaces">create a workspace</a> first.
+              </p>`
+        }`,
     });
   });
 
@@ -88,35 +96,96 @@ export function auditPages(d: DashboardRouter): void {
     const f = readFilters(req);
     const rawPage = typeof req.query.page === 'string' ? Number(req.query.page) : 1;
     const page = Number.isInteger(rawPage) && rawPage >= 1 && rawPage <= 10_000 ? rawPage : 1;
-    const rows = await s.audit.forWorkspace(ws, { ...toQuery(f), limit: AUDIT_PAGE_SIZE + 1, offset: (page - 1) * AUDIT_PAGE_SIZE });
+    const rows = await s.audit.forWorkspace(ws, {
+      ...toQuery(f),
+      limit: AUDIT_PAGE_SIZE + 1,
+      offset: (page - 1) * AUDIT_PAGE_SIZE,
+    });
     const more = rows.length > AUDIT_PAGE_SIZE;
     const events = rows.slice(0, AUDIT_PAGE_SIZE);
-    const others = (await s.workspaces.list(viewer)).filter((w) => (w.role === 'owner' || w.role === 'admin') && w.slug !== ws.slug);
+    const others = (await s.workspaces.list(viewer)).filter(
+      (w) => (w.role === 'owner' || w.role === 'admin') && w.slug !== ws.slug,
+    );
     const base = auditUrl(ws.slug);
 
     const filters = html`<form method="get" action="${base}" class="row card" aria-label="Filter the audit log">
-<div class="field"><label for="f-user">User</label><input id="f-user" name="user" value="${f.user}" placeholder="alice"></div>
-<div class="field"><label for="f-skill">Skill or tool</label><input id="f-skill" name="skill" value="${f.skill}" placeholder="@${ws.namespace}/crm"></div>
-<div class="field"><label for="f-action">Action</label><select id="f-action" name="action"><option value="">any</option>${AUDIT_ACTIONS.map((a) => html`<option value="${a}"${a === f.action ? ' selected' : ''}>${a}</option>`)}</select></div>
-<div class="field"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${f.from}"></div>
-<div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${f.to}"></div>
-<div class="actions"><button type="submit">Filter</button><a class="button secondary" href="${base}">Clear</a><a class="button secondary" href="${base}.csv${queryString(f)}" download>Export CSV</a></div></form>`;
+      <div class="field">
+        <label for="f-user">User</label><input id="f-user" name="user" value="${f.user}" placeholder="alice" />
+      </div>
+      <div class="field">
+        <label for="f-skill">Skill or tool</label
+        ><input id="f-skill" name="skill" value="${f.skill}" placeholder="@${ws.namespace}/crm" />
+      </div>
+      <div class="field">
+        <label for="f-action">Action</label
+        ><select id="f-action" name="action">
+          <option value="">any</option>
+          ${AUDIT_ACTIONS.map((a) => html`<option value="${a}" ${a === f.action ? ' selected' : ''}>${a}</option>`)}
+        </select>
+      </div>
+      <div class="field">
+        <label for="f-from">From</label><input id="f-from" name="from" type="date" value="${f.from}" />
+      </div>
+      <div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${f.to}" /></div>
+      <div class="actions">
+        <button type="submit">Filter</button><a class="button secondary" href="${base}">Clear</a
+        ><a class="button secondary" href="${base}.csv${queryString(f)}" download>Export CSV</a>
+      </div>
+    </form>`;
 
     const table = events.length
-      ? html`<table><caption>Events, newest first${page > 1 ? ` (page ${page})` : ''}</caption><thead><tr><th scope="col">Date</th><th scope="col">User</th><th scope="col">Skill</th><th scope="col">Action</th><th scope="col">Tool</th><th scope="col">Duration</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
-<tbody>${events.map(
-          (e) => html`<tr data-action="${e.action}"><td><time datetime="${e.at.toISOString()}">${minute(e.at.toISOString())}</time></td><td>${e.actor}</td><td>${subject(e)}</td><td>${e.action}</td><td>${e.tool ?? ''}</td><td>${e.duration_ms === null ? '' : `${e.duration_ms} ms`}</td><td>${e.status ?? ''}</td><td>${e.detail ?? ''}</td></tr>`,
-        )}</tbody></table>`
+      ? html`<table>
+          <caption>
+            Events, newest first${page > 1 ? ` (page ${page})` : ''}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">User</th>
+              <th scope="col">Skill</th>
+              <th scope="col">Action</th>
+              <th scope="col">Tool</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Status</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${events.map(
+              (e) =>
+                html`<tr data-action="${e.action}">
+                  <td><time datetime="${e.at.toISOString()}">${minute(e.at.toISOString())}</time></td>
+                  <td>${e.actor}</td>
+                  <td>${subject(e)}</td>
+                  <td>${e.action}</td>
+                  <td>${e.tool ?? ''}</td>
+                  <td>${e.duration_ms === null ? '' : `${e.duration_ms} ms`}</td>
+                  <td>${e.status ?? ''}</td>
+                  <td>${e.detail ?? ''}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`
       : html`<p class="muted">No events match.</p>`;
 
-    const pager = html`<nav class="pager" aria-label="Pages">${page > 1 ? html`<a href="${base}${queryString(f, { page: String(page - 1) })}" rel="prev">← Newer</a>` : ''}<span class="muted">Page ${page}</span>${more ? html`<a href="${base}${queryString(f, { page: String(page + 1) })}" rel="next">Older →</a>` : ''}</nav>`;
+    const pager = html`<nav class="pager" aria-label="Pages">
+      ${page > 1 ? html`<a href="${base}${queryString(f, { page: String(page - 1) })}" rel="prev">← Newer</a>` : ''}<span
+        class="muted"
+        >Page ${page}</span
+      >${more ? html`<a href="${base}${queryString(f, { page: String(page + 1) })}" rel="next">Older →</a>` : ''}
+    </nav>`;
 
     send(res, {
       title: `Audit ${ws.slug}`,
       active: 'audit',
-      body: html`<h1>Workspace Audit: ${ws.slug}</h1>${others.length ? html`<nav class="subnav" aria-label="Other workspaces">${others.map((w) => html`<a class="button secondary" href="${auditUrl(w.slug)}">${w.slug}</a>`)}</nav>` : ''}
-<p>Installs, tool calls, tokens and member changes of <a href="/workspaces/${ws.slug}">${ws.slug}</a> (@${ws.namespace}). Tool calls record who, which tool, duration and status, never arguments or results.</p>
-${filters}${table}${pager}${cli(`aerostack workspace audit ${ws.slug} [--since 7d] [--user alice] [--skill NAME] [--action install] [--json]`)}`,
+      body: html`<h1>Workspace Audit: ${ws.slug}</h1>
+        ${others.length ? html`<nav class="subnav" aria-label="Other workspaces">${others.map((w) => html`<a class="button secondary" href="${auditUrl(w.slug)}">${w.slug}</a>`)}</nav>` : ''}
+        <p>
+          Installs, tool calls, tokens and member changes of
+          <a href="/workspaces/${ws.slug}">${ws.slug}</a> (@${ws.namespace}). Tool calls record who, which tool,
+          duration and status, never arguments or results.
+        </p>
+        ${filters}${table}${pager}${cli(`aerostack workspace audit ${ws.slug} [--since 7d] [--user alice] [--skill NAME] [--action install] [--json]`)}`,
     });
   });
 
@@ -124,7 +193,14 @@ ${filters}${table}${pager}${cli(`aerostack workspace audit ${ws.slug} [--since 7
     const { ws } = await s.workspaces.open(dash(res).viewer, param(req, 'slug'), 'workspace.audit.read');
     const events = await s.audit.forWorkspace(ws, { ...toQuery(readFilters(req)), limit: CSV_MAX_ROWS });
     const header = ['date', 'user', 'skill', 'action', 'tool', 'duration_ms', 'status', 'detail'];
-    const lines = [header.join(','), ...events.map((e) => [e.at.toISOString(), e.actor, subject(e), e.action, e.tool, e.duration_ms, e.status, e.detail].map(csvCell).join(','))];
+    const lines = [
+      header.join(','),
+      ...events.map((e) =>
+        [e.at.toISOString(), e.actor, subject(e), e.action, e.tool, e.duration_ms, e.status, e.detail]
+          .map(csvCell)
+          .join(','),
+      ),
+    ];
     res.setHeader('Content-Disposition', `attachment; filename="${ws.slug}-audit.csv"`);
     res.type('text/csv; charset=utf-8').send(`${lines.join('\r\n')}\r\n`);
   });

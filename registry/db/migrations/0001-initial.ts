@@ -5,12 +5,22 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('users')
     .addColumn('id', 'serial', (c) => c.primaryKey())
-    .addColumn('username', 'text', (c) => c.notNull().unique().check(sql`username ~ '^[a-z0-9][a-z0-9-]{0,38}$'`))
+    .addColumn('username', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`username ~ '^[a-z0-9][a-z0-9-]{0,38}$'`),
+    )
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('users_email_lower_key').on('users').unique().expression(sql`lower(email)`).execute();
+  await db.schema
+    .createIndex('users_email_lower_key')
+    .on('users')
+    .unique()
+    .expression(sql`lower(email)`)
+    .execute();
 
   await db.schema
     .createTable('namespaces')
@@ -92,8 +102,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('tag', 'text', (c) => c.notNull())
     .addColumn('version', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('dist_tags_pkey', ['skill_id', 'tag'])
-    .addForeignKeyConstraint('dist_tags_version_fkey', ['skill_id', 'version'], 'skill_versions', ['skill_id', 'version'], (c) =>
-      c.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'dist_tags_version_fkey',
+      ['skill_id', 'version'],
+      'skill_versions',
+      ['skill_id', 'version'],
+      (c) => c.onDelete('cascade'),
     )
     .execute();
 }

@@ -19,7 +19,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('revoked_at', 'timestamptz')
     .execute();
   // At most one open invitation per address and namespace; re-inviting replaces it.
-  await sql`create unique index invitations_open_key on invitations (namespace, lower(email)) where accepted_at is null and revoked_at is null`.execute(db);
+  await sql`create unique index invitations_open_key on invitations (namespace, lower(email)) where accepted_at is null and revoked_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

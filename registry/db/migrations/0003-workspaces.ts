@@ -4,7 +4,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('workspaces')
     .addColumn('id', 'serial', (c) => c.primaryKey())
-    .addColumn('slug', 'text', (c) => c.notNull().unique().check(sql`slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'`))
+    .addColumn('slug', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'`),
+    )
     .addColumn('namespace', 'text', (c) => c.notNull().references('namespaces.name').onDelete('cascade'))
     .addColumn('created_by', 'integer', (c) => c.notNull().references('users.id'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -37,7 +42,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rate_limit_per_minute', 'integer', (c) => c.notNull().defaultTo(120))
     .execute();
   // Names are how people revoke tokens, so an active name is unique within its workspace.
-  await sql`create unique index workspace_tokens_active_name_key on workspace_tokens (workspace_id, name) where revoked_at is null`.execute(db);
+  await sql`create unique index workspace_tokens_active_name_key on workspace_tokens (workspace_id, name) where revoked_at is null`.execute(
+    db,
+  );
 
   // Append-only: no foreign keys (rows outlive workspaces, users and skills), and a trigger refuses
   // UPDATE and DELETE, so not even a bug in the application can rewrite history.
@@ -57,7 +64,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('duration_ms', 'integer')
     .addColumn('detail', 'text')
     .execute();
-  await db.schema.createIndex('audit_events_workspace_at_idx').on('audit_events').columns(['workspace_id', 'at']).execute();
+  await db.schema
+    .createIndex('audit_events_workspace_at_idx')
+    .on('audit_events')
+    .columns(['workspace_id', 'at'])
+    .execute();
   await sql`
     create function audit_events_append_only() returns trigger language plpgsql as $$
     begin
@@ -71,5 +82,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table if exists audit_events`.execute(db);
   await sql`drop function if exists audit_events_append_only()`.execute(db);
-  for (const t of ['workspace_tokens', 'workspace_skills', 'workspaces']) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ['workspace_tokens', 'workspace_skills', 'workspaces'])
+    await db.schema.dropTable(t).ifExists().execute();
 }

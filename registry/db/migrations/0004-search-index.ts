@@ -10,7 +10,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // where it is, so the operator class is named with its schema and found whatever the search_path.
   await sql`create extension if not exists pg_trgm with schema public`.execute(db);
   const { rows } = await sql<{ schema: string }>`
-    select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(db);
+    select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`.execute(
+    db,
+  );
   const trgmSchema = rows[0]!.schema;
   await sql`alter table skills add column search_text text not null default ''`.execute(db);
   await sql`
@@ -22,8 +24,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create trigger skills_search_text before insert or update of name, description, keywords on skills
     for each row execute function skills_search_text()`.execute(db);
-  await sql`update skills set search_text = lower(name || ' ' || description || ' ' || array_to_string(keywords, ' '))`.execute(db);
-  await sql`create index skills_search_trgm on skills using gin (search_text ${sql.id(trgmSchema)}.gin_trgm_ops)`.execute(db);
+  await sql`update skills set search_text = lower(name || ' ' || description || ' ' || array_to_string(keywords, ' '))`.execute(
+    db,
+  );
+  await sql`create index skills_search_trgm on skills using gin (search_text ${sql.id(trgmSchema)}.gin_trgm_ops)`.execute(
+    db,
+  );
   await db.schema.createIndex('namespaces_owner_idx').on('namespaces').column('owner_id').execute();
 }
 

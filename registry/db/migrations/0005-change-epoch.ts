@@ -22,7 +22,10 @@ const WATCHED: Array<{ table: string; columns?: string[] }> = [
   { table: 'dist_tags' },
   { table: 'workspaces' },
   { table: 'workspace_skills' },
-  { table: 'workspace_tokens', columns: ['workspace_id', 'token_hash', 'user_id', 'expires_at', 'revoked_at', 'rate_limit_per_minute'] },
+  {
+    table: 'workspace_tokens',
+    columns: ['workspace_id', 'token_hash', 'user_id', 'expires_at', 'revoked_at', 'rate_limit_per_minute'],
+  },
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -39,7 +42,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       return null;
     end $$`.execute(db);
   for (const { table, columns } of WATCHED) {
-    const events = columns ? sql.raw(`insert or delete or update of ${columns.join(', ')}`) : sql.raw('insert or delete or update');
+    const events = columns
+      ? sql.raw(`insert or delete or update of ${columns.join(', ')}`)
+      : sql.raw('insert or delete or update');
     await sql`
       create constraint trigger ${sql.id(`${table}_change_epoch`)} after ${events} on ${sql.id(table)}
       deferrable initially deferred for each row execute function bump_change_epoch()`.execute(db);
@@ -47,7 +52,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const { table } of WATCHED) await sql`drop trigger if exists ${sql.id(`${table}_change_epoch`)} on ${sql.id(table)}`.execute(db);
+  for (const { table } of WATCHED)
+    await sql`drop trigger if exists ${sql.id(`${table}_change_epoch`)} on ${sql.id(table)}`.execute(db);
   await sql`drop function if exists bump_change_epoch()`.execute(db);
   await sql`drop table if exists change_epoch`.execute(db);
 }

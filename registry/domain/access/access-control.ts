@@ -28,14 +28,19 @@ export class AccessControl {
 
   /** The viewer as the policy sees it in `namespace` (registry/domain/access/policy.ts). */
   async actorIn(viewer: Viewer, namespace: string | null): Promise<Actor> {
-    return { user: viewer.user, readonly: viewer.token?.readonly ?? false, role: namespace === null ? null : await this.roleIn(viewer, namespace) };
+    return {
+      user: viewer.user,
+      readonly: viewer.token?.readonly ?? false,
+      role: namespace === null ? null : await this.roleIn(viewer, namespace),
+    };
   }
 
   /** The policy's decision for the viewer, its role read from the database now. */
   async can<A extends Action>(viewer: Viewer, action: A, resource: Resources[A]): Promise<Decision> {
-    const namespace = 'namespace' in resource ? (resource.namespace as string) : null;
+    const namespace = 'namespace' in resource ? (resource.namespace) : null;
     // Public skills are readable by anyone: no database read for the hottest question.
-    if (action === 'skill.read' && (resource as Resources['skill.read']).visibility === 'public') return can(this.anonymousActor(viewer), action, resource);
+    if (action === 'skill.read' && (resource as Resources['skill.read']).visibility === 'public')
+      return can(this.anonymousActor(viewer), action, resource);
     return can(await this.actorIn(viewer, namespace), action, resource);
   }
 
@@ -64,7 +69,8 @@ export class AccessControl {
       .select(['n.name', 'n.owner_id', 'm.role'])
       .where('n.name', 'in', unique)
       .execute();
-    for (const r of rows) out.set(r.name, r.owner_id === viewer.user.id ? 'owner' : r.role === 'owner' ? 'admin' : (r.role ?? null));
+    for (const r of rows)
+      out.set(r.name, r.owner_id === viewer.user.id ? 'owner' : r.role === 'owner' ? 'admin' : (r.role ?? null));
     return out;
   }
 
@@ -87,4 +93,3 @@ export class AccessControl {
     };
   }
 }
-

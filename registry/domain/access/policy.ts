@@ -76,7 +76,11 @@ export function can<A extends Action>(actor: Actor, action: A, resource: Resourc
 }
 
 /** The viewer for actions on its own account, where no namespace (and so no role) is involved. */
-export const accountActor = (viewer: { user: Actor['user']; token: { readonly: boolean } | null }): Actor => ({ user: viewer.user, readonly: viewer.token?.readonly ?? false, role: null });
+export const accountActor = (viewer: { user: Actor['user']; token: { readonly: boolean } | null }): Actor => ({
+  user: viewer.user,
+  readonly: viewer.token?.readonly ?? false,
+  role: null,
+});
 
 /** `can`, throwing its refusal as the DomainError routes answer with. */
 export function assertCan<A extends Action>(actor: Actor, action: A, resource: Resources[A]): void {
@@ -88,7 +92,11 @@ type Rule<A extends Action> = (a: Actor, r: Resources[A]) => Decision;
 
 const RULES: { [A in Action]: Rule<A> } = {
   'skill.read': (a, r) => {
-    const d = decideRead(r.visibility, !a.user ? 'anonymous' : a.role === 'owner' ? 'owner' : a.role ? 'member' : 'other', r);
+    const d = decideRead(
+      r.visibility,
+      !a.user ? 'anonymous' : a.role === 'owner' ? 'owner' : a.role ? 'member' : 'other',
+      r,
+    );
     return d.allowed ? allow : deny(d.status, d.error);
   },
   'skill.publish': (a, r) => {
@@ -107,13 +115,17 @@ const RULES: { [A in Action]: Rule<A> } = {
   'team.invite': (a, r) => {
     const managing = manageTeam(a, r.namespace);
     if (!managing.allowed) return managing;
-    return r.role === 'admin' && a.role !== 'owner' ? deny(403, `Only the owner of @${r.namespace} can invite admins`) : allow;
+    return r.role === 'admin' && a.role !== 'owner'
+      ? deny(403, `Only the owner of @${r.namespace} can invite admins`)
+      : allow;
   },
   'team.remove': (a, r) => {
     const managing = manageTeam(a, r.namespace);
     if (!managing.allowed) return managing;
     if (r.targetRole === 'owner') return deny(403, `The owner of @${r.namespace} cannot be removed`);
-    return r.targetRole === 'admin' && a.role !== 'owner' ? deny(403, `Only the owner of @${r.namespace} can remove an admin`) : allow;
+    return r.targetRole === 'admin' && a.role !== 'owner'
+      ? deny(403, `Only the owner of @${r.namespace} can remove an admin`)
+      : allow;
   },
   'team.change-role': (a, r) => {
     const managing = manageTeam(a, r.namespace);
@@ -151,19 +163,34 @@ const RULES: { [A in Action]: Rule<A> } = {
     if (!read.allowed) return read;
     if (a.readonly) return deny(403, READ_ONLY);
     if (r.bind === 'self') return allow;
-    if (r.bind === 'shared') return manages(a.role) ? allow : deny(403, `Only the owner and admins of @${r.namespace} can mint shared tokens; members mint tokens bound to themselves`);
-    return a.role === 'owner' ? allow : deny(403, `Only the owner of @${r.namespace} can mint a token for another member`);
+    if (r.bind === 'shared')
+      return manages(a.role)
+        ? allow
+        : deny(
+            403,
+            `Only the owner and admins of @${r.namespace} can mint shared tokens; members mint tokens bound to themselves`,
+          );
+    return a.role === 'owner'
+      ? allow
+      : deny(403, `Only the owner of @${r.namespace} can mint a token for another member`);
   },
   'workspace.token.read-all': (a, r) => {
     const read = RULES['workspace.read'](a, r);
     if (!read.allowed) return read;
-    return manages(a.role) ? allow : deny(403, `Only the owner and admins of @${r.namespace} can do that in workspace ${r.slug}`);
+    return manages(a.role)
+      ? allow
+      : deny(403, `Only the owner and admins of @${r.namespace} can do that in workspace ${r.slug}`);
   },
   'workspace.token.revoke': (a, r) => {
     const read = RULES['workspace.read'](a, r);
     if (!read.allowed) return read;
     if (a.readonly) return deny(403, READ_ONLY);
-    return r.own || manages(a.role) ? allow : deny(403, `Only the owner and admins of @${r.namespace} can revoke other people's tokens in workspace ${r.slug}`);
+    return r.own || manages(a.role)
+      ? allow
+      : deny(
+          403,
+          `Only the owner and admins of @${r.namespace} can revoke other people's tokens in workspace ${r.slug}`,
+        );
   },
   'workspace.audit.read': (a, r) => manageWorkspace(a, r, { write: false }),
   'account.token.create': (a, r) => {
@@ -180,12 +207,18 @@ function manageTeam(a: Actor, namespace: string): Decision {
   if (!a.user) return deny(401, SIGN_IN);
   if (a.readonly) return deny(403, READ_ONLY);
   if (manages(a.role)) return allow;
-  return deny(403, a.role === 'member' ? `Only the owner and admins of @${namespace} can manage its team` : `You are not a member of @${namespace}`);
+  return deny(
+    403,
+    a.role === 'member'
+      ? `Only the owner and admins of @${namespace} can manage its team`
+      : `You are not a member of @${namespace}`,
+  );
 }
 
 function manageWorkspace(a: Actor, r: WorkspaceRef, opts: { write: boolean } = { write: true }): Decision {
   const read = RULES['workspace.read'](a, r);
   if (!read.allowed) return read;
-  if (!manages(a.role)) return deny(403, `Only the owner and admins of @${r.namespace} can do that in workspace ${r.slug}`);
+  if (!manages(a.role))
+    return deny(403, `Only the owner and admins of @${r.namespace} can do that in workspace ${r.slug}`);
   return opts.write && a.readonly ? deny(403, READ_ONLY) : allow;
 }

@@ -17,7 +17,11 @@ export const notFoundMessage = (name: string): string => `Skill ${name} not foun
  * | team     | all   | read        | 403 You are not a member…  | 401       |
  * | private  | all   | 404         | 404                        | 404       |
  */
-export function decideRead(visibility: Visibility, relation: Relation, skill: { name: string; namespace: string }): ReadDecision {
+export function decideRead(
+  visibility: Visibility,
+  relation: Relation,
+  skill: { name: string; namespace: string },
+): ReadDecision {
   if (relation === 'owner' || visibility === 'public') return { allowed: true };
   if (visibility === 'private') return { allowed: false, status: 404, error: notFoundMessage(skill.name) };
   switch (relation) {

@@ -14,7 +14,19 @@ export interface SignupInput {
 export const MIN_PASSWORD_LENGTH = 8;
 
 /** Names that would shadow registry routes or confuse people. */
-const RESERVED = new Set(['admin', 'api', 'aerostack', 'join', 'login', 'logout', 'signup', 'ws', 'npm', 'registry', 'www']);
+const RESERVED = new Set([
+  'admin',
+  'api',
+  'aerostack',
+  'join',
+  'login',
+  'logout',
+  'signup',
+  'ws',
+  'npm',
+  'registry',
+  'www',
+]);
 
 /** Sign-up and password checks. A username is also the user's namespace (`@username/…`). */
 export class Accounts {
@@ -45,13 +57,22 @@ export class Accounts {
           .returningAll()
           .executeTakeFirstOrThrow();
         await trx.insertInto('namespaces').values({ name: username, owner_id: user.id, created_at: now }).execute();
-        await trx.insertInto('memberships').values({ namespace: username, user_id: user.id, role: 'owner', created_at: now }).execute();
+        await trx
+          .insertInto('memberships')
+          .values({ namespace: username, user_id: user.id, role: 'owner', created_at: now })
+          .execute();
         return user;
       });
     } catch (err) {
       if (isUniqueViolation(err)) {
-        const taken = await this.db.selectFrom('users').select('username').where('username', '=', username).executeTakeFirst();
-        throw conflict(taken ? `The username "${username}" is already taken` : 'An account with that email already exists');
+        const taken = await this.db
+          .selectFrom('users')
+          .select('username')
+          .where('username', '=', username)
+          .executeTakeFirst();
+        throw conflict(
+          taken ? `The username "${username}" is already taken` : 'An account with that email already exists',
+        );
       }
       throw err;
     }
@@ -61,13 +82,19 @@ export class Accounts {
   async authenticate(username: string, password: string): Promise<User> {
     const user = await this.findByUsername(username);
     // Hash even for unknown users so response time does not reveal which usernames exist.
-    const ok = user ? await verifyPassword(password, user.password_hash) : await hashPassword(password).then(() => false);
+    const ok = user
+      ? await verifyPassword(password, user.password_hash)
+      : await hashPassword(password).then(() => false);
     if (!user || !ok) throw unauthorized('Incorrect username or password');
     return user;
   }
 
   findByUsername(username: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where('username', '=', username.trim().toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username.trim().toLowerCase())
+      .executeTakeFirst();
   }
 }
 

@@ -99,7 +99,13 @@ export class UserTokens {
   }
 
   async list(userId: number): Promise<TokenSummary[]> {
-    const rows = await this.db.selectFrom('tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
     const now = this.clock.now();
     return rows.map((t) => ({
       key: t.key,
@@ -124,7 +130,11 @@ export class UserTokens {
     if (!user) throw unauthorized();
     const itself = ref.secret !== undefined || (ref.key !== undefined && ref.key === viewer.token?.key);
     if (!itself) assertCan(accountActor(viewer), 'account.token.revoke', {});
-    let q = this.db.updateTable('tokens').set({ revoked_at: this.clock.now() }).where('user_id', '=', user.id).where('revoked_at', 'is', null);
+    let q = this.db
+      .updateTable('tokens')
+      .set({ revoked_at: this.clock.now() })
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null);
     if (ref.key !== undefined) q = q.where('key', '=', ref.key);
     else if (ref.name !== undefined) q = q.where('name', '=', ref.name);
     else if (ref.secret !== undefined) q = q.where('token_hash', '=', sha256Hex(ref.secret));
@@ -136,7 +146,10 @@ export class UserTokens {
   }
 
   /** An automation token for the viewer, as the policy allows (a read-only token mints only read-only ones). */
-  async create(viewer: Viewer, input: { name: string; readonly?: boolean; expiresInSeconds?: number | null }): Promise<{ secret: string; token: Token }> {
+  async create(
+    viewer: Viewer,
+    input: { name: string; readonly?: boolean; expiresInSeconds?: number | null },
+  ): Promise<{ secret: string; token: Token }> {
     assertCan(accountActor(viewer), 'account.token.create', { readonly: input.readonly ?? false });
     return this.issue(viewer.user!, { ...input, kind: 'automation' });
   }

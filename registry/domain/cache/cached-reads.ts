@@ -15,7 +15,6 @@ const MB = 1024 * 1024;
 /** Larger tarballs are streamed from the store every time. */
 const MAX_CACHED_TARBALL_BYTES = MB;
 
-
 export type TarballBody = TarballRef & ({ bytes: Buffer; size: number } | { stream: Readable; size: number });
 
 /**
@@ -32,7 +31,11 @@ export class CachedReads {
   private readonly tokens = new CredentialCache<Viewer>(LAST_USED_GRANULARITY_MS);
   /** `<user id or anon>|<name>` → the skill, once the access module has let that viewer read it. */
   private readonly grants = new EpochCache<Skill>({ max: 50_000 });
-  private readonly documents = new EpochCache<PackumentBody>({ max: 5_000, maxSize: 64 * MB, sizeOf: (d) => d.body.length || 1 });
+  private readonly documents = new EpochCache<PackumentBody>({
+    max: 5_000,
+    maxSize: 64 * MB,
+    sizeOf: (d) => d.body.length || 1,
+  });
   private readonly tarballRefs = new EpochCache<TarballRef>({ max: 20_000 });
   private readonly blobBytes: LRUCache<string, Buffer> | null;
 
@@ -48,19 +51,30 @@ export class CachedReads {
     },
   ) {
     const maxSize = deps.tarballCacheBytes;
-    this.blobBytes = maxSize > 0 ? new LRUCache<string, Buffer>({ maxSize, maxEntrySize: Math.min(maxSize, MAX_CACHED_TARBALL_BYTES), sizeCalculation: (b) => b.length || 1 }) : null;
+    this.blobBytes =
+      maxSize > 0
+        ? new LRUCache<string, Buffer>({
+            maxSize,
+            maxEntrySize: Math.min(maxSize, MAX_CACHED_TARBALL_BYTES),
+            sizeCalculation: (b) => b.length || 1,
+          })
+        : null;
   }
 
   async packument(bearer: string | null, name: string, opts: { abbreviated: boolean }): Promise<PackumentBody> {
     const epoch = await this.deps.epoch.current();
     const skill = await this.readable(await this.viewer(bearer, epoch), name, epoch);
-    return this.documents.getOrLoad(`${skill.id}|${opts.abbreviated ? 'a' : 'f'}`, epoch, () => this.deps.documents.render(skill, opts));
+    return this.documents.getOrLoad(`${skill.id}|${opts.abbreviated ? 'a' : 'f'}`, epoch, () =>
+      this.deps.documents.render(skill, opts),
+    );
   }
 
   async tarball(bearer: string | null, name: string, fileName: string): Promise<TarballBody> {
     const epoch = await this.deps.epoch.current();
     const skill = await this.readable(await this.viewer(bearer, epoch), name, epoch);
-    const ref = await this.tarballRefs.getOrLoad(`${skill.id}|${fileName}`, epoch, () => this.deps.reads.tarballRef(skill, fileName));
+    const ref = await this.tarballRefs.getOrLoad(`${skill.id}|${fileName}`, epoch, () =>
+      this.deps.reads.tarballRef(skill, fileName),
+    );
     const cached = this.blobBytes?.get(ref.blobKey);
     if (cached) return { ...ref, bytes: cached, size: cached.length };
     const blob = await this.deps.reads.openTarball(skill, ref);
@@ -82,6 +96,8 @@ export class CachedReads {
   }
 
   private readable(viewer: Viewer, name: string, epoch: number): Promise<Skill> {
-    return this.grants.getOrLoad(`${viewer.user?.id ?? 'anon'}|${name}`, epoch, () => this.deps.reads.findReadable(viewer, name));
+    return this.grants.getOrLoad(`${viewer.user?.id ?? 'anon'}|${name}`, epoch, () =>
+      this.deps.reads.findReadable(viewer, name),
+    );
   }
 }

@@ -20,10 +20,17 @@ export class CredentialCache<T> {
 
   constructor(private readonly lastUsedEveryMs: number) {}
 
-  async get(scope: string, secret: string, epoch: number, now: number, check: () => Promise<CheckedCredential<T>>): Promise<T> {
+  async get(
+    scope: string,
+    secret: string,
+    epoch: number,
+    now: number,
+    check: () => Promise<CheckedCredential<T>>,
+  ): Promise<T> {
     const key = `${scope}|${sha256Hex(secret)}`;
     const hit = this.cache.get(key, epoch);
-    if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= this.lastUsedEveryMs) return hit.value;
+    if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= this.lastUsedEveryMs)
+      return hit.value;
     const checked = await check();
     this.cache.set(key, checked, epoch);
     return checked.value;

@@ -10,14 +10,24 @@ export function defaultLatest(versions: readonly string[]): string | null {
 
 /** Points `latest` at `defaultLatest` of the live versions and mirrors it onto `skills.latest_version`. */
 export async function recomputeLatest(trx: Kysely<Database>, skillId: number): Promise<string | null> {
-  const live = await trx.selectFrom('skill_versions').select('version').where('skill_id', '=', skillId).where('unpublished_at', 'is', null).execute();
+  const live = await trx
+    .selectFrom('skill_versions')
+    .select('version')
+    .where('skill_id', '=', skillId)
+    .where('unpublished_at', 'is', null)
+    .execute();
   const latest = defaultLatest(live.map((r) => r.version));
   await setTag(trx, skillId, 'latest', latest);
   return latest;
 }
 
 /** Sets (or, with null, removes) a tag; `latest` is mirrored onto the skill row for search and lists. */
-export async function setTag(trx: Kysely<Database>, skillId: number, tag: string, version: string | null): Promise<void> {
+export async function setTag(
+  trx: Kysely<Database>,
+  skillId: number,
+  tag: string,
+  version: string | null,
+): Promise<void> {
   if (version === null) {
     await trx.deleteFrom('dist_tags').where('skill_id', '=', skillId).where('tag', '=', tag).execute();
   } else {
@@ -27,6 +37,6 @@ export async function setTag(trx: Kysely<Database>, skillId: number, tag: string
       .onConflict((oc) => oc.columns(['skill_id', 'tag']).doUpdateSet({ version }))
       .execute();
   }
-  if (tag === 'latest') await trx.updateTable('skills').set({ latest_version: version }).where('id', '=', skillId).execute();
+  if (tag === 'latest')
+    await trx.updateTable('skills').set({ latest_version: version }).where('id', '=', skillId).execute();
 }
-

@@ -29,7 +29,8 @@ const live = (versions: SkillVersion[]) => versions.filter((v) => v.unpublished_
 function revision(input: PackumentInput): string {
   const h = createHash('sha1');
   h.update(input.skill.updated_at.toISOString());
-  for (const v of input.versions) h.update(`${v.version}:${v.deprecated ?? ''}:${v.unpublished_at?.toISOString() ?? ''};`);
+  for (const v of input.versions)
+    h.update(`${v.version}:${v.deprecated ?? ''}:${v.unpublished_at?.toISOString() ?? ''};`);
   for (const [t, v] of Object.entries(input.tags)) h.update(`${t}=${v};`);
   return `${input.versions.length + 1}-${h.digest('hex').slice(0, 32)}`;
 }
@@ -74,7 +75,18 @@ export function fullPackument(input: PackumentInput) {
 }
 
 /** Fields npm's installer needs (`Accept: application/vnd.npm.install-v1+json`). */
-const INSTALL_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'directories', 'engines', 'os', 'cpu', 'bundleDependencies'];
+const INSTALL_FIELDS = [
+  'dependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'bundleDependencies',
+];
 
 export function abbreviatedPackument(input: PackumentInput) {
   return {
@@ -87,7 +99,9 @@ export function abbreviatedPackument(input: PackumentInput) {
         {
           name: input.skill.name,
           version: v.version,
-          ...Object.fromEntries(INSTALL_FIELDS.filter((f) => v.manifest[f] !== undefined).map((f) => [f, v.manifest[f]])),
+          ...Object.fromEntries(
+            INSTALL_FIELDS.filter((f) => v.manifest[f] !== undefined).map((f) => [f, v.manifest[f]]),
+          ),
           dist: dist(input, v),
           ...(v.deprecated ? { deprecated: v.deprecated } : {}),
         },

@@ -16,7 +16,9 @@ const versionMeta = z.looseObject({
   name: z.string().optional(),
   version: z.string().optional(),
   deprecated: z.string().optional(),
-  dist: z.looseObject({ integrity: z.string().optional(), shasum: z.string().optional(), tarball: z.string().optional() }).optional(),
+  dist: z
+    .looseObject({ integrity: z.string().optional(), shasum: z.string().optional(), tarball: z.string().optional() })
+    .optional(),
 });
 
 export const packageBodySchema = z.looseObject({

@@ -33,21 +33,31 @@ export interface PublishDeps {
  * transaction. Any refusal before the commit leaves nothing visible; the blob is content-addressed,
  * so an orphan from a lost race is harmless and `aerostack-registry gc` removes it.
  */
-export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: string, body: PackageBody): Promise<PublishResult> {
+export async function publishSkill(
+  deps: PublishDeps,
+  viewer: Viewer,
+  urlName: string,
+  body: PackageBody,
+): Promise<PublishResult> {
   const name = parseSkillName(urlName);
-  if (body.name !== undefined && body.name !== name.full) throw badRequest(`Body names ${body.name} but the URL names ${name.full}`);
+  if (body.name !== undefined && body.name !== name.full)
+    throw badRequest(`Body names ${body.name} but the URL names ${name.full}`);
   await deps.access.assertCan(viewer, 'skill.publish', { namespace: name.namespace });
 
   const { version, bytes } = takeAttachment(body, name, deps.limits);
   const meta = body.versions[version];
   if (!meta) throw badRequest(`The body has a tarball for ${version} but no versions["${version}"] metadata`);
-  if (meta.name !== undefined && meta.name !== name.full) throw badRequest(`versions["${version}"].name must be ${name.full}`);
-  if (meta.version !== undefined && meta.version !== version) throw badRequest(`versions["${version}"].version must be ${version}`);
+  if (meta.name !== undefined && meta.name !== name.full)
+    throw badRequest(`versions["${version}"].name must be ${name.full}`);
+  if (meta.version !== undefined && meta.version !== version)
+    throw badRequest(`versions["${version}"].version must be ${version}`);
 
   const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
   const shasum = createHash('sha1').update(bytes).digest('hex');
   if (meta.dist?.integrity && !ssri.checkData(bytes, meta.dist.integrity)) {
-    throw badRequest(`Integrity mismatch: the tarball does not match dist.integrity (${meta.dist.integrity.slice(0, 24)}…)`);
+    throw badRequest(
+      `Integrity mismatch: the tarball does not match dist.integrity (${meta.dist.integrity.slice(0, 24)}…)`,
+    );
   }
   if (meta.dist?.shasum && meta.dist.shasum.toLowerCase() !== shasum) {
     throw badRequest('Integrity mismatch: the tarball does not match dist.shasum');
@@ -57,7 +67,8 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
   checkConsistency(inspected, name, version);
 
   const tags = tagsFor(body, version);
-  const requestedVisibility = body.visibility ?? (body.access === 'restricted' ? 'team' : body.access === 'public' ? 'public' : undefined);
+  const requestedVisibility =
+    body.visibility ?? (body.access === 'restricted' ? 'team' : body.access === 'public' ? 'public' : undefined);
   const existing = await deps.db.selectFrom('skills').selectAll().where('name', '=', name.full).executeTakeFirst();
   if (existing) await deps.access.assertCan(viewer, 'skill.read', existing);
 
@@ -73,7 +84,9 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
 
   const now = deps.clock.now();
   const description = String(inspected.packageJson.description ?? inspected.manifest.description ?? '').slice(0, 1024);
-  const keywords = [...new Set([...(stringArray(inspected.packageJson.keywords)), ...(inspected.manifest.tags ?? [])])].slice(0, 40);
+  const keywords = [
+    ...new Set([...stringArray(inspected.packageJson.keywords), ...(inspected.manifest.tags ?? [])]),
+  ].slice(0, 40);
   try {
     const visibility = await deps.db.transaction().execute(async (trx) => {
       await trx
@@ -91,8 +104,17 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
         .onConflict((oc) => oc.column('name').doNothing())
         .execute();
       // Row lock: publishes of one skill are serialised, so "greater than the last" is checked against a stable set.
-      const skill = await trx.selectFrom('skills').selectAll().where('name', '=', name.full).forUpdate().executeTakeFirstOrThrow();
-      const previous = await trx.selectFrom('skill_versions').select(['version', 'unpublished_at']).where('skill_id', '=', skill.id).execute();
+      const skill = await trx
+        .selectFrom('skills')
+        .selectAll()
+        .where('name', '=', name.full)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const previous = await trx
+        .selectFrom('skill_versions')
+        .select(['version', 'unpublished_at'])
+        .where('skill_id', '=', skill.id)
+        .execute();
       const same = previous.find((p) => p.version === version);
       if (same) {
         throw conflict(
@@ -103,7 +125,9 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
       }
       const highest = previous.map((p) => p.version).sort(semver.rcompare)[0];
       if (highest && !semver.gt(version, highest)) {
-        throw conflict(`Version ${version} must be greater than the highest published version of ${name.full} (${highest})`);
+        throw conflict(
+          `Version ${version} must be greater than the highest published version of ${name.full} (${highest})`,
+        );
       }
       await trx
         .insertInto('skill_versions')
@@ -125,11 +149,20 @@ export async function publishSkill(deps: PublishDeps, viewer: Viewer, urlName: s
         })
         .execute();
       const visibility = requestedVisibility ?? skill.visibility;
-      await trx.updateTable('skills').set({ description, keywords, visibility, updated_at: now }).where('id', '=', skill.id).execute();
+      await trx
+        .updateTable('skills')
+        .set({ description, keywords, visibility, updated_at: now })
+        .where('id', '=', skill.id)
+        .execute();
       for (const tag of tags) if (tag !== 'latest') await setTag(trx, skill.id, tag, version);
       // Published as `latest` (the default), or the first version: latest follows the highest stable
       // version. Published under another tag (`--tag beta`), latest stays where it was, as with npm.
-      const hasLatest = await trx.selectFrom('dist_tags').select('tag').where('skill_id', '=', skill.id).where('tag', '=', 'latest').executeTakeFirst();
+      const hasLatest = await trx
+        .selectFrom('dist_tags')
+        .select('tag')
+        .where('skill_id', '=', skill.id)
+        .where('tag', '=', 'latest')
+        .executeTakeFirst();
       if (tags.includes('latest') || !hasLatest) await recomputeLatest(trx, skill.id);
       return visibility;
     });
@@ -155,11 +188,19 @@ const publishConflict = (name: string, version: string) =>
   `Cannot publish over the previously published version ${name}@${version} (EPUBLISHCONFLICT)`;
 
 /** Exactly one attachment, named `<slug>-<version>.tgz` (npm also prefixes the scope). */
-function takeAttachment(body: PackageBody, name: SkillName, limits: RegistryLimits): { version: string; bytes: Buffer } {
+function takeAttachment(
+  body: PackageBody,
+  name: SkillName,
+  limits: RegistryLimits,
+): { version: string; bytes: Buffer } {
   const entries = Object.entries(body._attachments ?? {});
   if (entries.length !== 1) throw badRequest('A publish must carry exactly one tarball attachment');
   const [file, att] = entries[0]!;
-  const base = file.startsWith(`${name.full}-`) ? file.slice(name.full.length + 1) : file.startsWith(`${name.slug}-`) ? file.slice(name.slug.length + 1) : null;
+  const base = file.startsWith(`${name.full}-`)
+    ? file.slice(name.full.length + 1)
+    : file.startsWith(`${name.slug}-`)
+      ? file.slice(name.slug.length + 1)
+      : null;
   const version = base?.endsWith('.tgz') ? base.slice(0, -'.tgz'.length) : null;
   if (!version || semver.valid(version) !== version) {
     throw badRequest(`Attachment "${file}" must be named ${name.slug}-<version>.tgz with a valid semver version`);
@@ -176,10 +217,16 @@ function takeAttachment(body: PackageBody, name: SkillName, limits: RegistryLimi
 }
 
 function checkConsistency(t: InspectedTarball, name: SkillName, version: string): void {
-  if (t.packageJson.name !== name.full) throw badRequest(`package.json name must be "${name.full}" (found ${JSON.stringify(t.packageJson.name)})`);
-  if (t.packageJson.version !== version) throw badRequest(`package.json version must be "${version}" (found ${JSON.stringify(t.packageJson.version)})`);
-  if (t.manifest.name !== name.slug) throw badRequest(`aerostack.json name must be "${name.slug}" to publish as ${name.full} (found "${t.manifest.name}")`);
-  if (t.manifest.version !== version) throw badRequest(`aerostack.json version must be "${version}" (found "${t.manifest.version}")`);
+  if (t.packageJson.name !== name.full)
+    throw badRequest(`package.json name must be "${name.full}" (found ${JSON.stringify(t.packageJson.name)})`);
+  if (t.packageJson.version !== version)
+    throw badRequest(`package.json version must be "${version}" (found ${JSON.stringify(t.packageJson.version)})`);
+  if (t.manifest.name !== name.slug)
+    throw badRequest(
+      `aerostack.json name must be "${name.slug}" to publish as ${name.full} (found "${t.manifest.name}")`,
+    );
+  if (t.manifest.version !== version)
+    throw badRequest(`aerostack.json version must be "${version}" (found "${t.manifest.version}")`);
 }
 
 function tagsFor(body: PackageBody, version: string): string[] {
@@ -195,4 +242,5 @@ function storedManifest(pkg: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(pkg).filter(([k]) => !k.startsWith('_') && k !== 'dist'));
 }
 
-const stringArray = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 40) : []);
+const stringArray = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 40) : [];

@@ -49,37 +49,39 @@ export class SkillSearch {
 
   async search(viewer: Viewer, q: SearchQuery): Promise<{ total: number; hits: SearchHit[] }> {
     const { db, access } = this;
-  const terms = q.text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
-  let base = db.selectFrom('skills').where(access.visibleSkills(viewer)).where('latest_version', 'is not', null);
-  for (const term of terms) base = base.where('search_text', 'like', `%${escapeLike(term)}%`);
-  const first = terms[0] ?? '';
-  const rows = await base
-    .select(['name', 'namespace', 'latest_version', 'description', 'keywords', 'visibility', 'updated_at'])
-    .select(sql<number>`count(*) over ()`.as('total'))
-    // Exact name first, then names containing the text, then the most recently updated.
-    .orderBy(sql`case when slug = ${first} or name = ${first} then 0 when name like ${`%${escapeLike(first)}%`} then 1 else 2 end`)
-    .orderBy('updated_at', 'desc')
-    .orderBy('name')
-    .limit(q.size)
-    .offset(q.from)
-    .execute();
-  // A page past the end has no row to carry the total: ask for it alone.
-  const total = rows.length
-    ? Number(rows[0]!.total)
-    : q.from === 0
-      ? 0
-      : Number(((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()) as { n: number }).n);
-  return {
-    total,
-    hits: rows.map((r) => ({
-      name: r.name,
-      namespace: r.namespace,
-      version: r.latest_version!,
-      description: r.description,
-      keywords: r.keywords,
-      visibility: r.visibility,
-      date: r.updated_at,
-    })),
-  };
-}
+    const terms = q.text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+    let base = db.selectFrom('skills').where(access.visibleSkills(viewer)).where('latest_version', 'is not', null);
+    for (const term of terms) base = base.where('search_text', 'like', `%${escapeLike(term)}%`);
+    const first = terms[0] ?? '';
+    const rows = await base
+      .select(['name', 'namespace', 'latest_version', 'description', 'keywords', 'visibility', 'updated_at'])
+      .select(sql<number>`count(*) over ()`.as('total'))
+      // Exact name first, then names containing the text, then the most recently updated.
+      .orderBy(
+        sql`case when slug = ${first} or name = ${first} then 0 when name like ${`%${escapeLike(first)}%`} then 1 else 2 end`,
+      )
+      .orderBy('updated_at', 'desc')
+      .orderBy('name')
+      .limit(q.size)
+      .offset(q.from)
+      .execute();
+    // A page past the end has no row to carry the total: ask for it alone.
+    const total = rows.length
+      ? Number(rows[0]!.total)
+      : q.from === 0
+        ? 0
+        : Number(((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow())).n);
+    return {
+      total,
+      hits: rows.map((r) => ({
+        name: r.name,
+        namespace: r.namespace,
+        version: r.latest_version!,
+        description: r.description,
+        keywords: r.keywords,
+        visibility: r.visibility,
+        date: r.updated_at,
+      })),
+    };
+  }
 }

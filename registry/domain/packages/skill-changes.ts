@@ -32,8 +32,10 @@ export class SkillChanges {
 
   async setDistTag(viewer: Viewer, rawName: string, tag: string, version: unknown): Promise<Record<string, string>> {
     const skill = await this.manageable(viewer, rawName);
-    if (!DIST_TAG_RE.test(tag) || semver.validRange(tag)) throw badRequest(`Invalid dist-tag "${tag}": tags are names like "beta", not versions or ranges`);
-    if (typeof version !== 'string' || !semver.valid(version)) throw badRequest('The body must be a JSON string holding a version, e.g. "1.2.0"');
+    if (!DIST_TAG_RE.test(tag) || semver.validRange(tag))
+      throw badRequest(`Invalid dist-tag "${tag}": tags are names like "beta", not versions or ranges`);
+    if (typeof version !== 'string' || !semver.valid(version))
+      throw badRequest('The body must be a JSON string holding a version, e.g. "1.2.0"');
     await this.deps.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('skill_versions')
@@ -66,9 +68,19 @@ export class SkillChanges {
    * undeprecate). With `removeMissing` (npm unpublish's `PUT /:name/-rev/:rev`), versions left out
    * of the body are unpublished.
    */
-  async updateMetadata(viewer: Viewer, rawName: string, body: PackageBody, opts: { removeMissing: boolean }): Promise<void> {
+  async updateMetadata(
+    viewer: Viewer,
+    rawName: string,
+    body: PackageBody,
+    opts: { removeMissing: boolean },
+  ): Promise<void> {
     const skill = await this.manageable(viewer, rawName);
-    const rows = await this.deps.db.selectFrom('skill_versions').select(['version', 'deprecated']).where('skill_id', '=', skill.id).where('unpublished_at', 'is', null).execute();
+    const rows = await this.deps.db
+      .selectFrom('skill_versions')
+      .select(['version', 'deprecated'])
+      .where('skill_id', '=', skill.id)
+      .where('unpublished_at', 'is', null)
+      .execute();
     const changes = rows.flatMap((r) => {
       const sent = body.versions[r.version];
       if (!sent || sent.deprecated === undefined) return [];
@@ -80,7 +92,12 @@ export class SkillChanges {
     if (!changes.length) return;
     await this.deps.db.transaction().execute(async (trx) => {
       for (const c of changes) {
-        await trx.updateTable('skill_versions').set({ deprecated: c.deprecated }).where('skill_id', '=', skill.id).where('version', '=', c.version).execute();
+        await trx
+          .updateTable('skill_versions')
+          .set({ deprecated: c.deprecated })
+          .where('skill_id', '=', skill.id)
+          .where('version', '=', c.version)
+          .execute();
       }
       await touch(trx, skill.id, this.deps.clock.now());
     });
@@ -95,7 +112,12 @@ export class SkillChanges {
     const now = this.deps.clock.now();
     const done = await this.deps.db.transaction().execute(async (trx) => {
       await trx.selectFrom('skills').select('id').where('id', '=', skill.id).forUpdate().execute();
-      const live = await trx.selectFrom('skill_versions').select(['version', 'published_at', 'blob_key']).where('skill_id', '=', skill.id).where('unpublished_at', 'is', null).execute();
+      const live = await trx
+        .selectFrom('skill_versions')
+        .select(['version', 'published_at', 'blob_key'])
+        .where('skill_id', '=', skill.id)
+        .where('unpublished_at', 'is', null)
+        .execute();
       const targets = versions === 'all' ? live : live.filter((v) => versions.includes(v.version));
       if (versions !== 'all') {
         const missing = versions.filter((v) => !live.some((l) => l.version === v));
@@ -105,10 +127,17 @@ export class SkillChanges {
       const tooOld = targets.find((v) => now.getTime() - v.published_at.getTime() > this.deps.unpublishWindowMs);
       if (tooOld) {
         const hours = Math.round(this.deps.unpublishWindowMs / 3_600_000);
-        throw forbidden(`${skill.name}@${tooOld.version} was published more than ${hours} hours ago and cannot be unpublished; deprecate it instead`);
+        throw forbidden(
+          `${skill.name}@${tooOld.version} was published more than ${hours} hours ago and cannot be unpublished; deprecate it instead`,
+        );
       }
       const names = targets.map((t) => t.version);
-      await trx.updateTable('skill_versions').set({ unpublished_at: now }).where('skill_id', '=', skill.id).where('version', 'in', names).execute();
+      await trx
+        .updateTable('skill_versions')
+        .set({ unpublished_at: now })
+        .where('skill_id', '=', skill.id)
+        .where('version', 'in', names)
+        .execute();
       await trx.deleteFrom('dist_tags').where('skill_id', '=', skill.id).where('version', 'in', names).execute();
       await recomputeLatest(trx, skill.id);
       await touch(trx, skill.id, now);
@@ -129,7 +158,12 @@ export class SkillChanges {
   }
 
   private async dropBlobIfUnused(key: string): Promise<void> {
-    const inUse = await this.deps.db.selectFrom('skill_versions').select('id').where('blob_key', '=', key).where('unpublished_at', 'is', null).executeTakeFirst();
+    const inUse = await this.deps.db
+      .selectFrom('skill_versions')
+      .select('id')
+      .where('blob_key', '=', key)
+      .where('unpublished_at', 'is', null)
+      .executeTakeFirst();
     if (inUse) return;
     try {
       await this.deps.blobs.delete(key);
@@ -140,4 +174,5 @@ export class SkillChanges {
   }
 }
 
-const touch = (trx: Db, skillId: number, now: Date) => trx.updateTable('skills').set({ updated_at: now }).where('id', '=', skillId).execute();
+const touch = (trx: Db, skillId: number, now: Date) =>
+  trx.updateTable('skills').set({ updated_at: now }).where('id', '=', skillId).execute();

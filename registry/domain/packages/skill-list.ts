@@ -17,23 +17,23 @@ export class MemberSkills {
   async list(viewer: Viewer): Promise<ListedSkill[]> {
     const { db, access } = this;
     const user = viewer.user;
-  if (!user) throw unauthorized('Sign in to list your skills (aerostack login)');
-  const rows = await db
-    .selectFrom('skills')
-    .select(['name', 'namespace', 'visibility', 'latest_version', 'description', 'updated_at'])
-    .where('namespace', 'in', db.selectFrom('memberships').select('namespace').where('user_id', '=', user.id))
-    .where(access.visibleSkills(viewer))
-    .where('latest_version', 'is not', null)
-    .orderBy('namespace')
-    .orderBy('name')
-    .execute();
-  return rows.map((r) => ({
-    name: r.name,
-    namespace: r.namespace,
-    visibility: r.visibility,
-    latest: r.latest_version,
-    description: r.description,
-    updated: r.updated_at.toISOString(),
-  }));
-}
+    if (!user) throw unauthorized('Sign in to list your skills (aerostack login)');
+    const rows = await db
+      .selectFrom('skills')
+      .select(['name', 'namespace', 'visibility', 'latest_version', 'description', 'updated_at'])
+      .where('namespace', 'in', db.selectFrom('memberships').select('namespace').where('user_id', '=', user.id))
+      .where(access.visibleSkills(viewer))
+      .where('latest_version', 'is not', null)
+      .orderBy('namespace')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({
+      name: r.name,
+      namespace: r.namespace,
+      visibility: r.visibility,
+      latest: r.latest_version,
+      description: r.description,
+      updated: r.updated_at.toISOString(),
+    }));
+  }
 }

@@ -40,7 +40,12 @@ export class SkillReads {
   async resolveVersion(viewer: Viewer, rawName: string, rawSpec: string): Promise<{ skill: Skill; version: string }> {
     const skill = await this.findReadable(viewer, rawName);
     const [rows, tags] = await Promise.all([
-      this.db.selectFrom('skill_versions').select(['version', 'deprecated']).where('skill_id', '=', skill.id).where('unpublished_at', 'is', null).execute(),
+      this.db
+        .selectFrom('skill_versions')
+        .select(['version', 'deprecated'])
+        .where('skill_id', '=', skill.id)
+        .where('unpublished_at', 'is', null)
+        .execute(),
       this.tagsOf(skill.id),
     ]);
     const versions = Object.fromEntries(rows.map((r) => [r.version, { deprecated: r.deprecated }]));
@@ -68,7 +73,8 @@ export class SkillReads {
           .where('unpublished_at', 'is', null)
           .executeTakeFirst()
       : undefined;
-    if (!row || fileName !== tarballFileName(skill.slug, version!)) throw notFound(`Tarball ${fileName} not found for ${skill.name}`);
+    if (!row || fileName !== tarballFileName(skill.slug, version!))
+      throw notFound(`Tarball ${fileName} not found for ${skill.name}`);
     return { version: row.version, blobKey: row.blob_key, integrity: row.integrity, shasum: row.shasum };
   }
 
@@ -79,7 +85,8 @@ export class SkillReads {
       if (!blob) throw unavailable(`The tarball of ${skill.name}@${ref.version} is missing from storage`);
       return blob;
     } catch (err) {
-      if (err instanceof BlobStoreUnavailableError) throw unavailable(`Object storage is unavailable; try again shortly`);
+      if (err instanceof BlobStoreUnavailableError)
+        throw unavailable(`Object storage is unavailable; try again shortly`);
       throw err;
     }
   }
@@ -93,7 +100,12 @@ export class SkillReads {
   }
 
   async tagsOf(skillId: number): Promise<Record<string, string>> {
-    const rows = await this.db.selectFrom('dist_tags').select(['tag', 'version']).where('skill_id', '=', skillId).orderBy('tag').execute();
+    const rows = await this.db
+      .selectFrom('dist_tags')
+      .select(['tag', 'version'])
+      .where('skill_id', '=', skillId)
+      .orderBy('tag')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
   }
 }

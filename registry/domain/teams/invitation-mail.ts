@@ -7,7 +7,15 @@ export function displayNameFor(email: string): string {
   return words.length ? words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ') : email;
 }
 
-export function invitationMail(input: { to: string; namespace: string; inviter: string; role: string; link: string; code: string; expiresAt: Date }): MailMessage {
+export function invitationMail(input: {
+  to: string;
+  namespace: string;
+  inviter: string;
+  role: string;
+  link: string;
+  code: string;
+  expiresAt: Date;
+}): MailMessage {
   const name = displayNameFor(input.to);
   const expires = input.expiresAt.toISOString().slice(0, 10);
   const text = [

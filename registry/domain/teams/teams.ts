@@ -41,7 +41,11 @@ export interface MemberChange {
 export class Teams {
   constructor(private readonly deps: TeamsDeps) {}
 
-  async invite(viewer: Viewer, namespace: string, input: { email: string; role?: 'admin' | 'member'; anyAccount?: boolean }): Promise<InviteResult> {
+  async invite(
+    viewer: Viewer,
+    namespace: string,
+    input: { email: string; role?: 'admin' | 'member'; anyAccount?: boolean },
+  ): Promise<InviteResult> {
     const role = input.role ?? 'member';
     await this.deps.access.assertCan(viewer, 'team.invite', { namespace, role });
     const email = input.email.trim();
@@ -73,7 +77,16 @@ export class Teams {
         .execute();
       const row = await trx
         .insertInto('invitations')
-        .values({ namespace, email, role, code_hash: sha256Hex(code), bind_email: !input.anyAccount, invited_by: viewer.user!.id, created_at: now, expires_at: expiresAt })
+        .values({
+          namespace,
+          email,
+          role,
+          code_hash: sha256Hex(code),
+          bind_email: !input.anyAccount,
+          invited_by: viewer.user!.id,
+          created_at: now,
+          expires_at: expiresAt,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       // An expired invitation is retired too, but replacing it is a new invitation, not a resend.
@@ -82,15 +95,22 @@ export class Teams {
 
     const link = `${this.deps.publicUrl}/join/${code}`;
     try {
-      const delivery = await this.deps.mailer.send(invitationMail({ to: email, namespace, inviter: viewer.user!.username, role, link, code, expiresAt }));
+      const delivery = await this.deps.mailer.send(
+        invitationMail({ to: email, namespace, inviter: viewer.user!.username, role, link, code, expiresAt }),
+      );
       if (delivery.via === 'outbox') {
         // No SMTP configured (development): the link is logged so whoever runs the registry can pass it on.
         this.deps.logger.info({ namespace, email, file: delivery.file, link }, 'invitation written to the outbox');
       }
     } catch (err) {
       // An invitation nobody received is no invitation: withdraw it and say so.
-      await db.updateTable('invitations').set({ revoked_at: clock.now() }).where('id', '=', invitation.row.id).execute();
-      if (err instanceof MailDeliveryError) throw new DomainError(502, `Could not send the invitation to ${email}: ${err.message}`);
+      await db
+        .updateTable('invitations')
+        .set({ revoked_at: clock.now() })
+        .where('id', '=', invitation.row.id)
+        .execute();
+      if (err instanceof MailDeliveryError)
+        throw new DomainError(502, `Could not send the invitation to ${email}: ${err.message}`);
       throw err;
     }
     return {
@@ -114,7 +134,10 @@ export class Teams {
       .where('accepted_at', 'is', null)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    await this.deps.access.assertCan(viewer, 'team.invite', { namespace, role: pending?.role === 'admin' ? 'admin' : 'member' });
+    await this.deps.access.assertCan(viewer, 'team.invite', {
+      namespace,
+      role: pending?.role === 'admin' ? 'admin' : 'member',
+    });
     const res = await this.deps.db
       .updateTable('invitations')
       .set({ revoked_at: this.deps.clock.now() })
@@ -127,18 +150,34 @@ export class Teams {
   }
 
   /** What the join page shows before accepting; the same refusals as `join`. */
-  async describeInvitation(code: string): Promise<{ namespace: string; role: string; email: string; anyAccount: boolean; expires: string }> {
+  async describeInvitation(
+    code: string,
+  ): Promise<{ namespace: string; role: string; email: string; anyAccount: boolean; expires: string }> {
     const inv = await this.openInvitation(code);
-    return { namespace: inv.namespace, role: inv.role, email: inv.email, anyAccount: !inv.bind_email, expires: inv.expires_at.toISOString() };
+    return {
+      namespace: inv.namespace,
+      role: inv.role,
+      email: inv.email,
+      anyAccount: !inv.bind_email,
+      expires: inv.expires_at.toISOString(),
+    };
   }
 
   private async openInvitation(code: string): Promise<Invitation> {
-    const inv = await this.deps.db.selectFrom('invitations').selectAll().where('code_hash', '=', sha256Hex(code.trim())).executeTakeFirst();
+    const inv = await this.deps.db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('code_hash', '=', sha256Hex(code.trim()))
+      .executeTakeFirst();
     if (!inv) throw notFound('This invitation link is not valid; check that you copied all of it');
     if (inv.accepted_at) throw new DomainError(410, 'This invitation has already been used');
-    if (inv.revoked_at) throw new DomainError(410, `This invitation was withdrawn; ask @${inv.namespace} for a new one`);
+    if (inv.revoked_at)
+      throw new DomainError(410, `This invitation was withdrawn; ask @${inv.namespace} for a new one`);
     if (inv.expires_at <= this.deps.clock.now()) {
-      throw new DomainError(410, `This invitation expired on ${inv.expires_at.toISOString().slice(0, 10)}; ask @${inv.namespace} for a new one`);
+      throw new DomainError(
+        410,
+        `This invitation expired on ${inv.expires_at.toISOString().slice(0, 10)}; ask @${inv.namespace} for a new one`,
+      );
     }
     return inv;
   }
@@ -152,9 +191,15 @@ export class Teams {
     if (!user) throw unauthorized('Sign in (or sign up) first, then join');
     const inv = await this.openInvitation(code);
     if (inv.bind_email && inv.email.toLowerCase() !== user.email.toLowerCase()) {
-      throw forbidden(`This invitation was sent to ${inv.email}; sign in with the account that uses that email (you are ${user.username}, ${user.email})`);
+      throw forbidden(
+        `This invitation was sent to ${inv.email}; sign in with the account that uses that email (you are ${user.username}, ${user.email})`,
+      );
     }
-    const owner = await this.deps.db.selectFrom('namespaces').select('owner_id').where('name', '=', inv.namespace).executeTakeFirstOrThrow();
+    const owner = await this.deps.db
+      .selectFrom('namespaces')
+      .select('owner_id')
+      .where('name', '=', inv.namespace)
+      .executeTakeFirstOrThrow();
     if (owner.owner_id === user.id) throw conflict(`You own @${inv.namespace}`);
     const now = this.deps.clock.now();
     const joined = await this.deps.db.transaction().execute(async (trx) => {
@@ -167,12 +212,21 @@ export class Teams {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (Number(taken.numUpdatedRows) === 0) throw new DomainError(410, 'This invitation has already been used');
-      const existing = await trx.selectFrom('memberships').select('role').where('namespace', '=', inv.namespace).where('user_id', '=', user.id).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('memberships')
+        .select('role')
+        .where('namespace', '=', inv.namespace)
+        .where('user_id', '=', user.id)
+        .executeTakeFirst();
       if (existing) return { role: existing.role, isNew: false };
-      await trx.insertInto('memberships').values({ namespace: inv.namespace, user_id: user.id, role: inv.role, created_at: now }).execute();
+      await trx
+        .insertInto('memberships')
+        .values({ namespace: inv.namespace, user_id: user.id, role: inv.role, created_at: now })
+        .execute();
       return { role: inv.role as Role, isNew: true };
     });
-    if (joined.isNew) await this.deps.onMemberChange?.({ namespace: inv.namespace, action: 'member_joined', user, actor: user });
+    if (joined.isNew)
+      await this.deps.onMemberChange?.({ namespace: inv.namespace, action: 'member_joined', user, actor: user });
     return { namespace: inv.namespace, role: joined.role };
   }
 
@@ -180,7 +234,11 @@ export class Teams {
   async list(viewer: Viewer, namespace: string): Promise<TeamRow[]> {
     const decision = await this.deps.access.can(viewer, 'team.read', { namespace });
     if (!decision.allowed) {
-      const exists = await this.deps.db.selectFrom('namespaces').select('name').where('name', '=', namespace).executeTakeFirst();
+      const exists = await this.deps.db
+        .selectFrom('namespaces')
+        .select('name')
+        .where('name', '=', namespace)
+        .executeTakeFirst();
       if (!exists && viewer.user) throw notFound(`No namespace @${namespace}`);
       throw new DomainError(decision.status, decision.reason);
     }
@@ -203,8 +261,21 @@ export class Teams {
       .orderBy('created_at')
       .execute();
     return [
-      ...members.map((m): TeamRow => ({ email: m.email, username: m.username, role: m.role, status: 'active', since: m.created_at.toISOString() })),
-      ...pending.map((p): TeamRow => ({ email: p.email, username: null, role: p.role, status: 'pending', since: p.created_at.toISOString(), expires: p.expires_at.toISOString() })),
+      ...members.map((m): TeamRow => ({
+        email: m.email,
+        username: m.username,
+        role: m.role,
+        status: 'active',
+        since: m.created_at.toISOString(),
+      })),
+      ...pending.map((p): TeamRow => ({
+        email: p.email,
+        username: null,
+        role: p.role,
+        status: 'pending',
+        since: p.created_at.toISOString(),
+        expires: p.expires_at.toISOString(),
+      })),
     ];
   }
 
@@ -218,20 +289,31 @@ export class Teams {
       .innerJoin('users as u', 'u.id', 'm.user_id')
       .select(['u.id', 'u.username', 'u.email', 'm.role'])
       .where('m.namespace', '=', namespace)
-      .where((eb) => (target.includes('@') ? eb(eb.fn('lower', ['u.email']), '=', target) : eb('u.username', '=', target)))
+      .where((eb) =>
+        target.includes('@') ? eb(eb.fn('lower', ['u.email']), '=', target) : eb('u.username', '=', target),
+      )
       .executeTakeFirst();
     if (!member) {
       // A pending invitation is "removed" by withdrawing it, as people expect from the team list.
       if (target.includes('@')) {
         await this.revokeInvitation(viewer, namespace, target).catch((err: unknown) => {
-          throw err instanceof DomainError && err.status === 404 ? notFound(`${ref} is not a member of @${namespace}`) : err;
+          throw err instanceof DomainError && err.status === 404
+            ? notFound(`${ref} is not a member of @${namespace}`)
+            : err;
         });
         return { username: '', email: target };
       }
       throw notFound(`${ref} is not a member of @${namespace}`);
     }
-    await this.deps.access.assertCan(viewer, 'team.remove', { namespace, targetRole: (await this.namespaceOwner(namespace)) === member.id ? 'owner' : member.role });
-    await this.deps.db.deleteFrom('memberships').where('namespace', '=', namespace).where('user_id', '=', member.id).execute();
+    await this.deps.access.assertCan(viewer, 'team.remove', {
+      namespace,
+      targetRole: (await this.namespaceOwner(namespace)) === member.id ? 'owner' : member.role,
+    });
+    await this.deps.db
+      .deleteFrom('memberships')
+      .where('namespace', '=', namespace)
+      .where('user_id', '=', member.id)
+      .execute();
     await this.deps.onMemberChange?.({ namespace, action: 'member_removed', user: member, actor: viewer.user! });
     return { username: member.username, email: member.email };
   }
@@ -239,12 +321,20 @@ export class Teams {
   async leave(viewer: Viewer, namespace: string): Promise<void> {
     await this.deps.access.assertCan(viewer, 'team.leave', { namespace });
     const user = viewer.user!;
-    await this.deps.db.deleteFrom('memberships').where('namespace', '=', namespace).where('user_id', '=', user.id).execute();
+    await this.deps.db
+      .deleteFrom('memberships')
+      .where('namespace', '=', namespace)
+      .where('user_id', '=', user.id)
+      .execute();
     await this.deps.onMemberChange?.({ namespace, action: 'member_left', user, actor: user });
   }
 
   private async namespaceOwner(namespace: string): Promise<number | null> {
-    const row = await this.deps.db.selectFrom('namespaces').select('owner_id').where('name', '=', namespace).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom('namespaces')
+      .select('owner_id')
+      .where('name', '=', namespace)
+      .executeTakeFirst();
     return row?.owner_id ?? null;
   }
 
@@ -252,7 +342,12 @@ export class Teams {
   async mine(viewer: Viewer): Promise<Array<{ namespace: string; role: Role; since: string }>> {
     const user = viewer.user;
     if (!user) throw unauthorized('Sign in first (aerostack login)');
-    const rows = await this.deps.db.selectFrom('memberships').select(['namespace', 'role', 'created_at']).where('user_id', '=', user.id).orderBy('namespace').execute();
+    const rows = await this.deps.db
+      .selectFrom('memberships')
+      .select(['namespace', 'role', 'created_at'])
+      .where('user_id', '=', user.id)
+      .orderBy('namespace')
+      .execute();
     return rows.map((r) => ({ namespace: r.namespace, role: r.role, since: r.created_at.toISOString() }));
   }
 }

@@ -27,7 +27,6 @@ export interface GatewayPrincipal {
   actor: string;
 }
 
-
 /** `mwt_` tokens: one per editor (or a shared one), stored as SHA-256 only, revocable at once. */
 export class WorkspaceTokens {
   /** Per workspace slug and token: the principal it checked out as, for one change epoch. */
@@ -47,16 +46,22 @@ export class WorkspaceTokens {
    * Mints a token. Bound to `input.user`; without one, an owner's or admin's token is shared (bound
    * to no one) and a member's is bound to the member. The policy decides who may bind to whom.
    */
-  async create(viewer: Viewer, slug: string, input: { name: string; user?: string; expiresInSeconds?: number }): Promise<{ token: string; summary: WorkspaceTokenSummary }> {
+  async create(
+    viewer: Viewer,
+    slug: string,
+    input: { name: string; user?: string; expiresInSeconds?: number },
+  ): Promise<{ token: string; summary: WorkspaceTokenSummary }> {
     const { ws, actor } = await this.workspaces.open(viewer, slug, 'workspace.read');
     const me = viewer.user!;
     const name = input.name.trim();
     if (!name || name.length > 100) throw badRequest('Token name must be 1-100 characters');
     const ttl = input.expiresInSeconds;
-    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0 || ttl > 10 * 365 * 86400)) throw badRequest('expires-in must be a whole number of seconds');
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0 || ttl > 10 * 365 * 86400))
+      throw badRequest('expires-in must be a whole number of seconds');
     const requested = input.user?.replace(/^@/, '').toLowerCase();
     const manager = actor.role === 'owner' || actor.role === 'admin';
-    const bind = requested === undefined ? (manager ? 'shared' : 'self') : requested === me.username ? 'self' : 'member';
+    const bind =
+      requested === undefined ? (manager ? 'shared' : 'self') : requested === me.username ? 'self' : 'member';
     assertCan(actor, 'workspace.token.create', { namespace: ws.namespace, slug, bind });
     let userId: number | null = bind === 'self' ? me.id : null;
     if (bind === 'member') {
@@ -91,7 +96,15 @@ export class WorkspaceTokens {
       if (isUniqueViolation(err)) throw conflict(`Workspace ${slug} already has an active token named "${name}"`);
       throw err;
     }
-    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: me.id, actor: actorLabel(me.username, ws.namespace), action: 'token_created', detail: name });
+    await this.audit.record({
+      workspaceId: ws.id,
+      workspace: slug,
+      namespace: ws.namespace,
+      actorUserId: me.id,
+      actor: actorLabel(me.username, ws.namespace),
+      action: 'token_created',
+      detail: name,
+    });
     const summary = (await this.list(viewer, slug)).find((t) => t.name === name && t.status === 'active')!;
     return { token: secret, summary };
   }
@@ -104,7 +117,16 @@ export class WorkspaceTokens {
     const rows = await this.db
       .selectFrom('workspace_tokens as t')
       .leftJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.name', 't.token_prefix', 'u.username', 't.created_at', 't.last_used_at', 't.expires_at', 't.revoked_at', 't.rate_limit_per_minute'])
+      .select([
+        't.name',
+        't.token_prefix',
+        'u.username',
+        't.created_at',
+        't.last_used_at',
+        't.expires_at',
+        't.revoked_at',
+        't.rate_limit_per_minute',
+      ])
       .where('t.workspace_id', '=', ws.id)
       .$if(!all, (q) => q.where((eb) => eb.or([eb('t.user_id', '=', me), eb('t.created_by', '=', me)])))
       .orderBy('t.created_at')
@@ -141,8 +163,20 @@ export class WorkspaceTokens {
       throw notFound(`Workspace ${slug} has no active token named "${name}"`);
     }
     assertCan(actor, 'workspace.token.revoke', { namespace: ws.namespace, slug, own });
-    await this.db.updateTable('workspace_tokens').set({ revoked_at: this.clock.now() }).where('id', '=', token.id).execute();
-    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: me.id, actor: actorLabel(me.username, ws.namespace), action: 'token_revoked', detail: name });
+    await this.db
+      .updateTable('workspace_tokens')
+      .set({ revoked_at: this.clock.now() })
+      .where('id', '=', token.id)
+      .execute();
+    await this.audit.record({
+      workspaceId: ws.id,
+      workspace: slug,
+      namespace: ws.namespace,
+      actorUserId: me.id,
+      actor: actorLabel(me.username, ws.namespace),
+      action: 'token_revoked',
+      detail: name,
+    });
   }
 
   /**
@@ -170,9 +204,12 @@ export class WorkspaceTokens {
    * as often as the uncached path would. Refusals are never cached.
    */
   async authenticateAt(slug: string, secret: string): Promise<{ principal: GatewayPrincipal; epoch: number }> {
-    if (!secret.startsWith(WORKSPACE_TOKEN_PREFIX) || secret.length > 200) throw unauthorized('Invalid workspace token');
+    if (!secret.startsWith(WORKSPACE_TOKEN_PREFIX) || secret.length > 200)
+      throw unauthorized('Invalid workspace token');
     const epoch = await this.changeEpoch.current();
-    const principal = await this.principals.get(slug, secret, epoch, this.clock.now().getTime(), () => this.resolve(slug, secret));
+    const principal = await this.principals.get(slug, secret, epoch, this.clock.now().getTime(), () =>
+      this.resolve(slug, secret),
+    );
     return { principal, epoch };
   }
 
@@ -181,8 +218,24 @@ export class WorkspaceTokens {
       .selectFrom('workspace_tokens as t')
       .innerJoin('workspaces as w', 'w.id', 't.workspace_id')
       .leftJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id', 't.name', 't.user_id', 't.expires_at', 't.revoked_at', 't.last_used_at', 't.rate_limit_per_minute'])
-      .select(['w.id as ws_id', 'w.slug', 'w.namespace', 'w.created_by', 'w.created_at as ws_created_at', 'u.username', 'u.email'])
+      .select([
+        't.id',
+        't.name',
+        't.user_id',
+        't.expires_at',
+        't.revoked_at',
+        't.last_used_at',
+        't.rate_limit_per_minute',
+      ])
+      .select([
+        'w.id as ws_id',
+        'w.slug',
+        'w.namespace',
+        'w.created_by',
+        'w.created_at as ws_created_at',
+        'u.username',
+        'u.email',
+      ])
       .where('t.token_hash', '=', sha256Hex(secret))
       .executeTakeFirst();
     if (!row || row.slug !== slug) throw unauthorized('Invalid workspace token');
@@ -193,7 +246,8 @@ export class WorkspaceTokens {
     if (user) {
       // The same policy as every other read: the member must still be in the workspace's namespace.
       const actor = await this.access.actorIn({ user, token: null }, row.namespace);
-      if (!can(actor, 'workspace.read', { namespace: row.namespace, slug }).allowed) throw unauthorized(`${row.username} is no longer a member of @${row.namespace}`);
+      if (!can(actor, 'workspace.read', { namespace: row.namespace, slug }).allowed)
+        throw unauthorized(`${row.username} is no longer a member of @${row.namespace}`);
     }
     let lastUsedAt = row.last_used_at;
     if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
@@ -204,7 +258,13 @@ export class WorkspaceTokens {
       value: {
         tokenId: row.id,
         tokenName: row.name,
-        workspace: { id: row.ws_id, slug: row.slug, namespace: row.namespace, created_by: row.created_by, created_at: row.ws_created_at },
+        workspace: {
+          id: row.ws_id,
+          slug: row.slug,
+          namespace: row.namespace,
+          created_by: row.created_by,
+          created_at: row.ws_created_at,
+        },
         user,
         rateLimitPerMinute: row.rate_limit_per_minute,
         actor: user ? actorLabel(user.username, row.namespace) : row.name,

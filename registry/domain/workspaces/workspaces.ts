@@ -16,7 +16,13 @@ import type { GatewayPrincipal } from './workspace-tokens.js';
 export type WorkspaceSummary = Omit<WorkspaceInfo, 'url'>;
 
 /** What opening a workspace may be for. */
-type WorkspaceAction = { [A in keyof Resources]: Resources[A] extends { namespace: string; slug: string } ? (keyof Resources[A] extends 'namespace' | 'slug' ? A : never) : never }[keyof Resources];
+type WorkspaceAction = {
+  [A in keyof Resources]: Resources[A] extends { namespace: string; slug: string }
+    ? keyof Resources[A] extends 'namespace' | 'slug'
+      ? A
+      : never
+    : never;
+}[keyof Resources];
 
 /** A skill version installed in a workspace, as the gateway runs it. */
 export interface RunnableSkill {
@@ -30,7 +36,6 @@ export interface RunnableSkill {
   blob_key: string;
   aerostack: unknown;
 }
-
 
 /** Who an audit row names: `alice@acme` (a user in the workspace's namespace). */
 export const actorLabel = (username: string, namespace: string): string => `${username}@${namespace}`;
@@ -70,7 +75,14 @@ export class Workspaces {
         .values({ slug, namespace: ns, created_by: user.id, created_at: this.clock.now() })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ns, actorUserId: user.id, actor: actorLabel(user.username, ns), action: 'workspace_created' });
+      await this.audit.record({
+        workspaceId: ws.id,
+        workspace: slug,
+        namespace: ns,
+        actorUserId: user.id,
+        actor: actorLabel(user.username, ns),
+        action: 'workspace_created',
+      });
       return ws;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`The workspace name "${slug}" is taken`);
@@ -85,7 +97,13 @@ export class Workspaces {
       .selectFrom('workspaces as w')
       .innerJoin('memberships as m', (j) => j.onRef('m.namespace', '=', 'w.namespace').on('m.user_id', '=', user.id))
       .select(['w.slug', 'w.namespace', 'm.role', 'w.created_at'])
-      .select((eb) => eb.selectFrom('workspace_skills').select(eb.fn.countAll<number>().as('n')).whereRef('workspace_skills.workspace_id', '=', 'w.id').as('skills'))
+      .select((eb) =>
+        eb
+          .selectFrom('workspace_skills')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('workspace_skills.workspace_id', '=', 'w.id')
+          .as('skills'),
+      )
       .orderBy('w.slug')
       .execute();
     const readonly = viewer.token?.readonly ?? false;
@@ -93,7 +111,8 @@ export class Workspaces {
       slug: r.slug,
       namespace: r.namespace,
       role: r.role,
-      canManage: can({ user, readonly, role: r.role }, 'workspace.manage', { namespace: r.namespace, slug: r.slug }).allowed,
+      canManage: can({ user, readonly, role: r.role }, 'workspace.manage', { namespace: r.namespace, slug: r.slug })
+        .allowed,
       skills: Number(r.skills ?? 0),
       createdAt: r.created_at.toISOString(),
     }));
@@ -108,14 +127,29 @@ export class Workspaces {
       .selectFrom('workspace_skills as w')
       .innerJoin('skills as s', 's.id', 'w.skill_id')
       .innerJoin('skill_versions as v', (j) => j.onRef('v.skill_id', '=', 's.id').onRef('v.version', '=', 'w.version'))
-      .select(['s.name', 's.namespace', 's.slug', 's.visibility', 'v.id as version_id', 'v.version', 'v.integrity', 'v.blob_key', 'v.aerostack'])
+      .select([
+        's.name',
+        's.namespace',
+        's.slug',
+        's.visibility',
+        'v.id as version_id',
+        'v.version',
+        'v.integrity',
+        'v.blob_key',
+        'v.aerostack',
+      ])
       .where('w.workspace_id', '=', p.workspace.id)
       .where('v.unpublished_at', 'is', null)
       .orderBy('s.name')
       .execute();
     // One query for the caller's role in every namespace involved, then the policy per skill.
     const member = p.user ? { user: p.user, token: null } : null;
-    const roles = member ? await this.access.rolesIn(member, rows.map((r) => r.namespace)) : null;
+    const roles = member
+      ? await this.access.rolesIn(
+          member,
+          rows.map((r) => r.namespace),
+        )
+      : null;
     const ws = { namespace: p.workspace.namespace, slug: p.workspace.slug };
     const caller: Actor = { user: p.user, readonly: true, role: null };
     return rows.filter((r) => {
@@ -130,7 +164,14 @@ export class Workspaces {
     await this.db.deleteFrom('workspaces').where('id', '=', ws.id).execute();
     const user = viewer.user!;
     // The log outlives the workspace: its rows keep the slug and namespace.
-    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: user.id, actor: actorLabel(user.username, ws.namespace), action: 'workspace_deleted' });
+    await this.audit.record({
+      workspaceId: ws.id,
+      workspace: slug,
+      namespace: ws.namespace,
+      actorUserId: user.id,
+      actor: actorLabel(user.username, ws.namespace),
+      action: 'workspace_deleted',
+    });
   }
 
   async skills(viewer: Viewer, slug: string): Promise<InstalledSkill[]> {
@@ -147,7 +188,13 @@ export class Workspaces {
       .where('ws.workspace_id', '=', workspaceId)
       .orderBy('s.name')
       .execute();
-    return rows.map((r) => ({ name: r.name, version: r.version, visibility: r.visibility, installedBy: r.username, installedAt: r.installed_at.toISOString() }));
+    return rows.map((r) => ({
+      name: r.name,
+      version: r.version,
+      visibility: r.visibility,
+      installedBy: r.username,
+      installedAt: r.installed_at.toISOString(),
+    }));
   }
 
   /** Installs (or moves to) an exact version. Installing what is installed succeeds and is recorded. */
@@ -159,16 +206,37 @@ export class Workspaces {
     const skill = await this.reads.findReadable(viewer, name.full);
     // …and every member of the workspace's namespace must be able to read it too.
     assertCan(actor, 'workspace.hold', { namespace: ws.namespace, slug, skill });
-    const row = await this.db.selectFrom('skill_versions').select(['id', 'aerostack']).where('skill_id', '=', skill.id).where('version', '=', version).where('unpublished_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('skill_versions')
+      .select(['id', 'aerostack'])
+      .where('skill_id', '=', skill.id)
+      .where('version', '=', version)
+      .where('unpublished_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw notFound(`${skill.name}@${version} not found`);
     // A manifest stored before the gateway's rules were tightened (a non-node command, Node options
     // in args) is refused here, where the installer sees why, not later in a gateway log.
     parseManifest(row.aerostack);
-    const previous = await this.db.selectFrom('workspace_skills').select('version').where('workspace_id', '=', ws.id).where('skill_id', '=', skill.id).executeTakeFirst();
+    const previous = await this.db
+      .selectFrom('workspace_skills')
+      .select('version')
+      .where('workspace_id', '=', ws.id)
+      .where('skill_id', '=', skill.id)
+      .executeTakeFirst();
     await this.db
       .insertInto('workspace_skills')
-      .values({ workspace_id: ws.id, skill_id: skill.id, version, installed_by: user.id, installed_at: this.clock.now() })
-      .onConflict((oc) => oc.columns(['workspace_id', 'skill_id']).doUpdateSet({ version, installed_by: user.id, installed_at: this.clock.now() }))
+      .values({
+        workspace_id: ws.id,
+        skill_id: skill.id,
+        version,
+        installed_by: user.id,
+        installed_at: this.clock.now(),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'skill_id'])
+          .doUpdateSet({ version, installed_by: user.id, installed_at: this.clock.now() }),
+      )
       .execute();
     await this.audit.record({
       workspaceId: ws.id,
@@ -193,6 +261,14 @@ export class Workspaces {
       .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw notFound(`${name.full} is not installed in workspace ${slug}`);
     const user = viewer.user!;
-    await this.audit.record({ workspaceId: ws.id, workspace: slug, namespace: ws.namespace, actorUserId: user.id, actor: actorLabel(user.username, ws.namespace), action: 'uninstall', skill: name.full });
+    await this.audit.record({
+      workspaceId: ws.id,
+      workspace: slug,
+      namespace: ws.namespace,
+      actorUserId: user.id,
+      actor: actorLabel(user.username, ws.namespace),
+      action: 'uninstall',
+      skill: name.full,
+    });
   }
 }

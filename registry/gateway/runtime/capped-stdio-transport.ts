@@ -87,7 +87,8 @@ export class CappedStdioTransport implements Transport {
         continue;
       }
       if (!msg) return;
-      const answer = 'id' in msg && msg.id !== undefined && ('result' in msg || 'error' in msg) && this.awaiting.delete(msg.id);
+      const answer =
+        'id' in msg && msg.id !== undefined && ('result' in msg || 'error' in msg) && this.awaiting.delete(msg.id);
       if (!answer && !this.countFrame()) return;
       this.onmessage?.(msg);
     }

@@ -36,7 +36,8 @@ export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
 };
 
 /** How a tool call ended, as the audit log records it. */
-export type CallStatus = 'ok' | 'error' | 'timeout' | 'crashed' | 'too_large' | 'busy' | 'unsupported' | 'invalid_arguments' | 'unavailable';
+export type CallStatus =
+  'ok' | 'error' | 'timeout' | 'crashed' | 'too_large' | 'busy' | 'unsupported' | 'invalid_arguments' | 'unavailable';
 
 /** A call failed for a reason the caller should see (timeout, crash, too much output…). */
 export class SkillCallError extends Error {

@@ -18,7 +18,9 @@ export function outputValidator(schemas: SchemaCompiler): jsonSchemaValidator {
       }
       return (input: unknown): JsonSchemaValidatorResult<T> => {
         const r = check(input);
-        return r.valid ? { valid: true, data: input as T, errorMessage: undefined } : { valid: false, data: undefined, errorMessage: r.error };
+        return r.valid
+          ? { valid: true, data: input as T, errorMessage: undefined }
+          : { valid: false, data: undefined, errorMessage: r.error };
       };
     },
   };

@@ -58,13 +58,21 @@ export class RuntimePool {
   async tools(workspaceId: number, v: RunnableVersion): Promise<Tool[]> {
     const m = v.manifest;
     if (m.type === 'skill') {
-      return [{ name: m.tool.name, description: m.tool.description, inputSchema: m.tool.input_schema as Tool['inputSchema'] }];
+      return [
+        { name: m.tool.name, description: m.tool.description, inputSchema: m.tool.input_schema as Tool['inputSchema'] },
+      ];
     }
     return (await this.process(workspaceId, v)).tools();
   }
 
   /** Calls `tool`; `context` reaches a `type: "skill"` function as its second argument. */
-  async call(workspaceId: number, v: RunnableVersion, tool: string, args: Record<string, unknown>, context: Record<string, unknown>): Promise<CallToolResult> {
+  async call(
+    workspaceId: number,
+    v: RunnableVersion,
+    tool: string,
+    args: Record<string, unknown>,
+    context: Record<string, unknown>,
+  ): Promise<CallToolResult> {
     const child = await this.process(workspaceId, v);
     return child.call(tool, args, v.manifest.type === 'skill' ? { [CONTEXT_META_KEY]: context } : undefined);
   }

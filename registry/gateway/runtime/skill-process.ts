@@ -63,7 +63,12 @@ export class SkillProcess {
     };
   }
 
-  static async start(sandbox: Sandbox, req: LaunchRequest, limits: RuntimeLimits, validator: jsonSchemaValidator): Promise<SkillProcess> {
+  static async start(
+    sandbox: Sandbox,
+    req: LaunchRequest,
+    limits: RuntimeLimits,
+    validator: jsonSchemaValidator,
+  ): Promise<SkillProcess> {
     const proc = await sandbox.launch(req);
     const { child } = proc;
     const transport = new CappedStdioTransport(
@@ -71,7 +76,10 @@ export class SkillProcess {
         stdin: child.stdin,
         stdout: child.stdout,
         kill: () => void proc.dispose(),
-        onExit: (listener) => (child.exitCode !== null || child.signalCode !== null ? queueMicrotask(listener) : child.once('exit', listener)),
+        onExit: (listener) =>
+          child.exitCode !== null || child.signalCode !== null
+            ? queueMicrotask(listener)
+            : child.once('exit', listener),
       },
       { maxFrameBytes: limits.maxOutputBytes + FRAME_ENVELOPE_BYTES, maxFramesPerSecond: MAX_FRAMES_PER_SECOND },
     );
@@ -84,7 +92,9 @@ export class SkillProcess {
       sp.stop();
       const how = await sp.ended;
       throw new SkillCallError(
-        timedOut ? `The skill did not start within ${limits.startTimeoutMs} ms${sp.stderrNote()}` : `The skill did not start: the process ${how}${sp.stderrNote()}`,
+        timedOut
+          ? `The skill did not start within ${limits.startTimeoutMs} ms${sp.stderrNote()}`
+          : `The skill did not start: the process ${how}${sp.stderrNote()}`,
         timedOut ? 'timeout' : 'crashed',
       );
     }
@@ -102,7 +112,11 @@ export class SkillProcess {
   /** The tools an MCP server lists (asked once per process). */
   tools(): Promise<Tool[]> {
     this.toolsCache ??= this.client.listTools(undefined, { timeout: this.limits.callTimeoutMs }).then(({ tools }) => {
-      if (tools.length > MAX_TOOLS_PER_SERVER) throw new SkillCallError(`The MCP server lists ${tools.length} tools; the gateway takes at most ${MAX_TOOLS_PER_SERVER}`, 'error');
+      if (tools.length > MAX_TOOLS_PER_SERVER)
+        throw new SkillCallError(
+          `The MCP server lists ${tools.length} tools; the gateway takes at most ${MAX_TOOLS_PER_SERVER}`,
+          'error',
+        );
       return tools;
     });
     this.toolsCache.catch(() => (this.toolsCache = null));
@@ -111,13 +125,22 @@ export class SkillProcess {
 
   async call(tool: string, args: Record<string, unknown>, meta?: Record<string, unknown>): Promise<CallToolResult> {
     if (this.exited) throw new SkillCallError('The skill process is not running', 'crashed');
-    if (this.inFlight >= this.limits.maxConcurrentCalls) throw new SkillCallError(`The skill is busy (${this.inFlight} calls in progress); try again`, 'busy');
+    if (this.inFlight >= this.limits.maxConcurrentCalls)
+      throw new SkillCallError(`The skill is busy (${this.inFlight} calls in progress); try again`, 'busy');
     this.inFlight++;
     this.lastUsed = Date.now();
     try {
-      const result = (await this.client.callTool({ name: tool, arguments: args, ...(meta ? { _meta: meta } : {}) }, undefined, { timeout: this.limits.callTimeoutMs })) as CallToolResult;
+      const result = (await this.client.callTool(
+        { name: tool, arguments: args, ...(meta ? { _meta: meta } : {}) },
+        undefined,
+        { timeout: this.limits.callTimeoutMs },
+      )) as CallToolResult;
       const size = Buffer.byteLength(JSON.stringify(result));
-      if (size > this.limits.maxOutputBytes) throw new SkillCallError(`output of ${size} bytes exceeds the limit of ${this.limits.maxOutputBytes} bytes`, 'too_large');
+      if (size > this.limits.maxOutputBytes)
+        throw new SkillCallError(
+          `output of ${size} bytes exceeds the limit of ${this.limits.maxOutputBytes} bytes`,
+          'too_large',
+        );
       return result;
     } catch (err) {
       throw await this.callFailure(err);
@@ -138,7 +161,9 @@ export class SkillProcess {
     }
     if (this.exited || code === ErrorCode.ConnectionClosed) {
       const how = await this.ended;
-      return this.failure ?? new SkillCallError(`The skill process ${how} during the call${this.stderrNote()}`, 'crashed');
+      return (
+        this.failure ?? new SkillCallError(`The skill process ${how} during the call${this.stderrNote()}`, 'crashed')
+      );
     }
     // The SDK prefixes "MCP error <code>: " on each side of the pipe.
     const message = (err as Error).message.replace(/^(MCP error -?\d+: )+/, '');
@@ -169,6 +194,7 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null, limit:
   if (limit) return `was stopped: ${limit}`;
   if (signal) return `was killed (${signal})`;
   // bwrap reports a child killed by signal N as exit code 128 + N.
-  const bySignal = code !== null && code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+  const bySignal =
+    code !== null && code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
   return bySignal ? `was killed (${bySignal})` : `exited with code ${code}`;
 }

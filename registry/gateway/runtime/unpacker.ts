@@ -31,16 +31,29 @@ export class SkillUnpacker {
     return p;
   }
 
-  private async doUnpack(dir: string, v: { blobKey: string; integrity: string; name: string; version: string }): Promise<string> {
-    if (await stat(path.join(dir, '.complete')).then(() => true, () => false)) return dir;
+  private async doUnpack(
+    dir: string,
+    v: { blobKey: string; integrity: string; name: string; version: string },
+  ): Promise<string> {
+    if (
+      await stat(path.join(dir, '.complete')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
     const blob = await this.blobs.get(v.blobKey);
     if (!blob) throw new Error(`The tarball of ${v.name}@${v.version} is missing from storage`);
     const chunks: Buffer[] = [];
     for await (const c of blob.stream) chunks.push(Buffer.from(c as Buffer));
     try {
-      await extractVerified(Buffer.concat(chunks), v.integrity, dir, { label: `the stored tarball of ${v.name}@${v.version}`, marker: '.complete' });
+      await extractVerified(Buffer.concat(chunks), v.integrity, dir, {
+        label: `the stored tarball of ${v.name}@${v.version}`,
+        marker: '.complete',
+      });
     } catch (err) {
-      if (err instanceof IntegrityMismatchError) throw new Error(`The stored tarball of ${v.name}@${v.version} does not match its integrity`);
+      if (err instanceof IntegrityMismatchError)
+        throw new Error(`The stored tarball of ${v.name}@${v.version} does not match its integrity`);
       throw err;
     }
     return dir;

@@ -5,7 +5,6 @@ import { badRequest, forbidden, unauthorized } from '@aerostack/contract/errors.
 import { param, requireUser } from '../context.js';
 import { parseBody } from '../validate.js';
 
-
 /** Sign-up, login, logout and whoami: Aerostack's JSON API and npm's couchdb-style endpoints. */
 export function accountRoutes(s: Services): Router {
   const r = Router();
@@ -45,7 +44,8 @@ export function accountRoutes(s: Services): Router {
     const username = couchUser(param(req, 'id'));
     const body = req.body as { name?: unknown; password?: unknown; email?: unknown } | undefined;
     if (!body || typeof body.password !== 'string' || !body.password) throw badRequest('A password is required');
-    if (typeof body.name === 'string' && body.name !== username) throw badRequest('The user name in the body does not match the URL');
+    if (typeof body.name === 'string' && body.name !== username)
+      throw badRequest('The user name in the body does not match the URL');
     const existing = await s.accounts.findByUsername(username);
     let user;
     if (existing) {
@@ -54,14 +54,23 @@ export function accountRoutes(s: Services): Router {
       if (typeof body.email !== 'string') throw unauthorized('Incorrect username or password');
       user = await s.accounts.signup({ username, email: body.email, password: body.password });
     }
-    const { secret } = await s.userTokens.issue(user, { name: existing ? 'npm login' : 'npm adduser', kind: 'session' });
+    const { secret } = await s.userTokens.issue(user, {
+      name: existing ? 'npm login' : 'npm adduser',
+      kind: 'session',
+    });
     res.status(201).json({ ok: true, id: `org.couchdb.user:${user.username}`, rev: '1-0', token: secret });
   });
 
   r.get('/-/user/:id', async (req, res) => {
     const user = requireUser(req);
     if (user.username !== couchUser(param(req, 'id'))) throw forbidden('You can only read your own profile');
-    res.json({ _id: `org.couchdb.user:${user.username}`, name: user.username, email: user.email, type: 'user', roles: [] });
+    res.json({
+      _id: `org.couchdb.user:${user.username}`,
+      name: user.username,
+      email: user.email,
+      type: 'user',
+      roles: [],
+    });
   });
 
   // npm logout: revokes the token it names (its own).
@@ -77,6 +86,7 @@ export function accountRoutes(s: Services): Router {
 /** `org.couchdb.user:NAME` → NAME (npm's user document ids). */
 function couchUser(id: string): string {
   const prefix = 'org.couchdb.user:';
-  if (!id.startsWith(prefix) || id.length === prefix.length) throw badRequest('Expected /-/user/org.couchdb.user:<name>');
+  if (!id.startsWith(prefix) || id.length === prefix.length)
+    throw badRequest('Expected /-/user/org.couchdb.user:<name>');
   return id.slice(prefix.length);
 }

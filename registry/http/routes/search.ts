@@ -6,7 +6,7 @@ import { parseSearchQuery } from '../../domain/packages/search.js';
 export function searchRoutes(s: Services): Router {
   const r = Router();
   r.get('/-/v1/search', async (req, res) => {
-    const q = parseSearchQuery(req.query as Record<string, unknown>);
+    const q = parseSearchQuery(req.query);
     const { total, hits } = await s.search.search(req.viewer, q);
     const base = s.deps.config.publicUrl;
     res.setHeader('Cache-Control', 'private, no-cache');

@@ -4,7 +4,6 @@ import type { Services } from '../../domain/services.js';
 import { param } from '../context.js';
 import { parseBody } from '../validate.js';
 
-
 /** Aerostack's skill endpoints beyond npm's: the caller's (and its teams') skills, and visibility changes. */
 export function skillRoutes(s: Services): Router {
   const r = Router();

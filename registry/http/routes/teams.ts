@@ -5,7 +5,6 @@ import { parseNamespace } from '../../domain/teams/teams.js';
 import { param, requireUser } from '../context.js';
 import { parseBody } from '../validate.js';
 
-
 /** Teams: invitations, joining, the member list, removal and leaving. */
 export function teamRoutes(s: Services): Router {
   const r = Router();

@@ -41,7 +41,15 @@ export function tokenRoutes(s: Services): Router {
   r.get('/-/npm/v1/tokens', async (req, res) => {
     const tokens = (await s.userTokens.list(requireUser(req).id)).filter((t) => t.status === 'active');
     res.json({
-      objects: tokens.map((t) => ({ key: t.key, name: t.name, token: t.prefix, created: t.created, updated: t.created, readonly: t.readonly, cidr_whitelist: null })),
+      objects: tokens.map((t) => ({
+        key: t.key,
+        name: t.name,
+        token: t.prefix,
+        created: t.created,
+        updated: t.created,
+        readonly: t.readonly,
+        cidr_whitelist: null,
+      })),
       total: tokens.length,
       urls: {},
     });
@@ -51,8 +59,17 @@ export function tokenRoutes(s: Services): Router {
     const user = requireUser(req);
     const input = parseBody(npmCreateSchema, req.body);
     await s.accounts.authenticate(user.username, input.password);
-    const { secret, token } = await s.userTokens.create(req.viewer, { name: input.name ?? 'npm token', readonly: input.readonly ?? false });
-    res.json({ key: token.key, token: secret, created: token.created_at.toISOString(), readonly: token.readonly, cidr_whitelist: null });
+    const { secret, token } = await s.userTokens.create(req.viewer, {
+      name: input.name ?? 'npm token',
+      readonly: input.readonly ?? false,
+    });
+    res.json({
+      key: token.key,
+      token: secret,
+      created: token.created_at.toISOString(),
+      readonly: token.readonly,
+      cidr_whitelist: null,
+    });
   });
 
   r.delete('/-/npm/v1/tokens/token/:key', async (req, res) => {

@@ -5,7 +5,6 @@ import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../context.js';
 import { parseBody } from '../validate.js';
 
-
 /** `7d`, `12h`, `30m` or an ISO date → a Date. */
 export function parseSince(raw: string, now: Date): Date {
   const rel = /^(\d+)([mhdw])$/.exec(raw.trim());
@@ -31,14 +30,25 @@ export function workspaceRoutes(s: Services): Router {
   r.post('/-/api/v1/workspaces', async (req, res) => {
     const input = parseBody(api.CreateWorkspaceRequest, req.body);
     const ws = await s.workspaces.create(req.viewer, input.slug, input.namespace?.replace(/^@/, ''));
-    res.status(201).json({ slug: ws.slug, namespace: ws.namespace, url: gatewayUrl(ws.slug), createdAt: ws.created_at.toISOString() });
+    res
+      .status(201)
+      .json({
+        slug: ws.slug,
+        namespace: ws.namespace,
+        url: gatewayUrl(ws.slug),
+        createdAt: ws.created_at.toISOString(),
+      });
   });
   r.delete('/-/api/v1/workspaces/:slug', async (req, res) => {
     await s.workspaces.remove(req.viewer, slug(req));
     res.json({ ok: true });
   });
   r.get('/-/api/v1/workspaces/:slug/skills', async (req, res) => {
-    res.json({ workspace: slug(req), url: gatewayUrl(slug(req)), skills: await s.workspaces.skills(req.viewer, slug(req)) });
+    res.json({
+      workspace: slug(req),
+      url: gatewayUrl(slug(req)),
+      skills: await s.workspaces.skills(req.viewer, slug(req)),
+    });
   });
   r.put('/-/api/v1/workspaces/:slug/skills/:name', async (req, res) => {
     const { version } = parseBody(api.InstallRequest, req.body);

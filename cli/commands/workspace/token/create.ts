@@ -4,7 +4,8 @@ import { EDITOR_CLIENTS, editorConfig, type EditorClient } from '../../../lib/wo
 import { resolveWorkspace, workspaceArg } from '../../../lib/workspace-target.js';
 
 export default class WorkspaceTokenCreate extends AerostackCommand<typeof WorkspaceTokenCreate> {
-  static override summary = "Issue an mwt_ gateway token for a team member's editor; it is shown once, with the editor config block.";
+  static override summary =
+    "Issue an mwt_ gateway token for a team member's editor; it is shown once, with the editor config block.";
   static override description =
     'With --user the token is bound to that member of the namespace: it stops working when they leave the team, and audit rows name them. ' +
     'Without it, the token is a shared team token and audit rows name the token.';
@@ -18,7 +19,11 @@ export default class WorkspaceTokenCreate extends AerostackCommand<typeof Worksp
     name: Flags.string({ description: 'a name to recognise the token by (e.g. "Alice Cursor")', required: true }),
     user: Flags.string({ description: 'the team member the token belongs to (username)' }),
     'expires-in': Flags.integer({ description: 'seconds until the token expires', min: 1 }),
-    client: Flags.string({ description: 'which editor config to print', options: [...EDITOR_CLIENTS], default: 'cursor' }),
+    client: Flags.string({
+      description: 'which editor config to print',
+      options: [...EDITOR_CLIENTS],
+      default: 'cursor',
+    }),
   };
 
   async run() {

@@ -4,7 +4,10 @@ import { resolveWorkspace, workspaceArg } from '../../../lib/workspace-target.js
 
 export default class WorkspaceTokenList extends AerostackCommand<typeof WorkspaceTokenList> {
   static override summary = "List a workspace's mwt_ tokens (never their secrets): created, last used, status.";
-  static override examples = ['<%= config.bin %> workspace token list acme-team', '<%= config.bin %> workspace token list acme-team --json'];
+  static override examples = [
+    '<%= config.bin %> workspace token list acme-team',
+    '<%= config.bin %> workspace token list acme-team --json',
+  ];
   static override args = { workspace: workspaceArg(false) };
 
   async run() {

@@ -25,9 +25,12 @@ console.log = console.info = console.debug = console.error;
 
 const run = await loadSkill();
 const server = new Server({ name: 'aerostack-skill', version: '1.0.0' }, { capabilities: { tools: {} } });
-server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [{ name: toolName, inputSchema: { type: 'object' as const } }] }));
+server.setRequestHandler(ListToolsRequestSchema, () => ({
+  tools: [{ name: toolName, inputSchema: { type: 'object' as const } }],
+}));
 server.setRequestHandler(CallToolRequestSchema, async (request) => {
-  if (request.params.name !== toolName) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+  if (request.params.name !== toolName)
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
   const context = Object.freeze({ ...(request.params._meta?.[CONTEXT_META_KEY] as object | undefined) });
   const result = await run(request.params.arguments ?? {}, context);
   const content = (result as { content?: unknown } | null)?.content;
@@ -64,7 +67,8 @@ function jsonSizeAtLeast(value: unknown, limit: number): number {
     else if (typeof v !== 'object' || v === null) total += 1;
     else if (seen.has(v)) continue;
     else if (ArrayBuffer.isView(v)) total += v.byteLength;
-    else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') continue; // serialised as something else
+    else if (typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      continue; // serialised as something else
     else {
       seen.add(v);
       if (Array.isArray(v)) {

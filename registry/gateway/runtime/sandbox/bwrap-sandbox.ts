@@ -23,8 +23,22 @@ import { constants as os } from 'node:os';
 import path from 'node:path';
 import { SkillCallError, type RuntimeLimits } from '../limits.js';
 import { Cgroups, type ChildCgroup } from './cgroups.js';
-import { NODE_IN_SANDBOX, RUNNER_DIR, RUNNER_ENTRY, nodeFlags, nodeRuntimeFiles, type RuntimeFile } from './node-runtime.js';
-import { SKILL_ENV, fileInFolder, type LaunchRequest, type Sandbox, type SandboxReport, type SandboxedProcess } from './sandbox.js';
+import {
+  NODE_IN_SANDBOX,
+  RUNNER_DIR,
+  RUNNER_ENTRY,
+  nodeFlags,
+  nodeRuntimeFiles,
+  type RuntimeFile,
+} from './node-runtime.js';
+import {
+  SKILL_ENV,
+  fileInFolder,
+  type LaunchRequest,
+  type Sandbox,
+  type SandboxReport,
+  type SandboxedProcess,
+} from './sandbox.js';
 
 export interface BwrapSandboxOptions {
   limits: RuntimeLimits;
@@ -51,12 +65,29 @@ const STAGER =
   'm=$1; k=$2; d=$3; shift 3; "$m" -t tmpfs -o size=64k,mode=0755 aerostack-stage "$d" || exit 125; i=0; ' +
   'for s; do shift; [ "$s" = -- ] && break; if [ -d "$s" ]; then "$k" "$d/$i"; else : > "$d/$i"; fi; "$m" --bind "$s" "$d/$i" || exit 125; i=$((i+1)); done; exec "$@"';
 const SANDBOX_UID = '65534';
-const NAMESPACE_FLAGS = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+const NAMESPACE_FLAGS = [
+  '--unshare-all',
+  '--unshare-user',
+  '--disable-userns',
+  '--die-with-parent',
+  '--new-session',
+  '--cap-drop',
+  'ALL',
+];
 /** Host uids handed out at once; more processes than this wait for none: the launch is refused. */
 const UID_SLOTS = 4096;
 
 interface Ready {
-  tools: { sh: string; env: string; prlimit: string; bwrap: string; setpriv: string | null; unshare: string | null; mount: string | null; mkdir: string | null };
+  tools: {
+    sh: string;
+    env: string;
+    prlimit: string;
+    bwrap: string;
+    setpriv: string | null;
+    unshare: string | null;
+    mount: string | null;
+    mkdir: string | null;
+  };
   /** When root: an empty folder (mode 0755) the stager mounts its tmpfs on, in each launch's own namespace. */
   stageDir: string | null;
   runtime: RuntimeFile[];
@@ -82,10 +113,18 @@ export class BwrapSandbox implements Sandbox {
 
   async launch(req: LaunchRequest): Promise<SandboxedProcess> {
     const ready = await this.ready;
-    if ('unavailable' in ready) throw new SkillCallError(`Skills cannot run on this registry: the sandbox is unavailable (${ready.unavailable})`, 'unavailable');
+    if ('unavailable' in ready)
+      throw new SkillCallError(
+        `Skills cannot run on this registry: the sandbox is unavailable (${ready.unavailable})`,
+        'unavailable',
+      );
     const runner = !('file' in req.entry);
-    const entry = 'file' in req.entry ? fileInFolder('/skill', req.entry.file, path.posix) : `/aerostack/${RUNNER_ENTRY}`;
-    const flags = this.opts.permissionModel === false ? ['--'] : nodeFlags(this.opts.limits, runner ? ['/skill/', '/aerostack/'] : ['/skill/']);
+    const entry =
+      'file' in req.entry ? fileInFolder('/skill', req.entry.file, path.posix) : `/aerostack/${RUNNER_ENTRY}`;
+    const flags =
+      this.opts.permissionModel === false
+        ? ['--']
+        : nodeFlags(this.opts.limits, runner ? ['/skill/', '/aerostack/'] : ['/skill/']);
     const program = [NODE_IN_SANDBOX, ...flags, entry, ...req.args];
     const binds = [...ready.runtime, { source: req.skillDir, target: '/skill' }, ...(runner ? ready.runner : [])];
     return this.start(ready, binds, program);
@@ -101,7 +140,8 @@ export class BwrapSandbox implements Sandbox {
 
   private async start(ready: Ready, binds: RuntimeFile[], program: string[]): Promise<SandboxedProcess> {
     const slot = this.freeSlots.pop();
-    if (slot === undefined) throw new SkillCallError(`${UID_SLOTS} skill processes are running already; try again`, 'busy');
+    if (slot === undefined)
+      throw new SkillCallError(`${UID_SLOTS} skill processes are running already; try again`, 'busy');
     let cgroup: ChildCgroup | null = null;
     let staged: string[];
     try {
@@ -116,10 +156,21 @@ export class BwrapSandbox implements Sandbox {
       const i = staged.indexOf(b.source);
       return ['--ro-bind', i === -1 ? b.source : `${ready.stageDir}/${i}`, b.target];
     });
-    const child = spawn(ready.tools.sh, ['-c', LAUNCHER, 'aerostack-sandbox', ...(cgroup?.procsFiles ?? []), '--', ...this.chain(ready, slot, staged, bindArgs, program)], {
-      env: {},
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      ready.tools.sh,
+      [
+        '-c',
+        LAUNCHER,
+        'aerostack-sandbox',
+        ...(cgroup?.procsFiles ?? []),
+        '--',
+        ...this.chain(ready, slot, staged, bindArgs, program),
+      ],
+      {
+        env: {},
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     // Spawn failures surface as the exit that follows; unhandled, an 'error' event would be fatal.
     child.on('error', () => {});
     const exited = new Promise<void>((resolve) => {
@@ -132,7 +183,8 @@ export class BwrapSandbox implements Sandbox {
       limitHit: async () => {
         if (await cgroup?.oomKilled()) return `it exceeded its memory limit of ${this.opts.limits.memoryMb} MB`;
         // bwrap reports a child killed by signal N as exit code 128 + N.
-        if (child.signalCode === 'SIGXCPU' || child.exitCode === 128 + os.signals.SIGXCPU) return `it used up its CPU time limit of ${this.opts.limits.cpuSeconds} s`;
+        if (child.signalCode === 'SIGXCPU' || child.exitCode === 128 + os.signals.SIGXCPU)
+          return `it used up its CPU time limit of ${this.opts.limits.cpuSeconds} s`;
         return null;
       },
       dispose: () =>
@@ -151,7 +203,9 @@ export class BwrapSandbox implements Sandbox {
 
   /** The host paths among `binds` that the sandbox's uid could not open itself (an ancestor closed to others). */
   private async unreachable(binds: RuntimeFile[]): Promise<string[]> {
-    const closed = await Promise.all(binds.map((b) => reachableByOthers(b.source, this.reachability).then((ok) => !ok)));
+    const closed = await Promise.all(
+      binds.map((b) => reachableByOthers(b.source, this.reachability).then((ok) => !ok)),
+    );
     return binds.filter((_, i) => closed[i]).map((b) => b.source);
   }
 
@@ -175,7 +229,22 @@ export class BwrapSandbox implements Sandbox {
       tools.prlimit,
       ...rlimits,
       '--',
-      ...(staged.length ? [tools.unshare!, '--mount', '--', tools.sh, '-c', STAGER, 'aerostack-stage', tools.mount!, tools.mkdir!, ready.stageDir!, ...staged, '--'] : []),
+      ...(staged.length
+        ? [
+            tools.unshare!,
+            '--mount',
+            '--',
+            tools.sh,
+            '-c',
+            STAGER,
+            'aerostack-stage',
+            tools.mount!,
+            tools.mkdir!,
+            ready.stageDir!,
+            ...staged,
+            '--',
+          ]
+        : []),
       // Last before bwrap: the shells above export PWD, and bwrap's own pid 1 keeps what it is given.
       tools.env,
       '-i',
@@ -218,17 +287,42 @@ export class BwrapSandbox implements Sandbox {
     if (!bwrap) return this.unavailable('bubblewrap is not installed (Debian: apt-get install bubblewrap)');
     if (!sh || !env) return this.unavailable('sh and env are needed to start the sandbox');
     if (!prlimit || (asRoot && (!setpriv || !unshare || !mount || !mkdir))) {
-      return this.unavailable(`prlimit${asRoot ? ', setpriv, unshare and mount' : ''} (util-linux) are needed to start the sandbox`);
+      return this.unavailable(
+        `prlimit${asRoot ? ', setpriv, unshare and mount' : ''} (util-linux) are needed to start the sandbox`,
+      );
     }
-    if (!(await access(path.join(RUNNER_DIR, RUNNER_ENTRY)).then(() => true, () => false))) {
-      return this.unavailable(`the skill runner ${path.join(RUNNER_DIR, RUNNER_ENTRY)} is missing (npm run build makes it)`);
+    if (
+      !(await access(path.join(RUNNER_DIR, RUNNER_ENTRY)).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      return this.unavailable(
+        `the skill runner ${path.join(RUNNER_DIR, RUNNER_ENTRY)} is missing (npm run build makes it)`,
+      );
     }
     const runtime = await nodeRuntimeFiles();
     const runner: RuntimeFile[] = [{ source: RUNNER_DIR, target: '/aerostack' }];
     const { limits } = this.opts;
-    const cgroups = this.opts.cgroups === false ? { unavailable: 'cgroups turned off' } : await Cgroups.setUp({ memoryBytes: limits.memoryMb * 1024 * 1024, maxProcesses: limits.maxProcesses, cpus: limits.cpus });
+    const cgroups =
+      this.opts.cgroups === false
+        ? { unavailable: 'cgroups turned off' }
+        : await Cgroups.setUp({
+            memoryBytes: limits.memoryMb * 1024 * 1024,
+            maxProcesses: limits.maxProcesses,
+            cpus: limits.cpus,
+          });
     const ready: Ready = {
-      tools: { sh, env, prlimit, bwrap, setpriv: setpriv ?? null, unshare: unshare ?? null, mount: mount ?? null, mkdir: mkdir ?? null },
+      tools: {
+        sh,
+        env,
+        prlimit,
+        bwrap,
+        setpriv: setpriv ?? null,
+        unshare: unshare ?? null,
+        mount: mount ?? null,
+        mkdir: mkdir ?? null,
+      },
       stageDir: asRoot ? await mkdtemp(path.join(tmpdir(), 'aerostack-sandbox-')) : null,
       runtime,
       runner,
@@ -249,7 +343,11 @@ export class BwrapSandbox implements Sandbox {
   private async probe(ready: Ready): Promise<string | null> {
     let proc: SandboxedProcess;
     try {
-      proc = await this.start(ready, [...ready.runtime, { source: RUNNER_DIR, target: '/skill' }], [NODE_IN_SANDBOX, '-e', 'process.stdout.write("ok")']);
+      proc = await this.start(
+        ready,
+        [...ready.runtime, { source: RUNNER_DIR, target: '/skill' }],
+        [NODE_IN_SANDBOX, '-e', 'process.stdout.write("ok")'],
+      );
     } catch (err) {
       return (err as Error).message;
     }
@@ -267,7 +365,9 @@ export class BwrapSandbox implements Sandbox {
     await proc.dispose();
     if (code === 0 && Buffer.concat(out).toString() === 'ok') return null;
     const said = Buffer.concat(err).toString().trim().split('\n')[0]?.slice(0, 300) ?? '';
-    const hint = /namespace|Operation not permitted|setting up uid map/i.test(said) ? ' (are unprivileged user namespaces turned off? see user.max_user_namespaces)' : '';
+    const hint = /namespace|Operation not permitted|setting up uid map/i.test(said)
+      ? ' (are unprivileged user namespaces turned off? see user.max_user_namespaces)'
+      : '';
     return `${said || (code === null ? 'it did not finish within 15 s' : `it exited with code ${code}`)}${hint}`;
   }
 
@@ -279,7 +379,9 @@ export class BwrapSandbox implements Sandbox {
       isolation: `bubblewrap: new user, PID, network, mount, IPC, UTS and cgroup namespaces; uid 65534 inside${ready.tools.setpriv ? `, a host uid of its own from ${this.opts.uidBase}` : ''}; no capabilities`,
       filesystem: `read-only: the Node runtime and the skill's folder (and the runner); a private /tmp of ${l.tmpMb} MB`,
       network: 'none: a network namespace with loopback only',
-      memory: by.memory ? `${l.memoryMb} MB for each skill's processes together (${by.memory})` : `${l.memoryMb} MB of data per process (RLIMIT_DATA; ${without})`,
+      memory: by.memory
+        ? `${l.memoryMb} MB for each skill's processes together (${by.memory})`
+        : `${l.memoryMb} MB of data per process (RLIMIT_DATA; ${without})`,
       processes:
         by.pids || ready.tools.setpriv
           ? `${l.maxProcesses} processes and threads per skill (${[by.pids, ready.tools.setpriv ? 'RLIMIT_NPROC of its own uid' : null].filter(Boolean).join(', ')})`
@@ -301,7 +403,13 @@ export class BwrapSandbox implements Sandbox {
 async function findExecutable(name: string, searchPath: string): Promise<string | null> {
   for (const dir of searchPath.split(':').filter((d) => path.isAbsolute(d))) {
     const file = path.join(dir, name);
-    if (await access(file, constants.X_OK).then(() => true, () => false)) return file;
+    if (
+      await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
   }
   return null;
 }
@@ -315,7 +423,10 @@ async function findExecutable(name: string, searchPath: string): Promise<string 
 async function reachableByOthers(target: string, known: Map<string, boolean>): Promise<boolean> {
   const st = await stat(target);
   const open = st.isDirectory() ? (st.mode & 0o005) === 0o005 : (st.mode & 0o004) !== 0;
-  if (!open) throw new Error(`${target} is not readable by other users (mode ${(st.mode & 0o777).toString(8)}), so the sandbox cannot read it`);
+  if (!open)
+    throw new Error(
+      `${target} is not readable by other users (mode ${(st.mode & 0o777).toString(8)}), so the sandbox cannot read it`,
+    );
   for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     let searchable = known.get(dir);
     if (searchable === undefined) {

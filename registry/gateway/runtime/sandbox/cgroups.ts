@@ -47,13 +47,18 @@ export class Cgroups {
     private readonly hierarchies: Hierarchy[],
     private readonly limits: CgroupLimits,
   ) {
-    this.enforcedBy = Object.fromEntries(hierarchies.flatMap((h) => h.controllers.map((c) => [c, `cgroup v${h.version} ${c}`])));
+    this.enforcedBy = Object.fromEntries(
+      hierarchies.flatMap((h) => h.controllers.map((c) => [c, `cgroup v${h.version} ${c}`])),
+    );
   }
 
   static async setUp(limits: CgroupLimits, proc = '/proc/self'): Promise<Cgroups | { unavailable: string }> {
     let mountinfo: string, membership: string;
     try {
-      [mountinfo, membership] = await Promise.all([readFile(`${proc}/mountinfo`, 'utf8'), readFile(`${proc}/cgroup`, 'utf8')]);
+      [mountinfo, membership] = await Promise.all([
+        readFile(`${proc}/mountinfo`, 'utf8'),
+        readFile(`${proc}/cgroup`, 'utf8'),
+      ]);
     } catch (err) {
       return { unavailable: `cannot read this process's cgroups (${(err as Error).message})` };
     }
@@ -67,7 +72,8 @@ export class Cgroups {
           // Only what the parent delegated to this group can be enabled below it.
           const offered = (await readFile(path.join(f.dir, 'cgroup.controllers'), 'utf8')).split(/\s+/);
           f.controllers = f.controllers.filter((c) => offered.includes(c));
-          if (!f.controllers.includes('memory')) return { unavailable: `the memory controller is not delegated to ${f.dir}` };
+          if (!f.controllers.includes('memory'))
+            return { unavailable: `the memory controller is not delegated to ${f.dir}` };
         }
         await removeStale(f.dir);
         const parent = path.join(f.dir, name);
@@ -176,14 +182,24 @@ function childGroup(dirs: Array<{ h: Hierarchy; dir: string }>): ChildCgroup {
 }
 
 /** Each hierarchy to use (from /proc/self/mountinfo and /proc/self/cgroup): where this process's cgroup is, and which of our controllers it has. */
-export function locateHierarchies(mountinfo: string, membership: string): Array<{ version: 1 | 2; controllers: Controller[]; dir: string }> {
+export function locateHierarchies(
+  mountinfo: string,
+  membership: string,
+): Array<{ version: 1 | 2; controllers: Controller[]; dir: string }> {
   const mounts = mountinfo.split('\n').flatMap((line) => {
     const [left, right] = line.split(' - ');
     if (!left || !right) return [];
     const f = left.split(' ');
     const [fstype, , superOptions = ''] = right.split(' ');
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') return [];
-    return [{ version: fstype === 'cgroup' ? (1 as const) : (2 as const), root: unescape(f[3] ?? '/'), mountpoint: unescape(f[4] ?? ''), options: superOptions.split(',') }];
+    return [
+      {
+        version: fstype === 'cgroup' ? (1 as const) : (2 as const),
+        root: unescape(f[3] ?? '/'),
+        mountpoint: unescape(f[4] ?? ''),
+        options: superOptions.split(','),
+      },
+    ];
   });
   const paths = new Map<string, string>(); // v1: controller → path; v2: '' → path
   for (const line of membership.split('\n')) {
@@ -205,7 +221,8 @@ export function locateHierarchies(mountinfo: string, membership: string): Array<
     entry.controllers.push(c);
     v1.set(dir, entry);
   }
-  if ([...v1.values()].some((e) => e.controllers.includes('memory'))) return [...v1.values()].map((e) => ({ version: 1 as const, ...e }));
+  if ([...v1.values()].some((e) => e.controllers.includes('memory')))
+    return [...v1.values()].map((e) => ({ version: 1 as const, ...e }));
 
   const unified = mounts.find((mt) => mt.version === 2);
   const own = paths.get('');

@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import type { RuntimeLimits } from '../limits.js';
 
 // Node 20 names the permission model --experimental-permission; Node 22+ calls it --permission.
-const PERMISSION_FLAG = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
+const PERMISSION_FLAG =
+  Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
 
 /**
  * Node's own flags for a skill process: the permission model (read only `readable`, no writes, no

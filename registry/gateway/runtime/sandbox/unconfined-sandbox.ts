@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { RuntimeLimits } from '../limits.js';
 import { RUNNER_DIR, RUNNER_ENTRY, nodeFlags } from './node-runtime.js';
-import { SKILL_ENV, fileInFolder, type LaunchRequest, type Sandbox, type SandboxReport, type SandboxedProcess } from './sandbox.js';
+import {
+  SKILL_ENV,
+  fileInFolder,
+  type LaunchRequest,
+  type Sandbox,
+  type SandboxReport,
+  type SandboxedProcess,
+} from './sandbox.js';
 
 export const UNCONFINED_WARNING =
   'AEROSTACK_SANDBOX=none: skills run without the OS sandbox, with Node’s permission model only. They can reach the network (the database, this registry), use memory without limit and signal other processes of this user. Use it only for a trusted single-team install.';
@@ -33,7 +40,8 @@ export class UnconfinedSandbox implements Sandbox {
   async launch(req: LaunchRequest): Promise<SandboxedProcess> {
     const folder = path.resolve(req.skillDir) + path.sep;
     const runner = !('file' in req.entry);
-    const entry = 'file' in req.entry ? fileInFolder(folder, req.entry.file, path) : path.join(RUNNER_DIR, RUNNER_ENTRY);
+    const entry =
+      'file' in req.entry ? fileInFolder(folder, req.entry.file, path) : path.join(RUNNER_DIR, RUNNER_ENTRY);
     const readable = runner ? [folder, RUNNER_DIR] : [folder];
     const child = spawn(process.execPath, [...nodeFlags(this.limits, readable), entry, ...req.args], {
       cwd: folder,
@@ -41,7 +49,9 @@ export class UnconfinedSandbox implements Sandbox {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.on('error', () => {});
-    const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    const exited = new Promise<void>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+    );
     return {
       child,
       limitHit: async () => null,
