@@ -85,7 +85,7 @@ export abstract class AerostackCommand<T extends typeof Command> extends Command
     this.log(`✓ ${line}`);
   }
 
-  protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
+  protected override catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
     // oclif's own parse errors (unknown flag, missing argument…) are usage errors.
     const usage = !(err instanceof ApiError) && err.oclif?.exit === 2;

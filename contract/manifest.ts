@@ -32,7 +32,7 @@ const relativePath = z
   .refine((p) => !p.includes('\\'), { error: 'must use "/" as separator, not "\\"' })
   .refine((p) => !p.split('/').includes('..'), { error: 'must not contain a ".." segment' })
   // Control characters (NUL above all) never name a real file and confuse logs and terminals.
-  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), { error: 'must not contain control characters' });
+  .refine((p) => !/\p{Cc}/u.test(p), { error: 'must not contain control characters' });
 
 const baseFields = {
   name: z.string({ error: says('must be a string') }).regex(SKILL_SLUG_RE, {
@@ -78,7 +78,7 @@ const skillManifest = z.looseObject({
 const serverArg = z
   .string({ error: 'must be a string' })
   .max(4096, { error: 'must be at most 4096 characters' })
-  .refine((a) => !/[\u0000-\u001f\u007f]/.test(a), { error: 'must not contain control characters' });
+  .refine((a) => !/\p{Cc}/u.test(a), { error: 'must not contain control characters' });
 
 /**
  * The server file, run as `node [the sandbox's own flags] -- /skill/<file> ...args`: inside the

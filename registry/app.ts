@@ -40,7 +40,7 @@ export function createApp(deps: AppDependencies): {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   services: Services;
   /** Stops the skill processes and writes what is still queued (audit rows); the database stays open. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 } {
   const services = createServices(deps);
   const { gateway } = deps.config;
@@ -67,7 +67,7 @@ export function createApp(deps: AppDependencies): {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-      serializers: { req: (req) => ({ method: req.method, url: req.url }) },
+      serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }) },
     }),
   );
   // A publish carries the tarball base64-encoded in JSON: 4/3 of the tarball limit, plus the metadata.

@@ -25,10 +25,10 @@ export class ConfigStore {
   async read(): Promise<CliConfig> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
-      return typeof parsed === 'object' && parsed !== null ? (parsed) : {};
+      return typeof parsed === 'object' && parsed !== null ? parsed : {};
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new Error(`Cannot read ${this.file}: ${(err as Error).message}`);
+      throw new Error(`Cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
     }
   }
 

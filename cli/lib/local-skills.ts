@@ -41,7 +41,7 @@ export class LocalSkills {
       return { lockfileVersion: 1, skills: lock.skills ?? {} };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lockfileVersion: 1, skills: {} };
-      throw new Error(`Cannot read ${this.lockPath}: ${(err as Error).message}`);
+      throw new Error(`Cannot read ${this.lockPath}: ${(err as Error).message}`, { cause: err });
     }
   }
 

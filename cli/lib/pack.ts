@@ -98,10 +98,7 @@ export async function packSkill(
     await writeFile(path.join(root, 'aerostack.json'), JSON.stringify({ ...raw, name: manifest.name }, null, 2) + '\n');
     const entries = [...new Set(['package.json', 'aerostack.json', ...files])].sort().map((f) => `package/${f}`);
     const tarball = await streamToBuffer(
-      create(
-        { cwd: staging, gzip: true, portable: true, mtime: FIXED_MTIME, noDirRecurse: true },
-        entries,
-      ),
+      create({ cwd: staging, gzip: true, portable: true, mtime: FIXED_MTIME, noDirRecurse: true }, entries),
     );
     const inspected = await inspectTarball(tarball, DEFAULT_TARBALL_LIMITS, new SchemaCompiler());
     return {

@@ -237,7 +237,7 @@ function collect(entry: ReadEntry, cap: number, done: (buf: Buffer) => void): vo
 function checkPath(path: string): void {
   const p = show(path);
   if (path.includes('\0')) throw badRequest(`Entry path contains a NUL byte: ${p}`);
-  if (/[\u0001-\u001f\u007f]/.test(path)) throw badRequest(`Entry path contains a control character: ${p}`);
+  if (/\p{Cc}/u.test(path)) throw badRequest(`Entry path contains a control character: ${p}`);
   if (path.includes('\\')) throw badRequest(`Entry path contains a backslash: ${p}`);
   if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) throw badRequest(`Absolute paths are not allowed: ${p}`);
   if (path.split('/').includes('..')) throw badRequest(`Path traversal ("..") is not allowed: ${p}`);

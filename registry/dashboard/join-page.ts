@@ -124,7 +124,7 @@ export function joinPageRoutes(s: Services): Router {
   d.postSelfChecked('/join/:code', async (req, res) => {
     const code = param(req, 'code');
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const str = (k: string) => (typeof body[k] === 'string' ? (body[k]) : '');
+    const str = (k: string) => (typeof body[k] === 'string' ? body[k] : '');
     const ctx = dash(res);
     // Every form here carries the page's CSRF token, the password forms too: no other site can make
     // a browser accept an invitation, or sign it into an account it did not choose.

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../domain/services.js';
 import { DomainError } from '@aerostack/contract/errors.js';
 import { anonymousViewer } from '../domain/access/viewer.js';
+import { exposedClientError } from '../http/errors.js';
 import { html } from './html.js';
 import { sameOrigin, verifyCsrf, CSRF_REFUSED } from './csrf.js';
 import { layout, type PageOptions } from './layout.js';
@@ -136,11 +137,14 @@ export function dashboardErrors(logger: Logger): ErrorRequestHandler {
     if (err instanceof DomainError) {
       status = err.status;
       message = err.message;
-    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose) {
-      status = err.status;
-      message = err.type === 'entity.too.large' ? 'That form is too large.' : err.message;
     } else {
-      logger.error({ err, method: req.method, url: req.originalUrl }, 'dashboard request failed');
+      const exposed = exposedClientError(err);
+      if (exposed) {
+        status = exposed.status;
+        message = exposed.type === 'entity.too.large' ? 'That form is too large.' : exposed.message;
+      } else {
+        logger.error({ err, method: req.method, url: req.originalUrl }, 'dashboard request failed');
+      }
     }
     const ctx: DashboardContext = (res.locals.dash as DashboardContext | undefined) ?? {
       viewer: anonymousViewer,

@@ -17,7 +17,7 @@ const migrations: Record<string, Migration> = {
   '0006-search-pending-list': m0006,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 /** Brings the schema up to date; the same migrations run on pg and PGlite. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
@@ -27,6 +27,6 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({ db, provider, ...(rows[0]?.schema ? { migrationTableSchema: rows[0].schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error('The migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

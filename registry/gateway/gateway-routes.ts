@@ -1,15 +1,9 @@
 import { Router, type Request } from 'express';
-import type { Logger } from 'pino';
-import type { AuditLog } from '../domain/audit/audit-log.js';
-import type { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { unauthorized } from '@aerostack/contract/errors.js';
-import type { GatewayPrincipal, WorkspaceTokens } from '../domain/workspaces/workspace-tokens.js';
-import type { Workspaces } from '../domain/workspaces/workspaces.js';
+import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
 import { bearerSecret } from '../http/authenticate.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import type { McpGateway } from './mcp-server.js';
-import type { RateLimiter } from './rate-limiter.js';
-import type { RuntimePool } from './runtime/runtime-pool.js';
 
 // The MCP SDK and what is built on it load with the first request that gets this far, not at start-up:
 // a registry whose gateway is never called does not carry them. Node's module cache keeps them after.
@@ -31,23 +25,19 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     const wait = deps.limiter.take(principal.tokenId, principal.rateLimitPerMinute);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      res
-        .status(429)
-        .json({
-          error: `Rate limit of ${principal.rateLimitPerMinute} requests per minute exceeded; retry in ${wait}s`,
-        });
+      res.status(429).json({
+        error: `Rate limit of ${principal.rateLimitPerMinute} requests per minute exceeded; retry in ${wait}s`,
+      });
       return;
     }
     if (req.method !== 'POST') {
       // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
       res.setHeader('Allow', 'POST');
-      res
-        .status(405)
-        .json({
-          jsonrpc: '2.0',
-          error: { code: -32000, message: 'Method not allowed: this gateway is stateless, use POST' },
-          id: null,
-        });
+      res.status(405).json({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Method not allowed: this gateway is stateless, use POST' },
+        id: null,
+      });
       return;
     }
     const gateway = await (mcp ??= loadMcpServer().then((m) => m.mcpGateway(deps)));

@@ -17,22 +17,44 @@ function isDatabaseDown(err: unknown): boolean {
   );
 }
 
+/** What express and body-parser attach to the errors they raise (http-errors). */
+export interface HttpLikeError {
+  status?: unknown;
+  expose?: unknown;
+  type?: unknown;
+  limit?: unknown;
+  message?: unknown;
+  code?: unknown;
+}
+
+/** Any thrown value, read as the fields http-errors may have set (all optional, all checked). */
+export const asHttpLike = (err: unknown): HttpLikeError => (typeof err === 'object' && err !== null ? err : {});
+
+/** A 4xx that express or body-parser raised and meant for the client (`expose`), else null. */
+export function exposedClientError(raw: unknown): { status: number; message: string; type: unknown } | null {
+  const err = asHttpLike(raw);
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.expose === true) {
+    return { status: err.status, message: String(err.message), type: err.type };
+  }
+  return null;
+}
+
 /** What a failure is answered with: a DomainError's own status and message; internal faults as 500 without detail. */
-export function describeError(err: any): { status: number; message: string } {
-  if (err instanceof DomainError) return { status: err.status, message: err.message };
-  if (err?.type === 'entity.parse.failed') return { status: 400, message: 'Malformed JSON body' };
-  if (err?.type === 'entity.too.large')
-    return { status: 413, message: `Request body is too large (limit ${err.limit} bytes)` };
+export function describeError(raw: unknown): { status: number; message: string } {
+  const err = asHttpLike(raw);
+  if (raw instanceof DomainError) return { status: raw.status, message: raw.message };
+  if (err.type === 'entity.parse.failed') return { status: 400, message: 'Malformed JSON body' };
+  if (err.type === 'entity.too.large')
+    return { status: 413, message: `Request body is too large (limit ${String(err.limit)} bytes)` };
   // express's router cannot decode a route parameter (`/-/api/v1/teams/%80/…`): the client's fault.
-  if (err instanceof URIError) return { status: 400, message: 'Malformed URL encoding in path' };
-  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500 && err.expose)
-    return { status: err.status, message: err.message };
+  if (raw instanceof URIError) return { status: 400, message: 'Malformed URL encoding in path' };
+  const exposed = exposedClientError(raw);
+  if (exposed) return { status: exposed.status, message: exposed.message };
   // Postgres (and PGlite) refuse a NUL character in any text value: the client sent it, not a fault.
-  if ((err as { code?: unknown } | null)?.code === '22021')
-    return { status: 400, message: 'Text values must not contain NUL (\\u0000) characters' };
-  if (err instanceof BlobStoreUnavailableError)
+  if (err.code === '22021') return { status: 400, message: 'Text values must not contain NUL (\\u0000) characters' };
+  if (raw instanceof BlobStoreUnavailableError)
     return { status: 503, message: 'Object storage is unavailable; try again shortly' };
-  if (isDatabaseDown(err)) return { status: 503, message: 'The database is unavailable; try again shortly' };
+  if (isDatabaseDown(raw)) return { status: 503, message: 'The database is unavailable; try again shortly' };
   return { status: 500, message: 'Internal server error' };
 }
 

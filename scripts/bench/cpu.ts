@@ -28,7 +28,7 @@ function procMs(pid: number): number {
 /** utime + stime of every process named `comm` (e.g. all Postgres backends), in ms. */
 function commMs(comm: string): number {
   let total = 0;
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {

@@ -48,10 +48,10 @@ export async function directCallP50(files: Record<string, string>, input: unknow
   const dir = await mkdtemp(path.join(tmpdir(), 'aerostack-bench-direct-'));
   try {
     for (const [rel, body] of Object.entries(files)) await writeFile(path.join(dir, rel), body);
-    const fn = (await import(pathToFileURL(path.join(dir, 'index.js')).href)).default as (
-      i: unknown,
-      c: unknown,
-    ) => Promise<unknown>;
+    const mod = (await import(pathToFileURL(path.join(dir, 'index.js')).href)) as {
+      default: (i: unknown, c: unknown) => Promise<unknown>;
+    };
+    const fn = mod.default;
     return median(await timeSeq(n, 20, () => fn(input, {})));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -438,12 +438,12 @@ async function main(): Promise<number> {
     let ceiling: Ceiling | null = null;
     for (const config of CONFIGS) {
       if (config !== 'embedded' && config !== 'postgres+s3')
-        throw new Error(`unknown configuration "${config}" in BENCH_CONFIGS`);
+        throw new Error(`unknown configuration "${String(config)}" in BENCH_CONFIGS`);
       ceiling = await runConfig(config, ceiling);
     }
   } catch (err) {
     failed = true;
-    process.stderr.write(`✗ bench failed: ${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`✗ bench failed: ${(err as Error).stack ?? String(err)}\n`);
   } finally {
     await cleanup();
   }

@@ -38,10 +38,14 @@ export interface ApiSeed {
 
 const enc = (name: string) => name.replace('/', '%2f');
 
-async function must(res: Promise<{ status: number; body: unknown }>, expected: number, what: string) {
+async function must<T = unknown>(
+  res: Promise<{ status: number; body: unknown }>,
+  expected: number,
+  what: string,
+): Promise<T> {
   const r = await res;
   if (r.status !== expected) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-  return r.body as any;
+  return r.body as T;
 }
 
 /** A README of a few KB that differs per version, as real ones do. */
@@ -142,12 +146,12 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
   if (!code) throw new Error(`no invitation mail for ${MEMBER} in ${dataDir}/outbox`);
   await must(request(base, 'POST', '/-/api/v1/teams/join', { token: memberToken, body: { code } }), 200, 'join');
   const memberAer = (
-    await must(
+    await must<{ token: string }>(
       request(base, 'POST', '/-/api/v1/tokens', { token: memberToken, body: { name: 'bench-ci' } }),
       201,
       'token create',
     )
-  ).token as string;
+  ).token;
   if (!memberAer.startsWith('aer_')) throw new Error(`expected an aer_ token, got ${memberAer.slice(0, 6)}…`);
 
   // The team skill: 12 versions; the last one carries ~200 KB of incompressible data.
@@ -225,12 +229,12 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
 
   const mwt = async (body: Record<string, unknown>) =>
     (
-      await must(
+      await must<{ token: string }>(
         request(base, 'POST', `/-/api/v1/workspaces/${WORKSPACE}/tokens`, { token: ownerToken, body }),
         201,
         'workspace token',
       )
-    ).token as string;
+    ).token;
   const sharedMwt = await mwt({ name: 'bench-shared' });
   const memberMwt = await mwt({ name: 'bench-alice', user: MEMBER });
 

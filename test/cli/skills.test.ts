@@ -833,7 +833,7 @@ describe('aerostack skill (CLI end to end)', function () {
     it('access public | team | private decides who may install, at once', async () => {
       const team = ok(await sh(acme, ['skill', 'access', VERS, 'team']));
       assert.equal(team.stdout, `✓ ${VERS} is now team\n`);
-      let [bobs, alices, anons] = await Promise.all([
+      const [bobs, alices, anons] = await Promise.all([
         sh(bob, ['skill', 'install', VERS]),
         sh(alice, ['skill', 'install', VERS]),
         sh(anon, ['skill', 'install', VERS]),
@@ -844,12 +844,12 @@ describe('aerostack skill (CLI end to end)', function () {
 
       const priv = parseJson(ok(await sh(acme, ['skill', 'access', VERS, 'private', '--json'])));
       assert.deepEqual(priv, { name: VERS, visibility: 'private' });
-      [bobs, alices] = await Promise.all([
+      const [privBobs, privAlices] = await Promise.all([
         sh(bob, ['skill', 'install', VERS]),
         sh(alice, ['skill', 'install', '--json', VERS]),
       ]);
-      fails(bobs, 5, `✗ 404: Skill ${VERS} not found`);
-      assert.equal(alices.code, 5, describeRun(alices));
+      fails(privBobs, 5, `✗ 404: Skill ${VERS} not found`);
+      assert.equal(privAlices.code, 5, describeRun(privAlices));
 
       const [bobChange, pub] = [
         await sh(bob, ['skill', 'access', VERS, 'public']),
@@ -857,8 +857,8 @@ describe('aerostack skill (CLI end to end)', function () {
       ];
       fails(bobChange, 5, `✗ 404: Skill ${VERS} not found`);
       assert.equal(ok(pub).stdout, `✓ ${VERS} is now public\n`);
-      bobs = ok(await sh(bob, ['skill', 'install', VERS]));
-      assert.equal(bobs.stdout, `✓ Installed ${VERS}@1.1.0\n`);
+      const pubBobs = ok(await sh(bob, ['skill', 'install', VERS]));
+      assert.equal(pubBobs.stdout, `✓ Installed ${VERS}@1.1.0\n`);
       assert.equal((await readLock(bob)).skills[VERS].version, '1.1.0', "the newer install replaced bob's 1.0.0");
       assert.equal(existsSync(installedFolder(bob, VERS, '1.0.0')), false);
       fails(await sh(acme, ['skill', 'access', VERS, 'secret']), 2, /^✗ invalid: /);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { cliUser, type CliUser } from '../helpers/cli.js';
-import { cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
+import { cliExpect, keys } from '../helpers/cli-expect.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 const PASSWORD = 'password123';
@@ -27,7 +27,7 @@ const FAILURE_KEYS = ['error', 'ok', 'status'];
 // ---------------------------------------------------------------------------------------------------
 // Running commands and checking what they printed.
 
-const { names, run, prints, ok, fails, json } = cliExpect();
+const { names, prints, ok, fails, json } = cliExpect();
 
 // ---------------------------------------------------------------------------------------------------
 // The mail server.

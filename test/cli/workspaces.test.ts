@@ -34,7 +34,7 @@ const SHIPPED_SCRIPT = path.resolve(path.dirname(AEROSTACK_BIN), '../../scripts/
 // ---------------------------------------------------------------------------------------------------
 // Running commands and checking what they printed.
 
-const { names, describeRun, run, prints, ok, fails, json } = cliExpect();
+const { names, describeRun, run, prints, fails, json } = cliExpect();
 
 const readConfig = async (u: CliUser) =>
   JSON.parse(await readFile(path.join(u.configDir, 'config.json'), 'utf8')) as { workspace?: string; auth?: object };

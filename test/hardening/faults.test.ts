@@ -234,7 +234,7 @@ describe('hardening: faults under load', function () {
       );
       assert.deepEqual([...visible.keys()].sort(), [...acknowledged.keys(), '@acme/seed@1.0.0'].sort());
       assert.equal((await call(r.url, 'GET', '/readyz')).status, 200);
-       
+
       console.log(
         `      S3 outage: ${log.length} requests, ${failures.length} answered 503 during the outage, ${acknowledged.size} publishes acknowledged`,
       );
@@ -254,7 +254,6 @@ describe('hardening: faults under load', function () {
 
     it('replaces killed connections: a request caught mid-way is a clear 503, the next ones succeed (needs TEST_DATABASE_URL)', async function () {
       if (!TEST_DATABASE_URL) {
-         
         console.log(
           '      skipped: set TEST_DATABASE_URL=postgres://… to terminate real Postgres backends (PGlite has none)',
         );
@@ -390,7 +389,7 @@ describe('hardening: faults under load', function () {
         acknowledged,
       );
       for (const spec of acknowledged.keys()) assert.ok(visible.has(spec), `${spec} was acknowledged and is visible`);
-       
+
       console.log(
         `      pg_terminate_backend: ${killed} busy connections killed; ${[...afterIdle, ...busy].filter((t) => t.status === 503).length} requests answered 503, ${busy.length + afterIdle.length - [...afterIdle, ...busy].filter((t) => t.status === 503).length} succeeded; pool errors seen: ${poolErrors}`,
       );
@@ -406,7 +405,7 @@ describe('hardening: faults under load', function () {
 
     it('restarts on the same data: every visible version matches its integrity, acknowledged ones are all there; gc --grace-seconds 0 removes the orphans', async () => {
       const pgdb = TEST_DATABASE_URL ? await freshPostgresDatabase() : null;
-      if (pgdb) cleanups.push(pgdb.drop);
+      if (pgdb) cleanups.push(() => pgdb.drop());
       const dataDir = pgdb ? await tempDir('crash') : await freshDataDir('crash');
       cleanups.push(() => removeDir(dataDir));
       const port = await freePort();
@@ -538,7 +537,7 @@ describe('hardening: faults under load', function () {
         'every version still downloads after gc',
       );
       assert.equal((await reg.kill('SIGTERM')).code, 0);
-       
+
       console.log(
         `      SIGKILL: ${acknowledged.size} acknowledged, ${visible.size - names.length} visible after restart; gc removed ${orphans.length} orphan blob(s) (${orphans.length - 1} left by the crash) and ${leftovers.length} upload leftover(s) (${leftovers.length - 1} left by the crash)`,
       );
@@ -554,7 +553,7 @@ describe('hardening: faults under load', function () {
 
     it('mixes packument reads, tarball downloads, gateway tool calls and publishes: zero errors, zero lost writes', async () => {
       const pgdb = TEST_DATABASE_URL ? await freshPostgresDatabase() : null;
-      if (pgdb) cleanups.push(pgdb.drop);
+      if (pgdb) cleanups.push(() => pgdb.drop());
       const dataDir = pgdb ? await tempDir('load') : await freshDataDir('load');
       cleanups.push(() => removeDir(dataDir));
       const env = {
@@ -605,7 +604,10 @@ describe('hardening: faults under load', function () {
       );
 
       const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-      cleanups.push(async () => agent.destroy());
+      cleanups.push(() => {
+        agent.destroy();
+        return Promise.resolve();
+      });
       const { hostname, port } = new URL(base);
       const send = (method: string, p: string, headers: Record<string, string>, body?: Buffer) =>
         new Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
@@ -782,7 +784,7 @@ describe('hardening: faults under load', function () {
       latencies.sort((a, b) => a - b);
       const pct = (p: number) =>
         latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(0);
-       
+
       console.log(
         `      load: ${total} requests in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)}/s) ${JSON.stringify(counts)}; p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies.at(-1)!.toFixed(0)} ms; ${errorCount} errors`,
       );
@@ -790,7 +792,7 @@ describe('hardening: faults under load', function () {
         xs.sort((a, b) => a - b);
         return `${k} p50 ${xs[Math.floor(xs.length / 2)]!.toFixed(0)} / max ${xs.at(-1)!.toFixed(0)} ms`;
       });
-       
+
       console.log(`      ${kindStats.join('; ')}`);
       assert.deepEqual(errors, [], `${errorCount} errors under load`);
       assert.ok(

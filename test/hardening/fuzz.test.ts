@@ -152,7 +152,7 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
   after(async () => {
     await r?.close();
     started = started || Date.now();
-     
+
     console.log(
       `      fuzz: ${requests} HTTP requests + ${PARSER_RUNS} parser runs in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );

@@ -989,12 +989,12 @@ describe('hardening: hostile input corpus', function () {
     assert.deepEqual([...kinds].sort(), ['header', 'json', 'manifest', 'name', 'tarball', 'token', 'version']);
     assert.equal(new Set(CASES.map((k) => `${k.kind}: ${k.label}`)).size, CASES.length, 'labels are unique');
     const perKind = [...kinds].map((kind) => `${kind} ${CASES.filter((k) => k.kind === kind).length}`).join(', ');
-     
+
     console.log(`      corpus: ${CASES.length} hostile inputs (${perKind})`);
   });
 
   for (const k of CASES) {
-    it(`${k.kind}: ${k.label} → ${k.status ?? '4xx'}, clear JSON error, nothing stored`, async () => {
+    it(`${k.kind}: ${k.label} → ${String(k.status ?? '4xx')}, clear JSON error, nothing stored`, async () => {
       const before = await storedState(c.r.db, c.r.blobs);
       const answer = await k.send(c);
       assertClearError(answer, `${k.kind}: ${k.label}`, { status: k.status, message: k.message });

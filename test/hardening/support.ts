@@ -13,12 +13,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import S3rver from 's3rver';
 import type { Db } from '@aerostack/registry/db/schema.js';
 import type { BlobStore } from '@aerostack/storage/blob-store.js';
 import { gzip, rawTar, validSkillEntries } from '../helpers/tarballs.js';
 import { TEST_DATABASE_URL } from '../helpers/registry.js';
-import type { S3TestServer } from '../helpers/s3-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `registry/bin/aerostack-registry.js`, run exactly as operators run it. */

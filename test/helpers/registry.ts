@@ -39,7 +39,7 @@ function migratedTemplate(): Promise<Blob> {
 }
 
 /** A fresh, isolated database: in-memory PGlite, or its own schema on the real server. */
-export async function openTestDatabase(): Promise<{ db: Db; drop(): Promise<void> }> {
+export async function openTestDatabase(): Promise<{ db: Db; drop: () => Promise<void> }> {
   if (!TEST_DATABASE_URL) {
     const db = kyselyOnPglite(
       await PGlite.create({ ...(await pgliteOptions()), loadDataDir: await migratedTemplate() }),

@@ -592,7 +592,7 @@ async function checkWorld(spec: WorldSpec): Promise<void> {
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new Error(`${message}\n${describeWorld(world)}`);
+    throw new Error(`${message}\n${describeWorld(world)}`, { cause: err });
   }
 }
 

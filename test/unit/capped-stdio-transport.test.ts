@@ -71,7 +71,7 @@ describe('CappedStdioTransport: the SDK’s stdio framing, capped against a host
       assert.equal(h.kills(), 1);
       assert.equal(h.got.length, 0);
       assert.ok(h.errors[0] instanceof SkillCallError);
-      assert.equal((h.errors[0]).status, 'too_large');
+      assert.equal(h.errors[0].status, 'too_large');
       assert.match(h.errors[0].message, /^The skill sent a message larger than 1024 bytes/);
       // Whatever it sends after that is ignored.
       h.stdout.write(line({ id: 2, result: {} }));

@@ -17,7 +17,7 @@ describe('EpochCache: answers that hold for one change epoch', () => {
     c.set('a', 'stale', 4);
     assert.equal(c.get('a', 5), undefined);
     let loads = 0;
-    const load = async () => `v${++loads}`;
+    const load = () => Promise.resolve(`v${++loads}`);
     assert.equal(await c.getOrLoad('b', 5, load), 'v1');
     assert.equal(await c.getOrLoad('b', 5, load), 'v1', 'loaded once');
     assert.equal(await c.getOrLoad('b', 6, load), 'v2');

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../db/schema.js';
 import { AUDIT_ACTIONS, type AuditQuery } from '../../domain/audit/audit-log.js';
 import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
-import { html } from '../html.js';
+import { html, textOf } from '../html.js';
 import { cli, minute } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
 import { dash } from '../session.js';
@@ -22,7 +22,7 @@ interface Filters {
 
 function readFilters(req: Request): Filters {
   const q = req.query as Record<string, unknown>;
-  const str = (k: string) => (typeof q[k] === 'string' ? (q[k]).trim().slice(0, 200) : '');
+  const str = (k: string) => (typeof q[k] === 'string' ? q[k].trim().slice(0, 200) : '');
   return { user: str('user'), skill: str('skill'), action: str('action'), from: str('from'), to: str('to') };
 }
 
@@ -58,7 +58,7 @@ const SKILL_NAME = /^@[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9._-]*(@[0-9A-Za-z.+-]+)
 
 /** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
 export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : String(v);
+  let s = textOf(v);
   if (/^[=+\-@\t\r]/.test(s) && !SKILL_NAME.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

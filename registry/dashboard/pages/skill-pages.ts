@@ -1,7 +1,7 @@
 import { VISIBILITIES } from '@aerostack/contract/api.js';
 import type { Request } from 'express';
 import { anonymousViewer } from '../../domain/access/viewer.js';
-import { badRequest, DomainError } from '@aerostack/contract/errors.js';
+import { badRequest } from '@aerostack/contract/errors.js';
 import { parseSkillName } from '@aerostack/contract/names.js';
 import type { ListedSkill } from '@aerostack/contract/api.js';
 import { parseSearchQuery } from '../../domain/packages/search.js';

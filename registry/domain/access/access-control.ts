@@ -37,7 +37,7 @@ export class AccessControl {
 
   /** The policy's decision for the viewer, its role read from the database now. */
   async can<A extends Action>(viewer: Viewer, action: A, resource: Resources[A]): Promise<Decision> {
-    const namespace = 'namespace' in resource ? (resource.namespace) : null;
+    const namespace = 'namespace' in resource ? resource.namespace : null;
     // Public skills are readable by anyone: no database read for the hottest question.
     if (action === 'skill.read' && (resource as Resources['skill.read']).visibility === 'public')
       return can(this.anonymousActor(viewer), action, resource);

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
  * lookup under a newer epoch empties it; an answer computed under an older epoch than the cache has
  * seen is never stored, so nothing computed before a change survives it.
  */
-export class EpochCache<V extends {}> {
+export class EpochCache<V extends NonNullable<unknown>> {
   private epoch = -1;
   private readonly lru: LRUCache<string, V>;
 

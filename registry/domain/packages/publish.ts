@@ -1,7 +1,7 @@
 import semver from 'semver';
 import ssri from 'ssri';
 import { createHash } from 'node:crypto';
-import type { Db, Visibility } from '../../db/schema.js';
+import type { Db } from '../../db/schema.js';
 import type { BlobStore } from '@aerostack/storage/blob-store.js';
 import { BlobStoreUnavailableError } from '@aerostack/storage/blob-store.js';
 import { blobKeyFor } from '@aerostack/storage/blob-key.js';
@@ -83,7 +83,11 @@ export async function publishSkill(
   }
 
   const now = deps.clock.now();
-  const description = String(inspected.packageJson.description ?? inspected.manifest.description ?? '').slice(0, 1024);
+  const description = (
+    typeof inspected.packageJson.description === 'string'
+      ? inspected.packageJson.description
+      : inspected.manifest.description
+  ).slice(0, 1024);
   const keywords = [
     ...new Set([...stringArray(inspected.packageJson.keywords), ...(inspected.manifest.tags ?? [])]),
   ].slice(0, 40);

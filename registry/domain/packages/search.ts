@@ -70,7 +70,7 @@ export class SkillSearch {
       ? Number(rows[0]!.total)
       : q.from === 0
         ? 0
-        : Number(((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow())).n);
+        : Number((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
     return {
       total,
       hits: rows.map((r) => ({

@@ -5,7 +5,7 @@ import { assertCan, can, type Actor, type Resources } from '../access/policy.js'
 import type { AuditLog } from '../audit/audit-log.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { conflict, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import { checkWorkspaceSlug, parseSkillName } from '@aerostack/contract/names.js';
 import { parseManifest } from '@aerostack/contract/manifest.js';
 import type { SkillReads } from '../packages/skill-reads.js';

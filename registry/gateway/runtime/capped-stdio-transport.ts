@@ -51,13 +51,14 @@ export class CappedStdioTransport implements Transport {
     this.buffer = new ReadBuffer({ maxBufferSize: 2 * limits.maxFrameBytes + 1024 * 1024 });
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     // Writing to a child that just died fails with EPIPE; its exit fails the pending calls, and an
     // unhandled 'error' event would take the whole gateway down.
     this.child.stdin.on('error', () => {});
     this.child.stdout.on('error', () => {});
     this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     this.child.onExit(() => this.onclose?.());
+    return Promise.resolve();
   }
 
   private receive(chunk: Buffer): void {
@@ -113,12 +114,14 @@ export class CappedStdioTransport implements Transport {
     this.child.kill();
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  send(message: JSONRPCMessage): Promise<void> {
     if ('method' in message && 'id' in message) this.awaiting.add(message.id);
     if (this.child.stdin.writable) this.child.stdin.write(serializeMessage(message));
+    return Promise.resolve();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.child.kill();
+    return Promise.resolve();
   }
 }

@@ -88,7 +88,7 @@ export class SkillProcess {
     try {
       await client.connect(transport, { timeout: limits.startTimeoutMs });
     } catch (err) {
-      const timedOut = err instanceof McpError && err.code === ErrorCode.RequestTimeout;
+      const timedOut = err instanceof McpError && err.code === (ErrorCode.RequestTimeout as number);
       sp.stop();
       const how = await sp.ended;
       throw new SkillCallError(
@@ -175,7 +175,7 @@ export class SkillProcess {
     const text = this.stderrTail
       .toString('utf8')
       .replace(/[^\S\n]+/g, ' ')
-      .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, '')
+      .replace(/[^\P{Cc}\n]/gu, '')
       .trim();
     return text ? `. Its last output on stderr:\n${text}` : '';
   }

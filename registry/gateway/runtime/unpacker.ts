@@ -53,7 +53,7 @@ export class SkillUnpacker {
       });
     } catch (err) {
       if (err instanceof IntegrityMismatchError)
-        throw new Error(`The stored tarball of ${v.name}@${v.version} does not match its integrity`);
+        throw new Error(`The stored tarball of ${v.name}@${v.version} does not match its integrity`, { cause: err });
       throw err;
     }
     return dir;

@@ -24,7 +24,7 @@ export function accountRoutes(s: Services): Router {
   });
 
   r.post('/-/api/v1/logout', async (req, res) => {
-    const user = requireUser(req);
+    requireUser(req);
     await s.userTokens.revoke(req.viewer, { key: req.viewer.token!.key });
     res.json({ ok: true });
   });
@@ -61,7 +61,7 @@ export function accountRoutes(s: Services): Router {
     res.status(201).json({ ok: true, id: `org.couchdb.user:${user.username}`, rev: '1-0', token: secret });
   });
 
-  r.get('/-/user/:id', async (req, res) => {
+  r.get('/-/user/:id', (req, res) => {
     const user = requireUser(req);
     if (user.username !== couchUser(param(req, 'id'))) throw forbidden('You can only read your own profile');
     res.json({
@@ -75,7 +75,7 @@ export function accountRoutes(s: Services): Router {
 
   // npm logout: revokes the token it names (its own).
   r.delete('/-/user/token/:token', async (req, res) => {
-    const user = requireUser(req);
+    requireUser(req);
     await s.userTokens.revoke(req.viewer, { secret: String(req.params.token) });
     res.json({ ok: true });
   });

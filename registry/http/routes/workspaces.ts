@@ -30,14 +30,12 @@ export function workspaceRoutes(s: Services): Router {
   r.post('/-/api/v1/workspaces', async (req, res) => {
     const input = parseBody(api.CreateWorkspaceRequest, req.body);
     const ws = await s.workspaces.create(req.viewer, input.slug, input.namespace?.replace(/^@/, ''));
-    res
-      .status(201)
-      .json({
-        slug: ws.slug,
-        namespace: ws.namespace,
-        url: gatewayUrl(ws.slug),
-        createdAt: ws.created_at.toISOString(),
-      });
+    res.status(201).json({
+      slug: ws.slug,
+      namespace: ws.namespace,
+      url: gatewayUrl(ws.slug),
+      createdAt: ws.created_at.toISOString(),
+    });
   });
   r.delete('/-/api/v1/workspaces/:slug', async (req, res) => {
     await s.workspaces.remove(req.viewer, slug(req));

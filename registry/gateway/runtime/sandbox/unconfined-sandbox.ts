@@ -22,8 +22,8 @@ export const UNCONFINED_WARNING =
 export class UnconfinedSandbox implements Sandbox {
   constructor(private readonly limits: RuntimeLimits) {}
 
-  async report(): Promise<SandboxReport> {
-    return {
+  report(): Promise<SandboxReport> {
+    return Promise.resolve({
       mode: 'none',
       status: 'unconfined',
       reason: UNCONFINED_WARNING,
@@ -34,10 +34,10 @@ export class UnconfinedSandbox implements Sandbox {
         node: "Node's permission model: read the skill's folder only; no writes, child processes, workers or addons",
         call: `${this.limits.callTimeoutMs} ms per call, ${this.limits.maxConcurrentCalls} calls at once, ${this.limits.maxOutputBytes} bytes per result`,
       },
-    };
+    });
   }
 
-  async launch(req: LaunchRequest): Promise<SandboxedProcess> {
+  launch(req: LaunchRequest): Promise<SandboxedProcess> {
     const folder = path.resolve(req.skillDir) + path.sep;
     const runner = !('file' in req.entry);
     const entry =
@@ -52,15 +52,17 @@ export class UnconfinedSandbox implements Sandbox {
     const exited = new Promise<void>((resolve) =>
       child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
     );
-    return {
+    return Promise.resolve({
       child,
-      limitHit: async () => null,
+      limitHit: () => Promise.resolve(null),
       dispose: async () => {
         child.kill('SIGKILL');
         await exited;
       },
-    };
+    });
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
