@@ -36,84 +36,27 @@ export function joinPageRoutes(s: Services): Router {
     const action = `/join/${encodeURIComponent(code)}`;
     const user = ctx.viewer.user;
     const forms = user
-      ? html`<div class="card narrow">
-          <p>You are signed in as <strong>${user.username}</strong> (${user.email}).</p>
-          <form method="post" action="${action}">
-            ${csrfField(ctx)}<input type="hidden" name="action" value="accept" /><button type="submit">
-              Accept and join @${inv.namespace}
-            </button>
-          </form>
-          <p class="muted">Not you? Sign out first, then open this link again.</p>
-        </div>`
-      : html`<div class="grid">
-          <form method="post" action="${action}" class="stack card" aria-labelledby="join-signin-h">
-            <h2 id="join-signin-h">I have an account</h2>
-            ${csrfField(ctx)}<input type="hidden" name="action" value="signin" />
-            <label for="join-signin-username">Username</label
-            ><input
-              id="join-signin-username"
-              name="username"
-              autocomplete="username"
-              required
-              value="${opts.username ?? ''}"
-            />
-            <label for="join-signin-password">Password</label
-            ><input
-              id="join-signin-password"
-              name="password"
-              type="password"
-              autocomplete="current-password"
-              required
-            />
-            <button type="submit">Sign in and join @${inv.namespace}</button>
-          </form>
-          <form method="post" action="${action}" class="stack card" aria-labelledby="join-signup-h">
-            <h2 id="join-signup-h">I am new here</h2>
-            ${csrfField(ctx)}<input type="hidden" name="action" value="signup" />
-            <label for="join-signup-username">Username</label
-            ><input
-              id="join-signup-username"
-              name="username"
-              autocomplete="username"
-              required
-              pattern="[a-z0-9][a-z0-9-]{0,38}"
-              title="1-39 lowercase letters, digits or -"
-              value="${opts.username ?? ''}"
-            />
-            <label for="join-signup-email">Email</label
-            ><input
-              id="join-signup-email"
-              name="email"
-              type="email"
-              value="${opts.email ?? (inv.anyAccount ? '' : inv.email)}"
-              autocomplete="email"
-              required
-            />
-            <label for="join-signup-password">Password (at least 8 characters)</label
-            ><input
-              id="join-signup-password"
-              name="password"
-              type="password"
-              autocomplete="new-password"
-              minlength="8"
-              required
-            />
-            <button type="submit">Sign up and join @${inv.namespace}</button>
-          </form>
-        </div>`;
+      ? html`<div class="card narrow"><p>You are signed in as <strong>${user.username}</strong> (${user.email}).</p>
+<form method="post" action="${action}">${csrfField(ctx)}<input type="hidden" name="action" value="accept"><button type="submit">Accept and join @${inv.namespace}</button></form>
+<p class="muted">Not you? Sign out first, then open this link again.</p></div>`
+      : html`<div class="grid"><form method="post" action="${action}" class="stack card" aria-labelledby="join-signin-h"><h2 id="join-signin-h">I have an account</h2>${csrfField(ctx)}<input type="hidden" name="action" value="signin">
+<label for="join-signin-username">Username</label><input id="join-signin-username" name="username" autocomplete="username" required value="${opts.username ?? ''}">
+<label for="join-signin-password">Password</label><input id="join-signin-password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in and join @${inv.namespace}</button></form>
+<form method="post" action="${action}" class="stack card" aria-labelledby="join-signup-h"><h2 id="join-signup-h">I am new here</h2>${csrfField(ctx)}<input type="hidden" name="action" value="signup">
+<label for="join-signup-username">Username</label><input id="join-signup-username" name="username" autocomplete="username" required pattern="[a-z0-9][a-z0-9-]{0,38}" title="1-39 lowercase letters, digits or -" value="${opts.username ?? ''}">
+<label for="join-signup-email">Email</label><input id="join-signup-email" name="email" type="email" value="${opts.email ?? (inv.anyAccount ? '' : inv.email)}" autocomplete="email" required>
+<label for="join-signup-password">Password (at least 8 characters)</label><input id="join-signup-password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+<button type="submit">Sign up and join @${inv.namespace}</button></form></div>`;
     send(
       res,
       {
         title: `Join @${inv.namespace}`,
         error: opts.error ?? null,
         body: html`<h1>Join @${inv.namespace}</h1>
-          <p>
-            You are invited to the <b>@${inv.namespace}</b> team as
-            ${as}${inv.anyAccount ? '' : html` (sent to ${inv.email})`}. The invitation expires on
-            ${inv.expires.slice(0, 10)}.
-          </p>
-          ${forms}
-          <p class="cli">CLI: <code>aerostack team join ${code}</code></p>`,
+<p>You are invited to the <b>@${inv.namespace}</b> team as ${as}${inv.anyAccount ? '' : html` (sent to ${inv.email})`}.
+The invitation expires on ${inv.expires.slice(0, 10)}.</p>${forms}
+<p class="cli">CLI: <code>aerostack team join ${code}</code></p>`,
       },
       opts.status ?? 200,
     );
@@ -151,12 +94,9 @@ export function joinPageRoutes(s: Services): Router {
       send(res, {
         title: `Joined @${joined.namespace}`,
         body: html`<h1 class="ok">✓ You joined @${joined.namespace}</h1>
-          <p>
-            You are ${joined.role === 'admin' ? 'an admin' : 'a member'} of @${joined.namespace}. Install its team
-            skills with <code>aerostack skill install @${joined.namespace}/&lt;skill&gt;</code> after
-            <code>aerostack login</code>.
-          </p>
-          ${signIn || ctx.viewer.user ? html`<p><a class="button" href="/team?ns=${joined.namespace}">See the @${joined.namespace} team</a> <a class="button secondary" href="/skills">Browse its skills</a></p>` : ''}`,
+<p>You are ${joined.role === 'admin' ? 'an admin' : 'a member'} of @${joined.namespace}. Install its team skills with
+<code>aerostack skill install @${joined.namespace}/&lt;skill&gt;</code> after <code>aerostack login</code>.</p>
+${signIn || ctx.viewer.user ? html`<p><a class="button" href="/team?ns=${joined.namespace}">See the @${joined.namespace} team</a> <a class="button secondary" href="/skills">Browse its skills</a></p>` : ''}`,
       });
     } catch (err) {
       if (!(err instanceof DomainError) || err.status >= 500) throw err;

@@ -15,7 +15,7 @@ const TABS: Array<{ id: Exclude<Tab, null>; href: string; label: string; signedI
 
 /** The hidden field every form carries. */
 export const csrfField = (ctx: DashboardContext): Html =>
-  html`<input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}" />`;
+  html`<input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}">`;
 
 /** A small form holding one button: row actions such as "Remove" or "Revoke". */
 export function buttonForm(
@@ -25,15 +25,7 @@ export function buttonForm(
   fields: Record<string, string>,
   opts: { ariaLabel?: string; danger?: boolean } = {},
 ): Html {
-  return html`<form method="post" action="${action}" class="inline">
-    ${csrfField(ctx)}${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}<button
-      type="submit"
-      class="${opts.danger ? 'danger' : 'secondary'}"
-      ${opts.ariaLabel ? html` aria-label="${opts.ariaLabel}"` : ''}
-    >
-      ${label}
-    </button>
-  </form>`;
+  return html`<form method="post" action="${action}" class="inline">${csrfField(ctx)}${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit" class="${opts.danger ? 'danger' : 'secondary'}"${opts.ariaLabel ? html` aria-label="${opts.ariaLabel}"` : ''}>${label}</button></form>`;
 }
 
 export const visibilityBadge = (v: string): Html =>
@@ -78,25 +70,12 @@ export interface PageOptions {
 export function layout(ctx: DashboardContext, opts: PageOptions): string {
   const user = ctx.viewer.user;
   const tabs = TABS.filter((t) => user || !t.signedIn);
-  const nav = html`<nav aria-label="Dashboard">
-    <ul>
-      ${tabs.map(
-        (t) =>
-          html`<li><a href="${t.href}" ${opts.active === t.id ? html` aria-current="page"` : ''}>${t.label}</a></li>`,
-      )}
-    </ul>
-  </nav>`;
+  const nav = html`<nav aria-label="Dashboard"><ul>${tabs.map(
+    (t) => html`<li><a href="${t.href}"${opts.active === t.id ? html` aria-current="page"` : ''}>${t.label}</a></li>`,
+  )}</ul></nav>`;
   const account = user
-    ? html`<div class="account">
-        <span>Signed in as <strong>${user.username}</strong></span>
-        <form method="post" action="/signout" class="inline">
-          ${csrfField(ctx)}<button type="submit" class="secondary">Sign out</button>
-        </form>
-      </div>`
-    : html`<div class="account">
-        <a href="/signin" ${opts.active === 'signin' ? html` aria-current="page"` : ''}>Sign in</a>
-        <a href="/signup" class="button" ${opts.active === 'signup' ? html` aria-current="page"` : ''}>Sign up</a>
-      </div>`;
+    ? html`<div class="account"><span>Signed in as <strong>${user.username}</strong></span><form method="post" action="/signout" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">Sign out</button></form></div>`
+    : html`<div class="account"><a href="/signin"${opts.active === 'signin' ? html` aria-current="page"` : ''}>Sign in</a> <a href="/signup" class="button"${opts.active === 'signup' ? html` aria-current="page"` : ''}>Sign up</a></div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(opts.title)} · Aerostack</title>

@@ -166,20 +166,13 @@ export function dashboardErrors(logger: Logger): ErrorRequestHandler {
               : 'Error';
     const signIn =
       status === 401 && !ctx.viewer.user
-        ? html`<p>
-            <a class="button" href="/signin?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}"
-              >Sign in</a
-            >
-          </p>`
+        ? html`<p><a class="button" href="/signin?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/')}">Sign in</a></p>`
         : html``;
     send(
       res,
       {
         title,
-        body: html`<h1>${title}</h1>
-          <p class="error" role="alert">${message}</p>
-          ${signIn}
-          <p><a href="${ctx.viewer.user ? '/skills' : '/'}">Back to the dashboard</a></p>`,
+        body: html`<h1>${title}</h1><p class="error" role="alert">${message}</p>${signIn}<p><a href="${ctx.viewer.user ? '/skills' : '/'}">Back to the dashboard</a></p>`,
       },
       status,
     );

@@ -26,29 +26,13 @@ export function accountPages(d: DashboardRouter): void {
         title: 'Sign in',
         active: 'signin',
         error: opts.error ?? null,
-        body: html`<div class="card narrow">
-          <h1>Sign in to Aerostack</h1>
-          <form method="post" action="/signin" class="stack">
-            ${csrfField(dash(res))}<input type="hidden" name="next" value="${next}" />
-            <label for="signin-username">Username</label
-            ><input
-              id="signin-username"
-              name="username"
-              autocomplete="username"
-              required
-              autofocus
-              value="${opts.username ?? ''}"
-            />
-            <label for="signin-password">Password</label
-            ><input id="signin-password" name="password" type="password" autocomplete="current-password" required />
-            <button type="submit">Sign in</button>
-          </form>
-          <p>
-            New here? <a href="/signup?next=${encodeURIComponent(next)}">Create an account</a>. Just looking?
-            <a href="/search">Browse the public marketplace</a>.
-          </p>
-          <p class="cli">CLI: <code>aerostack login</code></p>
-        </div>`,
+        body: html`<div class="card narrow"><h1>Sign in to Aerostack</h1>
+<form method="post" action="/signin" class="stack">${csrfField(dash(res))}<input type="hidden" name="next" value="${next}">
+<label for="signin-username">Username</label><input id="signin-username" name="username" autocomplete="username" required autofocus value="${opts.username ?? ''}">
+<label for="signin-password">Password</label><input id="signin-password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>
+<p>New here? <a href="/signup?next=${encodeURIComponent(next)}">Create an account</a>. Just looking? <a href="/search">Browse the public marketplace</a>.</p>
+<p class="cli">CLI: <code>aerostack login</code></p></div>`,
       },
       opts.status ?? 200,
     );
@@ -96,44 +80,15 @@ export function accountPages(d: DashboardRouter): void {
         title: 'Sign up',
         active: 'signup',
         error: opts.error ?? null,
-        body: html`<div class="card narrow">
-          <h1>Create your account</h1>
-          <p>Your username is your namespace: your skills will be <code>@username/skill-name</code>.</p>
-          <form method="post" action="/signup" class="stack">
-            ${csrfField(dash(res))}<input type="hidden" name="next" value="${next}" />
-            <label for="signup-username">Username</label
-            ><input
-              id="signup-username"
-              name="username"
-              autocomplete="username"
-              required
-              pattern="[a-z0-9][a-z0-9-]{0,38}"
-              title="1-39 lowercase letters, digits or -"
-              value="${opts.username ?? ''}"
-            />
-            <label for="signup-email">Email</label
-            ><input
-              id="signup-email"
-              name="email"
-              type="email"
-              autocomplete="email"
-              required
-              value="${opts.email ?? ''}"
-            />
-            <label for="signup-password">Password (at least 8 characters)</label
-            ><input
-              id="signup-password"
-              name="password"
-              type="password"
-              autocomplete="new-password"
-              minlength="8"
-              required
-            />
-            <button type="submit">Sign up</button>
-          </form>
-          <p>Already have an account? <a href="/signin?next=${encodeURIComponent(next)}">Sign in</a>.</p>
-          <p class="cli">CLI: <code>aerostack signup --username NAME --email EMAIL</code></p>
-        </div>`,
+        body: html`<div class="card narrow"><h1>Create your account</h1>
+<p>Your username is your namespace: your skills will be <code>@username/skill-name</code>.</p>
+<form method="post" action="/signup" class="stack">${csrfField(dash(res))}<input type="hidden" name="next" value="${next}">
+<label for="signup-username">Username</label><input id="signup-username" name="username" autocomplete="username" required pattern="[a-z0-9][a-z0-9-]{0,38}" title="1-39 lowercase letters, digits or -" value="${opts.username ?? ''}">
+<label for="signup-email">Email</label><input id="signup-email" name="email" type="email" autocomplete="email" required value="${opts.email ?? ''}">
+<label for="signup-password">Password (at least 8 characters)</label><input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+<button type="submit">Sign up</button></form>
+<p>Already have an account? <a href="/signin?next=${encodeURIComponent(next)}">Sign in</a>.</p>
+<p class="cli">CLI: <code>aerostack signup --username NAME --email EMAIL</code></p></div>`,
       },
       opts.status ?? 200,
     );

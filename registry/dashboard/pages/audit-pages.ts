@@ -75,18 +75,11 @@ export function auditPages(d: DashboardRouter): void {
     send(res, {
       title: 'Workspace Audit',
       active: 'audit',
-      body: html`<h1>Workspace Audit</h1>
-        ${
-          managed.length
-            ? html`<p>Choose a workspace:</p>
-                <ul>
-                  ${managed.map((w) => html`<li><a href="${auditUrl(w.slug)}">${w.slug}</a> <span class="muted">(@${w.namespace})</span></li>`)}
-                </ul>`
-            : html`<p class="muted">
-                No workspaces whose audit log you can read. Owners and admins of a team read its workspaces' audit logs;
-                <a href="/workspaces">create a workspace</a> first.
-              </p>`
-        }`,
+      body: html`<h1>Workspace Audit</h1>${
+        managed.length
+          ? html`<p>Choose a workspace:</p><ul>${managed.map((w) => html`<li><a href="${auditUrl(w.slug)}">${w.slug}</a> <span class="muted">(@${w.namespace})</span></li>`)}</ul>`
+          : html`<p class="muted">No workspaces whose audit log you can read. Owners and admins of a team read its workspaces' audit logs; <a href="/workspaces">create a workspace</a> first.</p>`
+      }`,
     });
   });
 
@@ -109,83 +102,29 @@ export function auditPages(d: DashboardRouter): void {
     const base = auditUrl(ws.slug);
 
     const filters = html`<form method="get" action="${base}" class="row card" aria-label="Filter the audit log">
-      <div class="field">
-        <label for="f-user">User</label><input id="f-user" name="user" value="${f.user}" placeholder="alice" />
-      </div>
-      <div class="field">
-        <label for="f-skill">Skill or tool</label
-        ><input id="f-skill" name="skill" value="${f.skill}" placeholder="@${ws.namespace}/crm" />
-      </div>
-      <div class="field">
-        <label for="f-action">Action</label
-        ><select id="f-action" name="action">
-          <option value="">any</option>
-          ${AUDIT_ACTIONS.map((a) => html`<option value="${a}" ${a === f.action ? ' selected' : ''}>${a}</option>`)}
-        </select>
-      </div>
-      <div class="field">
-        <label for="f-from">From</label><input id="f-from" name="from" type="date" value="${f.from}" />
-      </div>
-      <div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${f.to}" /></div>
-      <div class="actions">
-        <button type="submit">Filter</button><a class="button secondary" href="${base}">Clear</a
-        ><a class="button secondary" href="${base}.csv${queryString(f)}" download>Export CSV</a>
-      </div>
-    </form>`;
+<div class="field"><label for="f-user">User</label><input id="f-user" name="user" value="${f.user}" placeholder="alice"></div>
+<div class="field"><label for="f-skill">Skill or tool</label><input id="f-skill" name="skill" value="${f.skill}" placeholder="@${ws.namespace}/crm"></div>
+<div class="field"><label for="f-action">Action</label><select id="f-action" name="action"><option value="">any</option>${AUDIT_ACTIONS.map((a) => html`<option value="${a}"${a === f.action ? ' selected' : ''}>${a}</option>`)}</select></div>
+<div class="field"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${f.from}"></div>
+<div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${f.to}"></div>
+<div class="actions"><button type="submit">Filter</button><a class="button secondary" href="${base}">Clear</a><a class="button secondary" href="${base}.csv${queryString(f)}" download>Export CSV</a></div></form>`;
 
     const table = events.length
-      ? html`<table>
-          <caption>
-            Events, newest first${page > 1 ? ` (page ${page})` : ''}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">User</th>
-              <th scope="col">Skill</th>
-              <th scope="col">Action</th>
-              <th scope="col">Tool</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Status</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${events.map(
-              (e) =>
-                html`<tr data-action="${e.action}">
-                  <td><time datetime="${e.at.toISOString()}">${minute(e.at.toISOString())}</time></td>
-                  <td>${e.actor}</td>
-                  <td>${subject(e)}</td>
-                  <td>${e.action}</td>
-                  <td>${e.tool ?? ''}</td>
-                  <td>${e.duration_ms === null ? '' : `${e.duration_ms} ms`}</td>
-                  <td>${e.status ?? ''}</td>
-                  <td>${e.detail ?? ''}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
+      ? html`<table><caption>Events, newest first${page > 1 ? ` (page ${page})` : ''}</caption><thead><tr><th scope="col">Date</th><th scope="col">User</th><th scope="col">Skill</th><th scope="col">Action</th><th scope="col">Tool</th><th scope="col">Duration</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
+<tbody>${events.map(
+          (e) =>
+            html`<tr data-action="${e.action}"><td><time datetime="${e.at.toISOString()}">${minute(e.at.toISOString())}</time></td><td>${e.actor}</td><td>${subject(e)}</td><td>${e.action}</td><td>${e.tool ?? ''}</td><td>${e.duration_ms === null ? '' : `${e.duration_ms} ms`}</td><td>${e.status ?? ''}</td><td>${e.detail ?? ''}</td></tr>`,
+        )}</tbody></table>`
       : html`<p class="muted">No events match.</p>`;
 
-    const pager = html`<nav class="pager" aria-label="Pages">
-      ${page > 1 ? html`<a href="${base}${queryString(f, { page: String(page - 1) })}" rel="prev">← Newer</a>` : ''}<span
-        class="muted"
-        >Page ${page}</span
-      >${more ? html`<a href="${base}${queryString(f, { page: String(page + 1) })}" rel="next">Older →</a>` : ''}
-    </nav>`;
+    const pager = html`<nav class="pager" aria-label="Pages">${page > 1 ? html`<a href="${base}${queryString(f, { page: String(page - 1) })}" rel="prev">← Newer</a>` : ''}<span class="muted">Page ${page}</span>${more ? html`<a href="${base}${queryString(f, { page: String(page + 1) })}" rel="next">Older →</a>` : ''}</nav>`;
 
     send(res, {
       title: `Audit ${ws.slug}`,
       active: 'audit',
-      body: html`<h1>Workspace Audit: ${ws.slug}</h1>
-        ${others.length ? html`<nav class="subnav" aria-label="Other workspaces">${others.map((w) => html`<a class="button secondary" href="${auditUrl(w.slug)}">${w.slug}</a>`)}</nav>` : ''}
-        <p>
-          Installs, tool calls, tokens and member changes of
-          <a href="/workspaces/${ws.slug}">${ws.slug}</a> (@${ws.namespace}). Tool calls record who, which tool,
-          duration and status, never arguments or results.
-        </p>
-        ${filters}${table}${pager}${cli(`aerostack workspace audit ${ws.slug} [--since 7d] [--user alice] [--skill NAME] [--action install] [--json]`)}`,
+      body: html`<h1>Workspace Audit: ${ws.slug}</h1>${others.length ? html`<nav class="subnav" aria-label="Other workspaces">${others.map((w) => html`<a class="button secondary" href="${auditUrl(w.slug)}">${w.slug}</a>`)}</nav>` : ''}
+<p>Installs, tool calls, tokens and member changes of <a href="/workspaces/${ws.slug}">${ws.slug}</a> (@${ws.namespace}). Tool calls record who, which tool, duration and status, never arguments or results.</p>
+${filters}${table}${pager}${cli(`aerostack workspace audit ${ws.slug} [--since 7d] [--user alice] [--skill NAME] [--action install] [--json]`)}`,
     });
   });
 

@@ -31,130 +31,55 @@ export function teamPages(d: DashboardRouter): void {
 
     const switcher =
       teams.length > 1
-        ? html`<nav class="subnav" aria-label="Teams">
-            ${teams.map((t) => html`<a href="${teamUrl(t.namespace)}" class="button secondary" ${t.namespace === ns ? html` aria-current="true"` : ''}>@${t.namespace} <span class="muted">(${t.role})</span></a>`)}
-          </nav>`
+        ? html`<nav class="subnav" aria-label="Teams">${teams.map((t) => html`<a href="${teamUrl(t.namespace)}" class="button secondary"${t.namespace === ns ? html` aria-current="true"` : ''}>@${t.namespace} <span class="muted">(${t.role})</span></a>`)}</nav>`
         : html``;
 
-    const memberTable = html`<table>
-      <caption>
-        Members of @${ns}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">User</th>
-          <th scope="col">Email</th>
-          <th scope="col">Role</th>
-          <th scope="col">Status</th>
-          <th scope="col">Joined</th>
-          ${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}
-        </tr>
-      </thead>
-      <tbody>
-        ${members.map(
-          (m) =>
-            html`<tr>
-              <td>${m.username ?? ''}</td>
-              <td>${m.email}</td>
-              <td>${m.role}</td>
-              <td><span class="status-active">active</span></td>
-              <td>${time(m.since)}</td>
-              ${
-                manager
-                  ? html`<td>
-                      ${m.role === 'owner' ? html`<span class="muted">owner</span>` : buttonForm(ctx, `/team/${ns}/members/remove`, 'Remove', { ref: m.username ?? m.email }, { ariaLabel: `Remove ${m.username ?? m.email} from @${ns}`, danger: true })}
-                    </td>`
-                  : ''
-              }
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    const memberTable = html`<table><caption>Members of @${ns}</caption>
+<thead><tr><th scope="col">User</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Joined</th>${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
+<tbody>${members.map(
+      (m) =>
+        html`<tr><td>${m.username ?? ''}</td><td>${m.email}</td><td>${m.role}</td><td><span class="status-active">active</span></td><td>${time(m.since)}</td>${
+          manager
+            ? html`<td>${m.role === 'owner' ? html`<span class="muted">owner</span>` : buttonForm(ctx, `/team/${ns}/members/remove`, 'Remove', { ref: m.username ?? m.email }, { ariaLabel: `Remove ${m.username ?? m.email} from @${ns}`, danger: true })}</td>`
+            : ''
+        }</tr>`,
+    )}</tbody></table>`;
 
     const pendingTable = pending.length
-      ? html`<table>
-          <caption>
-            Pending invitations
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Invited</th>
-              <th scope="col">Expires</th>
-              ${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}
-            </tr>
-          </thead>
-          <tbody>
-            ${pending.map(
-              (p) =>
-                html`<tr>
-                  <td>${p.email}</td>
-                  <td>${p.role}</td>
-                  <td><span class="status-pending">pending</span></td>
-                  <td>${time(p.since)}</td>
-                  <td>${time(p.expires)}</td>
-                  ${
-                    manager
-                      ? html`<td>
-                          ${buttonForm(ctx, `/team/${ns}/invitations/revoke`, 'Revoke', { email: p.email }, { ariaLabel: `Revoke the invitation for ${p.email}`, danger: true })}
-                        </td>`
-                      : ''
-                  }
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
+      ? html`<table><caption>Pending invitations</caption>
+<thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Invited</th><th scope="col">Expires</th>${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
+<tbody>${pending.map(
+          (p) =>
+            html`<tr><td>${p.email}</td><td>${p.role}</td><td><span class="status-pending">pending</span></td><td>${time(p.since)}</td><td>${time(p.expires)}</td>${
+              manager
+                ? html`<td>${buttonForm(ctx, `/team/${ns}/invitations/revoke`, 'Revoke', { email: p.email }, { ariaLabel: `Revoke the invitation for ${p.email}`, danger: true })}</td>`
+                : ''
+            }</tr>`,
+        )}</tbody></table>`
       : html`<p class="muted">No pending invitations.</p>`;
 
     const inviteForm = manager
-      ? html`<section class="card" aria-labelledby="invite-h">
-          <h2 id="invite-h">Invite a member</h2>
-          <p>
-            They get an email with a join link (valid for 7 days, single use). Members can install @${ns}'s team skills
-            and use its workspaces.
-          </p>
-          <form method="post" action="/team/${ns}/invitations" class="row">
-            ${csrfField(ctx)}
-            <div class="field">
-              <label for="invite-email">Email</label
-              ><input id="invite-email" name="email" type="email" required autocomplete="off" />
-            </div>
-            <div class="field">
-              <label for="invite-role">Role</label
-              ><select id="invite-role" name="role">
-                <option value="member">member</option>
-                ${myRole === 'owner' ? html`<option value="admin">admin</option>` : ''}
-              </select>
-            </div>
-            <button type="submit">Send invitation</button>
-          </form>
-          ${cli(`aerostack team invite EMAIL${ns === me.username ? '' : ` --namespace ${ns}`} [--role admin]`)}
-        </section>`
+      ? html`<section class="card" aria-labelledby="invite-h"><h2 id="invite-h">Invite a member</h2>
+<p>They get an email with a join link (valid for 7 days, single use). Members can install @${ns}'s team skills and use its workspaces.</p>
+<form method="post" action="/team/${ns}/invitations" class="row">${csrfField(ctx)}
+<div class="field"><label for="invite-email">Email</label><input id="invite-email" name="email" type="email" required autocomplete="off"></div>
+<div class="field"><label for="invite-role">Role</label><select id="invite-role" name="role"><option value="member">member</option>${myRole === 'owner' ? html`<option value="admin">admin</option>` : ''}</select></div>
+<button type="submit">Send invitation</button></form>${cli(`aerostack team invite EMAIL${ns === me.username ? '' : ` --namespace ${ns}`} [--role admin]`)}</section>`
       : html``;
 
     const leave =
       myRole && myRole !== 'owner'
-        ? html`<section class="card">
-            <h2>Leave @${ns}</h2>
-            <p>You lose access to its team skills and workspaces at once.</p>
-            ${buttonForm(ctx, `/team/${ns}/leave`, `Leave @${ns}`, {}, { danger: true })}${cli(`aerostack team leave @${ns}`)}
-          </section>`
+        ? html`<section class="card"><h2>Leave @${ns}</h2><p>You lose access to its team skills and workspaces at once.</p>${buttonForm(ctx, `/team/${ns}/leave`, `Leave @${ns}`, {}, { danger: true })}${cli(`aerostack team leave @${ns}`)}</section>`
         : html``;
 
     send(res, {
       title: `Team @${ns}`,
       active: 'team',
-      body: html`<h1>Team @${ns}</h1>
-        ${switcher}
-        <p>
-          Your role: <strong>${myRole ?? 'none'}</strong>.
-          ${manager ? 'Owners and admins invite and remove members.' : ''}
-        </p>
-        ${memberTable}${cli(`aerostack team list${ns === me.username ? '' : ` --namespace ${ns}`}`)}
-        <h2>Pending invitations</h2>
-        ${pendingTable} ${inviteForm}${leave}`,
+      body: html`<h1>Team @${ns}</h1>${switcher}
+<p>Your role: <strong>${myRole ?? 'none'}</strong>. ${manager ? 'Owners and admins invite and remove members.' : ''}</p>
+${memberTable}${cli(`aerostack team list${ns === me.username ? '' : ` --namespace ${ns}`}`)}
+<h2>Pending invitations</h2>${pendingTable}
+${inviteForm}${leave}`,
     });
   });
 

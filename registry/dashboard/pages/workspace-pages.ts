@@ -49,68 +49,21 @@ export function workspacePages(d: DashboardRouter): void {
     const managed = teams.filter((t) => t.role === 'owner' || t.role === 'admin');
     const me = ctx.viewer.user!.username;
     const table = list.length
-      ? html`<table>
-          <caption>
-            Your workspaces
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Workspace</th>
-              <th scope="col">Team</th>
-              <th scope="col">Your role</th>
-              <th scope="col">Skills</th>
-              <th scope="col">Created</th>
-              <th scope="col">Gateway URL</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${list.map(
-              (w) =>
-                html`<tr>
-                  <td><a href="${wsUrl(w.slug)}">${w.slug}</a></td>
-                  <td>@${w.namespace}</td>
-                  <td>${w.role}</td>
-                  <td>${w.skills}</td>
-                  <td>${time(w.createdAt)}</td>
-                  <td><code>${gatewayUrl(w.slug)}</code></td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
+      ? html`<table><caption>Your workspaces</caption><thead><tr><th scope="col">Workspace</th><th scope="col">Team</th><th scope="col">Your role</th><th scope="col">Skills</th><th scope="col">Created</th><th scope="col">Gateway URL</th></tr></thead>
+<tbody>${list.map((w) => html`<tr><td><a href="${wsUrl(w.slug)}">${w.slug}</a></td><td>@${w.namespace}</td><td>${w.role}</td><td>${w.skills}</td><td>${time(w.createdAt)}</td><td><code>${gatewayUrl(w.slug)}</code></td></tr>`)}</tbody></table>`
       : html`<p class="muted">No workspaces yet.</p>`;
     const create = managed.length
-      ? html`<section class="card" aria-labelledby="create-h">
-          <h2 id="create-h">Create a workspace</h2>
-          <p>A workspace puts a set of skills behind one MCP gateway URL that every member of the team connects to.</p>
-          <form method="post" action="/workspaces" class="row">
-            ${csrfField(ctx)}
-            <div class="field">
-              <label for="ws-slug">Name</label
-              ><input
-                id="ws-slug"
-                name="slug"
-                required
-                pattern="[a-z0-9][a-z0-9-]{0,62}"
-                title="lowercase letters, digits and -"
-                placeholder="acme-team"
-              />
-            </div>
-            <div class="field">
-              <label for="ws-namespace">Team</label
-              ><select id="ws-namespace" name="namespace">
-                ${managed.map((t) => html`<option value="${t.namespace}" ${t.namespace === me ? ' selected' : ''}>@${t.namespace}</option>`)}
-              </select>
-            </div>
-            <button type="submit">Create workspace</button>
-          </form>
-          ${cli('aerostack workspace create SLUG [--namespace NS]')}
-        </section>`
+      ? html`<section class="card" aria-labelledby="create-h"><h2 id="create-h">Create a workspace</h2>
+<p>A workspace puts a set of skills behind one MCP gateway URL that every member of the team connects to.</p>
+<form method="post" action="/workspaces" class="row">${csrfField(ctx)}
+<div class="field"><label for="ws-slug">Name</label><input id="ws-slug" name="slug" required pattern="[a-z0-9][a-z0-9-]{0,62}" title="lowercase letters, digits and -" placeholder="acme-team"></div>
+<div class="field"><label for="ws-namespace">Team</label><select id="ws-namespace" name="namespace">${managed.map((t) => html`<option value="${t.namespace}"${t.namespace === me ? ' selected' : ''}>@${t.namespace}</option>`)}</select></div>
+<button type="submit">Create workspace</button></form>${cli('aerostack workspace create SLUG [--namespace NS]')}</section>`
       : html``;
     send(res, {
       title: 'Workspaces',
       active: 'workspaces',
-      body: html`<h1>Workspaces</h1>
-        ${table}${cli('aerostack workspace list')}${create}`,
+      body: html`<h1>Workspaces</h1>${table}${cli('aerostack workspace list')}${create}`,
     });
   });
 
@@ -147,160 +100,62 @@ export function workspacePages(d: DashboardRouter): void {
     const base = wsUrl(ws.slug);
 
     const newToken: Html = created
-      ? html`<section class="secret" aria-labelledby="new-token-h" tabindex="-1" id="new-token-panel">
-          <h2 id="new-token-h">Token "${created.name}" created</h2>
-          <p><strong>Copy it now: it is shown only once.</strong> Aerostack stores only its SHA-256.</p>
-          <p>
-            <code class="token" id="new-token">${created.token}</code
-            ><button type="button" class="copy" data-copy="new-token" hidden>Copy token</button>
-          </p>
-          <p>
-            Add this to your editor MCP config:<button type="button" class="copy" data-copy="editor-config" hidden>
-              Copy config
-            </button>
-          </p>
-          <pre id="editor-config">${editorConfigBlock(ws.slug, url, created.token)}</pre>
-          <p id="copy-status" class="muted" role="status"></p>
-        </section>`
+      ? html`<section class="secret" aria-labelledby="new-token-h" tabindex="-1" id="new-token-panel"><h2 id="new-token-h">Token "${created.name}" created</h2>
+<p><strong>Copy it now: it is shown only once.</strong> Aerostack stores only its SHA-256.</p>
+<p><code class="token" id="new-token">${created.token}</code><button type="button" class="copy" data-copy="new-token" hidden>Copy token</button></p>
+<p>Add this to your editor MCP config:<button type="button" class="copy" data-copy="editor-config" hidden>Copy config</button></p>
+<pre id="editor-config">${editorConfigBlock(ws.slug, url, created.token)}</pre><p id="copy-status" class="muted" role="status"></p></section>`
       : html``;
 
     const skillTable = skills.length
-      ? html`<table aria-labelledby="skills-h">
-          <thead>
-            <tr>
-              <th scope="col">Skill</th>
-              <th scope="col">Version</th>
-              <th scope="col">Visibility</th>
-              <th scope="col">Installed by</th>
-              <th scope="col">Installed</th>
-              ${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}
-            </tr>
-          </thead>
-          <tbody>
-            ${skills.map(
-              (k) =>
-                html`<tr>
-                  <td><a href="/skills/${k.name}">${k.name}</a></td>
-                  <td>${k.version}</td>
-                  <td>${visibilityBadge(k.visibility)}</td>
-                  <td>${k.installedBy}</td>
-                  <td>${time(k.installedAt)}</td>
-                  ${
-                    manager
-                      ? html`<td>
-                          ${buttonForm(ctx, `${base}/skills/uninstall`, 'Uninstall', { name: k.name }, { ariaLabel: `Uninstall ${k.name}`, danger: true })}
-                        </td>`
-                      : ''
-                  }
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
+      ? html`<table aria-labelledby="skills-h"><thead><tr><th scope="col">Skill</th><th scope="col">Version</th><th scope="col">Visibility</th><th scope="col">Installed by</th><th scope="col">Installed</th>${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
+<tbody>${skills.map(
+          (k) =>
+            html`<tr><td><a href="/skills/${k.name}">${k.name}</a></td><td>${k.version}</td><td>${visibilityBadge(k.visibility)}</td><td>${k.installedBy}</td><td>${time(k.installedAt)}</td>${
+              manager
+                ? html`<td>${buttonForm(ctx, `${base}/skills/uninstall`, 'Uninstall', { name: k.name }, { ariaLabel: `Uninstall ${k.name}`, danger: true })}</td>`
+                : ''
+            }</tr>`,
+        )}</tbody></table>`
       : html`<p class="muted">No skills installed yet.</p>`;
 
-    const installForm = html`<form method="post" action="${base}/skills" class="row" aria-label="Install a skill">
-        ${csrfField(ctx)}
-        <div class="field">
-          <label for="install-name">Skill</label
-          ><input id="install-name" name="name" required placeholder="@${ws.namespace}/skill-name" />
-        </div>
-        <div class="field">
-          <label for="install-version">Version, range or tag</label
-          ><input id="install-version" name="version" value="latest" />
-        </div>
-        <button type="submit">Install</button>
-      </form>
-      ${cli(`aerostack skill install @ns/skill[@version] --workspace ${ws.slug}`)}`;
+    const installForm = html`<form method="post" action="${base}/skills" class="row" aria-label="Install a skill">${csrfField(ctx)}
+<div class="field"><label for="install-name">Skill</label><input id="install-name" name="name" required placeholder="@${ws.namespace}/skill-name"></div>
+<div class="field"><label for="install-version">Version, range or tag</label><input id="install-version" name="version" value="latest"></div>
+<button type="submit">Install</button></form>${cli(`aerostack skill install @ns/skill[@version] --workspace ${ws.slug}`)}`;
 
     const tokenSection = tokens
-      ? html`<h2 id="tokens-h">Tokens</h2>
-          <p>
-            Each member's editor reaches the gateway with its own <code>mwt_</code> token; revoking one disables it at
-            once.
-          </p>
-          ${
-            tokens.length
-              ? html`<table aria-labelledby="tokens-h">
-                  <thead>
-                    <tr>
-                      <th scope="col">Token name</th>
-                      <th scope="col">Token</th>
-                      <th scope="col">User</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">Status</th>
-                      <th scope="col"><span class="muted">Actions</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${tokens.map(
-                      (t) =>
-                        html`<tr>
-                          <td>${t.name}</td>
-                          <td><code>${t.prefix}…</code></td>
-                          <td>${t.user ?? html`<span class="muted">shared</span>`}</td>
-                          <td>${time(t.created)}</td>
-                          <td>${time(t.lastUsed)}</td>
-                          <td>${time(t.expires)}</td>
-                          <td><span class="status-${t.status}">${t.status}</span></td>
-                          <td>
-                            ${
-                              t.status === 'active'
-                                ? buttonForm(
-                                    ctx,
-                                    `${base}/tokens/revoke`,
-                                    'Revoke',
-                                    { name: t.name },
-                                    { ariaLabel: `Revoke token ${t.name}`, danger: true },
-                                  )
-                                : ''
-                            }
-                          </td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>`
-              : html`<p class="muted">No tokens yet.</p>`
-          }${cli(`aerostack workspace token list ${ws.slug}`)}
-          <section class="card" aria-labelledby="token-create-h">
-            <h3 id="token-create-h">Create a token</h3>
-            <form method="post" action="${base}/tokens" class="row">
-              ${csrfField(ctx)}
-              <div class="field">
-                <label for="token-name">Token name</label
-                ><input id="token-name" name="name" required maxlength="100" placeholder="Alice Cursor" />
-              </div>
-              <div class="field">
-                <label for="token-user">For member (optional)</label
-                ><input id="token-user" name="user" placeholder="alice" autocomplete="off" />
-              </div>
-              <div class="field">
-                <label for="token-expires">Expires</label
-                ><select id="token-expires" name="expiresIn">
-                  ${EXPIRY_CHOICES.map(([v, l]) => html`<option value="${v}">${l}</option>`)}
-                </select>
-              </div>
-              <button type="submit">Create token</button>
-            </form>
-            ${cli(`aerostack workspace token create ${ws.slug} --name "Alice Cursor" [--user alice] [--expires-in SECONDS]`)}
-          </section>`
+      ? html`<h2 id="tokens-h">Tokens</h2><p>Each member's editor reaches the gateway with its own <code>mwt_</code> token; revoking one disables it at once.</p>
+${
+  tokens.length
+    ? html`<table aria-labelledby="tokens-h"><thead><tr><th scope="col">Token name</th><th scope="col">Token</th><th scope="col">User</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="muted">Actions</span></th></tr></thead>
+<tbody>${tokens.map(
+        (t) =>
+          html`<tr><td>${t.name}</td><td><code>${t.prefix}…</code></td><td>${t.user ?? html`<span class="muted">shared</span>`}</td><td>${time(t.created)}</td><td>${time(t.lastUsed)}</td><td>${time(t.expires)}</td><td><span class="status-${t.status}">${t.status}</span></td><td>${
+            t.status === 'active'
+              ? buttonForm(
+                  ctx,
+                  `${base}/tokens/revoke`,
+                  'Revoke',
+                  { name: t.name },
+                  { ariaLabel: `Revoke token ${t.name}`, danger: true },
+                )
+              : ''
+          }</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">No tokens yet.</p>`
+}${cli(`aerostack workspace token list ${ws.slug}`)}
+<section class="card" aria-labelledby="token-create-h"><h3 id="token-create-h">Create a token</h3>
+<form method="post" action="${base}/tokens" class="row">${csrfField(ctx)}
+<div class="field"><label for="token-name">Token name</label><input id="token-name" name="name" required maxlength="100" placeholder="Alice Cursor"></div>
+<div class="field"><label for="token-user">For member (optional)</label><input id="token-user" name="user" placeholder="alice" autocomplete="off"></div>
+<div class="field"><label for="token-expires">Expires</label><select id="token-expires" name="expiresIn">${EXPIRY_CHOICES.map(([v, l]) => html`<option value="${v}">${l}</option>`)}</select></div>
+<button type="submit">Create token</button></form>${cli(`aerostack workspace token create ${ws.slug} --name "Alice Cursor" [--user alice] [--expires-in SECONDS]`)}</section>`
       : html`<p class="muted">Only the owner and admins of @${ws.namespace} manage this workspace's tokens.</p>`;
 
     const danger = manager
-      ? html`<section class="card" aria-labelledby="delete-h">
-          <h2 id="delete-h">Delete this workspace</h2>
-          <p>Its tokens stop working and its gateway URL goes away. Type the workspace name to confirm.</p>
-          <form method="post" action="${base}/delete" class="row">
-            ${csrfField(ctx)}
-            <div class="field">
-              <label for="delete-confirm">Workspace name</label
-              ><input id="delete-confirm" name="confirm" required autocomplete="off" />
-            </div>
-            <button type="submit" class="danger">Delete workspace</button>
-          </form>
-          ${cli(`aerostack workspace delete ${ws.slug}`)}
-        </section>`
+      ? html`<section class="card" aria-labelledby="delete-h"><h2 id="delete-h">Delete this workspace</h2><p>Its tokens stop working and its gateway URL goes away. Type the workspace name to confirm.</p>
+<form method="post" action="${base}/delete" class="row">${csrfField(ctx)}<div class="field"><label for="delete-confirm">Workspace name</label><input id="delete-confirm" name="confirm" required autocomplete="off"></div><button type="submit" class="danger">Delete workspace</button></form>${cli(`aerostack workspace delete ${ws.slug}`)}</section>`
       : html``;
 
     send(
@@ -309,23 +164,11 @@ export function workspacePages(d: DashboardRouter): void {
         title: `Workspace ${ws.slug}`,
         active: 'workspaces',
         body: html`<h1>Workspace ${ws.slug}</h1>
-          <div class="card">
-            <dl class="meta">
-              <dt>Team</dt>
-              <dd>@${ws.namespace} (your role: ${role})</dd>
-              <dt>Gateway URL</dt>
-              <dd>
-                <code id="gateway-url">${url}</code
-                ><button type="button" class="copy" data-copy="gateway-url" hidden>Copy URL</button>
-              </dd>
-              <dt>Created</dt>
-              <dd>${time(ws.created_at.toISOString())}</dd>
-            </dl>
-            ${manager ? html`<p><a href="${base}/audit">Workspace Audit for ${ws.slug} →</a></p>` : ''}
-          </div>
-          ${newToken}
-          <h2 id="skills-h">Installed skills</h2>
-          ${skillTable}${installForm} ${tokenSection}${danger}`,
+<div class="card"><dl class="meta"><dt>Team</dt><dd>@${ws.namespace} (your role: ${role})</dd><dt>Gateway URL</dt><dd><code id="gateway-url">${url}</code><button type="button" class="copy" data-copy="gateway-url" hidden>Copy URL</button></dd><dt>Created</dt><dd>${time(ws.created_at.toISOString())}</dd></dl>
+${manager ? html`<p><a href="${base}/audit">Workspace Audit for ${ws.slug} →</a></p>` : ''}</div>
+${newToken}
+<h2 id="skills-h">Installed skills</h2>${skillTable}${installForm}
+${tokenSection}${danger}`,
       },
       status,
     );
