@@ -15,7 +15,11 @@ const imports = files.map((f, i) => `import c${i} from './commands/${f.split(pat
 const ids = files.map((f, i) => `  ${JSON.stringify(f.replace(/\.js$/, '').split(path.sep).join(':'))}: c${i},`);
 
 await build({
-  stdin: { contents: `${imports.join('\n')}\nexport const COMMANDS = {\n${ids.join('\n')}\n};\n`, resolveDir: dist, sourcefile: 'commands.js' },
+  stdin: {
+    contents: `${imports.join('\n')}\nexport const COMMANDS = {\n${ids.join('\n')}\n};\n`,
+    resolveDir: dist,
+    sourcefile: 'commands.js',
+  },
   outfile: path.join(dist, 'aerostack.js'),
   bundle: true,
   platform: 'node',
@@ -23,7 +27,9 @@ await build({
   format: 'esm',
   external: ['@oclif/*'],
   // Bundled CommonJS dependencies call require() for Node's own modules.
-  banner: { js: "import { createRequire as __aerostackRequire } from 'node:module';\nconst require = __aerostackRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __aerostackRequire } from 'node:module';\nconst require = __aerostackRequire(import.meta.url);",
+  },
   legalComments: 'eof',
   logLevel: 'warning',
 });

@@ -12,7 +12,16 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SERVER_PACKAGES = ['@electric-sql/pglite', 'express', '@aws-sdk/client-s3', '@modelcontextprotocol/sdk', 'kysely', 'pg', '@aerostack/registry', '@aerostack/contract'];
+const SERVER_PACKAGES = [
+  '@electric-sql/pglite',
+  'express',
+  '@aws-sdk/client-s3',
+  '@modelcontextprotocol/sdk',
+  'kysely',
+  'pg',
+  '@aerostack/registry',
+  '@aerostack/contract',
+];
 
 describe('the aerostack CLI package (npm pack ./cli)', function () {
   this.timeout(180_000);
@@ -26,16 +35,27 @@ describe('the aerostack CLI package (npm pack ./cli)', function () {
     const { stdout } = await run('npm', ['pack', './cli', '--pack-destination', work, '--json'], { cwd: ROOT });
     const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = path.join(work, packed!.filename);
-    assert.deepEqual(packed!.files.map((f) => f.path).sort(), ['bin/aerostack.js', 'dist/aerostack.js', 'oclif.manifest.json', 'package.json']);
+    assert.deepEqual(packed!.files.map((f) => f.path).sort(), [
+      'bin/aerostack.js',
+      'dist/aerostack.js',
+      'oclif.manifest.json',
+      'package.json',
+    ]);
     prefix = path.join(work, 'global');
-    await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: work, env });
+    await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+      cwd: work,
+      env,
+    });
   });
   after(async () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   const aerostack = (args: string[], cwd = work) =>
-    run(path.join(prefix, 'bin', 'aerostack'), args, { cwd, env: { ...env, AEROSTACK_CONFIG_DIR: path.join(work, 'config') } });
+    run(path.join(prefix, 'bin', 'aerostack'), args, {
+      cwd,
+      env: { ...env, AEROSTACK_CONFIG_DIR: path.join(work, 'config') },
+    });
 
   it('installs alone and answers --version', async () => {
     const { stdout } = await aerostack(['--version']);
@@ -44,7 +64,10 @@ describe('the aerostack CLI package (npm pack ./cli)', function () {
 
   it('runs its commands from the one bundled file (skill init, and a refusal that needs no registry)', async () => {
     await aerostack(['skill', 'init', 'demo-skill']);
-    const manifest = JSON.parse(await readFile(path.join(work, 'demo-skill', 'aerostack.json'), 'utf8')) as { name: string; type: string };
+    const manifest = JSON.parse(await readFile(path.join(work, 'demo-skill', 'aerostack.json'), 'utf8')) as {
+      name: string;
+      type: string;
+    };
     assert.deepEqual([manifest.name, manifest.type], ['demo-skill', 'skill']);
     await assert.rejects(aerostack(['skill', 'install', 'not a name']), (err: { code?: number; stderr?: string }) => {
       assert.equal(err.code, 2);
@@ -60,7 +83,8 @@ describe('the aerostack CLI package (npm pack ./cli)', function () {
     assert.ok((await stat(path.join(installed, 'dist', 'aerostack.js'))).isFile());
     const names = new Set<string>();
     for (const entry of await readdir(path.join(installed, 'node_modules'))) {
-      if (entry.startsWith('@')) for (const sub of await readdir(path.join(installed, 'node_modules', entry))) names.add(`${entry}/${sub}`);
+      if (entry.startsWith('@'))
+        for (const sub of await readdir(path.join(installed, 'node_modules', entry))) names.add(`${entry}/${sub}`);
       else names.add(entry);
     }
     for (const p of SERVER_PACKAGES) assert.ok(!names.has(p), `${p} is not installed with the CLI`);
