@@ -75,7 +75,7 @@ describe('the aerostack CLI package (npm pack ./cli)', function () {
       return true;
     });
     const help = await aerostack(['workspace', 'token', '--help']);
-    assert.match(help.stdout, /workspace token create  Issue an mwt_ gateway token/);
+    assert.match(help.stdout, /workspace token create {2}Issue an mwt_ gateway token/);
   });
 
   it('brings none of the server’s dependencies', async () => {
