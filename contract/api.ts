@@ -196,6 +196,21 @@ export const CreatedWorkspaceToken = WorkspaceTokenSummary.extend({
   workspace: z.string(),
   url: z.string(),
 });
+/** Every action the audit log records (the CLI's `--action`, the dashboard's filter, the API's `?action=`). */
+export const AUDIT_ACTIONS = [
+  'install',
+  'uninstall',
+  'tool_call',
+  'token_created',
+  'token_revoked',
+  'member_joined',
+  'member_removed',
+  'member_left',
+  'workspace_created',
+  'workspace_deleted',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export const AuditEvent = z.object({
   at: iso,
   user: z.string(),

@@ -142,17 +142,8 @@ export interface WorkspaceTokensTable {
   rate_limit_per_minute: ColumnType<number, number | undefined, number>;
 }
 
-export type AuditAction =
-  | 'install'
-  | 'uninstall'
-  | 'tool_call'
-  | 'token_created'
-  | 'token_revoked'
-  | 'member_joined'
-  | 'member_removed'
-  | 'member_left'
-  | 'workspace_created'
-  | 'workspace_deleted';
+export type { AuditAction } from '@aerostack/contract/api.js';
+import type { AuditAction } from '@aerostack/contract/api.js';
 
 export interface AuditEventsTable {
   id: Generated<string>;

@@ -1,20 +1,9 @@
+import { AUDIT_ACTIONS } from '@aerostack/contract/api.js';
 import { Flags } from '@oclif/core';
 import { AerostackCommand } from '../../base-command.js';
 import { UsageError } from '../../lib/errors.js';
 import { auditTable } from '../../lib/workspace-tables.js';
 import { resolveWorkspace, workspaceArg } from '../../lib/workspace-target.js';
-
-const ACTIONS = [
-  'install',
-  'uninstall',
-  'tool_call',
-  'token_created',
-  'token_revoked',
-  'member_joined',
-  'member_removed',
-  'member_left',
-  'workspace_created',
-];
 
 export default class WorkspaceAudit extends AerostackCommand<typeof WorkspaceAudit> {
   static override summary =
@@ -32,7 +21,7 @@ export default class WorkspaceAudit extends AerostackCommand<typeof WorkspaceAud
     skill: Flags.string({
       description: 'only this skill (@acme/crm-skill or crm-skill) or tool (github__create_issue)',
     }),
-    action: Flags.string({ description: 'only this action', options: ACTIONS }),
+    action: Flags.string({ description: 'only this action', options: [...AUDIT_ACTIONS] }),
     limit: Flags.integer({ description: 'at most this many events (default 100)', min: 1, max: 10_000 }),
   };
 

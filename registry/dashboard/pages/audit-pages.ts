@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { AuditEvent } from '../../db/schema.js';
-import { AUDIT_ACTIONS, type AuditQuery } from '../../domain/audit/audit-log.js';
+import { AUDIT_ACTIONS } from '@aerostack/contract/api.js';
+import type { AuditQuery } from '../../domain/audit/audit-log.js';
 import { badRequest } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
 import { html, textOf } from '../html.js';

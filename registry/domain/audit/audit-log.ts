@@ -2,6 +2,7 @@ import type { Insertable } from 'kysely';
 import type { AuditAction, AuditEvent, AuditEventsTable, Db } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import { badRequest } from '@aerostack/contract/errors.js';
+import { AUDIT_ACTIONS } from '@aerostack/contract/api.js';
 
 export interface AuditRecord {
   workspaceId?: number | null;
@@ -16,6 +17,12 @@ export interface AuditRecord {
   durationMs?: number | null;
   detail?: string | null;
 }
+
+/** Who an audit row names: `alice@acme` (a user in the workspace's namespace). */
+export const actorLabel = (username: string, namespace: string): string => `${username}@${namespace}`;
+
+/** What a user did in a workspace, beyond the who and where `AuditLog.recordUserAction` fills in. */
+export type UserActionDetail = Pick<AuditRecord, 'skill' | 'tool' | 'status' | 'detail'>;
 
 export interface AuditQuery {
   since?: Date;
@@ -41,19 +48,6 @@ interface QueuedRow {
   row: Insertable<AuditEventsTable>;
   onError: (err: unknown) => void;
 }
-
-export const AUDIT_ACTIONS: AuditAction[] = [
-  'install',
-  'uninstall',
-  'tool_call',
-  'token_created',
-  'token_revoked',
-  'member_joined',
-  'member_removed',
-  'member_left',
-  'workspace_created',
-  'workspace_deleted',
-];
 
 /**
  * The append-only audit log (the database refuses UPDATE and DELETE on it). A tool call is recorded
@@ -84,6 +78,24 @@ export class AuditLog {
    * calls before closing the database. A row that cannot be written is reported to `onError`, as
    * the caller would have logged a failed awaited insert.
    */
+  /** A signed-in user's action on a workspace (the rows the owner reads in `workspace audit`). */
+  recordUserAction(
+    ws: { id: number; slug: string; namespace: string },
+    user: { id: number; username: string },
+    action: AuditAction,
+    more: UserActionDetail = {},
+  ): Promise<void> {
+    return this.record({
+      workspaceId: ws.id,
+      workspace: ws.slug,
+      namespace: ws.namespace,
+      actorUserId: user.id,
+      actor: actorLabel(user.username, ws.namespace),
+      action,
+      ...more,
+    });
+  }
+
   recordInBackground(e: AuditRecord, onError: (err: unknown) => void): void {
     this.queue.push({ row: this.row(e), onError });
     if (this.queue.length >= MAX_BATCH_ROWS) this.writeQueue();
@@ -146,7 +158,7 @@ export class AuditLog {
   /** A workspace's events plus its namespace's member changes, newest first. */
   async forWorkspace(ws: { id: number; namespace: string }, q: AuditQuery): Promise<AuditEvent[]> {
     await this.flush();
-    if (q.action && !AUDIT_ACTIONS.includes(q.action as AuditAction))
+    if (q.action && !(AUDIT_ACTIONS as readonly string[]).includes(q.action))
       throw badRequest(`Unknown action "${q.action}"; use one of ${AUDIT_ACTIONS.join(', ')}`);
     const limit = q.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)

@@ -1,6 +1,6 @@
 import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Db, Workspace } from '../../db/schema.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { actorLabel, type AuditLog } from '../audit/audit-log.js';
 import { CredentialCache, type CheckedCredential } from '../cache/credential-cache.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import { newSecret, sha256Hex } from '../accounts/secrets.js';
@@ -10,7 +10,7 @@ import { assertCan, can } from '../access/policy.js';
 import type { Viewer } from '../access/viewer.js';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, notFound, unauthorized } from '@aerostack/contract/errors.js';
-import { actorLabel, type Workspaces } from './workspaces.js';
+import type { Workspaces } from './workspaces.js';
 import type { WorkspaceTokenSummary } from '@aerostack/contract/api.js';
 
 export const WORKSPACE_TOKEN_PREFIX = 'mwt_';
@@ -96,15 +96,7 @@ export class WorkspaceTokens {
       if (isUniqueViolation(err)) throw conflict(`Workspace ${slug} already has an active token named "${name}"`);
       throw err;
     }
-    await this.audit.record({
-      workspaceId: ws.id,
-      workspace: slug,
-      namespace: ws.namespace,
-      actorUserId: me.id,
-      actor: actorLabel(me.username, ws.namespace),
-      action: 'token_created',
-      detail: name,
-    });
+    await this.audit.recordUserAction(ws, me, 'token_created', { detail: name });
     const summary = (await this.list(viewer, slug)).find((t) => t.name === name && t.status === 'active')!;
     return { token: secret, summary };
   }
@@ -168,15 +160,7 @@ export class WorkspaceTokens {
       .set({ revoked_at: this.clock.now() })
       .where('id', '=', token.id)
       .execute();
-    await this.audit.record({
-      workspaceId: ws.id,
-      workspace: slug,
-      namespace: ws.namespace,
-      actorUserId: me.id,
-      actor: actorLabel(me.username, ws.namespace),
-      action: 'token_revoked',
-      detail: name,
-    });
+    await this.audit.recordUserAction(ws, me, 'token_revoked', { detail: name });
   }
 
   /**

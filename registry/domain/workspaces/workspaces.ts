@@ -37,9 +37,6 @@ export interface RunnableSkill {
   aerostack: unknown;
 }
 
-/** Who an audit row names: `alice@acme` (a user in the workspace's namespace). */
-export const actorLabel = (username: string, namespace: string): string => `${username}@${namespace}`;
-
 /**
  * Workspaces put a set of installed skills behind one gateway URL. The owner and admins of the
  * namespace create, delete and uninstall; every member may install (what members may read).
@@ -75,14 +72,7 @@ export class Workspaces {
         .values({ slug, namespace: ns, created_by: user.id, created_at: this.clock.now() })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.audit.record({
-        workspaceId: ws.id,
-        workspace: slug,
-        namespace: ns,
-        actorUserId: user.id,
-        actor: actorLabel(user.username, ns),
-        action: 'workspace_created',
-      });
+      await this.audit.recordUserAction(ws, user, 'workspace_created');
       return ws;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`The workspace name "${slug}" is taken`);
@@ -164,14 +154,7 @@ export class Workspaces {
     await this.db.deleteFrom('workspaces').where('id', '=', ws.id).execute();
     const user = viewer.user!;
     // The log outlives the workspace: its rows keep the slug and namespace.
-    await this.audit.record({
-      workspaceId: ws.id,
-      workspace: slug,
-      namespace: ws.namespace,
-      actorUserId: user.id,
-      actor: actorLabel(user.username, ws.namespace),
-      action: 'workspace_deleted',
-    });
+    await this.audit.recordUserAction(ws, user, 'workspace_deleted');
   }
 
   async skills(viewer: Viewer, slug: string): Promise<InstalledSkill[]> {
@@ -238,16 +221,7 @@ export class Workspaces {
           .doUpdateSet({ version, installed_by: user.id, installed_at: this.clock.now() }),
       )
       .execute();
-    await this.audit.record({
-      workspaceId: ws.id,
-      workspace: slug,
-      namespace: ws.namespace,
-      actorUserId: user.id,
-      actor: actorLabel(user.username, ws.namespace),
-      action: 'install',
-      skill: skill.name,
-      detail: `${skill.name}@${version}`,
-    });
+    await this.audit.recordUserAction(ws, user, 'install', { skill: skill.name, detail: `${skill.name}@${version}` });
     return { name: skill.name, version, changed: previous?.version !== version };
   }
 
@@ -261,14 +235,6 @@ export class Workspaces {
       .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw notFound(`${name.full} is not installed in workspace ${slug}`);
     const user = viewer.user!;
-    await this.audit.record({
-      workspaceId: ws.id,
-      workspace: slug,
-      namespace: ws.namespace,
-      actorUserId: user.id,
-      actor: actorLabel(user.username, ws.namespace),
-      action: 'uninstall',
-      skill: name.full,
-    });
+    await this.audit.recordUserAction(ws, user, 'uninstall', { skill: name.full });
   }
 }
