@@ -182,11 +182,15 @@ console.log(JSON.stringify({
   fds: fs.readdirSync('/proc/self/fd').map((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd); } catch { return 'gone'; } }),
   interfaces: Object.keys(os.networkInterfaces()),
   nestedUserns: attempt(() => fs.writeFileSync('/proc/self/uid_map', '0 0 1')),
-}));`,
+}));
+process.stdin.resume().on('end', () => process.exit(0));`,
       {
         during: async () => {
-          // From outside: the process runs as a host uid of its own, not as root.
-          const ours = (await sandboxProcesses()).filter((p) => p.cmdline.includes('/skill/attack.mjs'));
+          // From outside (while it waits for stdin to close): Node runs as a host uid of its own, not as
+          // root, like the two bubblewrap processes that hold its namespaces.
+          const ours = (await sandboxProcesses()).filter((p) =>
+            p.cmdline.startsWith('/usr/bin/node -- /skill/attack.mjs'),
+          );
           if (asRoot) {
             assert.equal(ours.length, 1, JSON.stringify(ours));
             assert.ok(ours[0]!.uid >= UID_BASE);
