@@ -60,6 +60,14 @@ const publishTgz =
     });
   };
 
+/** tools/list on the acme-ws gateway, with `token` (or none). */
+const gatewayList = (c: Ctx, token?: string) =>
+  call(c.r.url, 'POST', '/ws/acme-ws', {
+    token,
+    json: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    headers: { accept: 'application/json, text/event-stream' },
+  });
+
 /** A publish body whose attachment, metadata and tarball all carry `version` (valid except for it). */
 const publishVersion = (version: string) => (c: Ctx) => {
   const tgz = gzip(
@@ -859,45 +867,26 @@ const CASES: Case[] = [
   {
     kind: 'token',
     label: 'aer_ used on the gateway',
-    send: (c) =>
-      call(c.r.url, 'POST', '/ws/acme-ws', {
-        token: c.acme,
-        json: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-        headers: { accept: 'application/json, text/event-stream' },
-      }),
+    send: (c) => gatewayList(c, c.acme),
     status: 401,
     message: /workspace token/,
   },
   {
     kind: 'token',
     label: 'no token on the gateway',
-    send: (c) =>
-      call(c.r.url, 'POST', '/ws/acme-ws', {
-        json: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-        headers: { accept: 'application/json, text/event-stream' },
-      }),
+    send: (c) => gatewayList(c),
     status: 401,
   },
   {
     kind: 'token',
     label: "another workspace's mwt_",
-    send: (c) =>
-      call(c.r.url, 'POST', '/ws/acme-ws', {
-        token: c.otherMwt,
-        json: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-        headers: { accept: 'application/json, text/event-stream' },
-      }),
+    send: (c) => gatewayList(c, c.otherMwt),
     status: 401,
   },
   {
     kind: 'token',
     label: 'a revoked mwt_',
-    send: (c) =>
-      call(c.r.url, 'POST', '/ws/acme-ws', {
-        token: c.revokedMwt,
-        json: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-        headers: { accept: 'application/json, text/event-stream' },
-      }),
+    send: (c) => gatewayList(c, c.revokedMwt),
     status: 401,
     message: /revoked/,
   },
