@@ -5,6 +5,7 @@
  * something else fails the CLI's tests instead of reaching a user's terminal as `undefined`.
  */
 import { z } from 'zod';
+import { MAX_SECRET_BYTES } from './limits.js';
 
 const iso = z.string();
 const role = z.enum(['owner', 'admin', 'member']);
@@ -38,7 +39,23 @@ export const CreateWorkspaceRequest = z.object({
   slug: z.string().max(100),
   namespace: z.string().max(100).optional(),
 });
-export const InstallRequest = z.object({ version: z.string().min(1).max(256) });
+export const InstallRequest = z.object({
+  version: z.string().min(1).max(256),
+  /** The installer's consent to the hosts the version's aerostack.json `network` declares. */
+  allowNetwork: z.boolean().optional(),
+});
+/** A secret's value: what an environment variable can carry (no NUL), at most MAX_SECRET_BYTES. */
+export const SetSecretRequest = z.object({
+  value: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .refine((v) => Buffer.byteLength(v) <= MAX_SECRET_BYTES, {
+      error: `must be at most ${MAX_SECRET_BYTES} bytes`,
+    })
+    .refine((v) => !v.includes('\0'), {
+      error: 'must not contain a NUL character (an environment variable cannot hold one)',
+    }),
+});
 export const CreateWorkspaceTokenRequest = z.object({
   name: z.string().max(200),
   user: z.string().max(100).optional(),
@@ -177,9 +194,32 @@ export const InstalledSkill = z.object({
   visibility,
   installedBy: z.string(),
   installedAt: iso,
+  /** The `network` hosts the installer approved: all the skill can reach (empty: no network). */
+  network: z.array(z.string()),
 });
+export const SecretSummary = z.object({
+  name: z.string(),
+  setBy: z.string(),
+  setAt: iso,
+  /** The installed skills that declare it. */
+  usedBy: z.array(z.string()),
+});
+export const SecretList = z.object({
+  workspace: z.string(),
+  secrets: z.array(SecretSummary),
+  /** Secrets installed skills declare as required that are not set: their tools fail until they are. */
+  missing: z.array(z.object({ name: z.string(), usedBy: z.array(z.string()) })),
+});
+/** The 403 `network_approval_required` answer's extra field: the hosts to approve. */
+export const NetworkApprovalRequired = z.object({ error: z.string(), code: z.string(), network: z.array(z.string()) });
 export const WorkspaceSkills = z.object({ workspace: z.string(), url: z.string(), skills: z.array(InstalledSkill) });
-export const Installed = z.object({ name: z.string(), version: z.string(), changed: z.boolean() });
+export const Installed = z.object({
+  name: z.string(),
+  version: z.string(),
+  changed: z.boolean(),
+  /** The hosts approved for it in this workspace (its `network`). */
+  network: z.array(z.string()),
+});
 export const WorkspaceTokenSummary = z.object({
   name: z.string(),
   prefix: z.string(),
@@ -208,6 +248,8 @@ export const AUDIT_ACTIONS = [
   'member_left',
   'workspace_created',
   'workspace_deleted',
+  'secret_set',
+  'secret_deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -241,6 +283,8 @@ export type CreatedWorkspace = z.infer<typeof CreatedWorkspace>;
 export type InstalledSkill = z.infer<typeof InstalledSkill>;
 export type WorkspaceSkills = z.infer<typeof WorkspaceSkills>;
 export type Installed = z.infer<typeof Installed>;
+export type SecretSummary = z.infer<typeof SecretSummary>;
+export type SecretList = z.infer<typeof SecretList>;
 export type WorkspaceTokenSummary = z.infer<typeof WorkspaceTokenSummary>;
 export type CreatedWorkspaceToken = z.infer<typeof CreatedWorkspaceToken>;
 export type AuditEvent = z.infer<typeof AuditEvent>;

@@ -8,6 +8,8 @@ export class DomainError extends Error {
     readonly status: number,
     message: string,
     readonly code?: string,
+    /** More for a client to act on, sent beside `error` and `code` (the hosts to approve, say). */
+    readonly fields?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -8,11 +8,20 @@ export interface TarballLimits {
   maxEntries: number;
 }
 
+/**
+ * Sized for an MCP server that bundles its dependencies (`skill publish` packs node_modules): the
+ * `skill init --type mcp` template with @modelcontextprotocol/sdk 1.32 and zod 4.6 installed packs to
+ * 3.4 MiB, unpacks to 16.6 MiB in 3,687 files (4,255 entries with folder entries, which npm does not
+ * write). Each limit is 3.5-4 times that. Raising maxTarballBytes also raises the JSON body limit.
+ */
 export const DEFAULT_TARBALL_LIMITS: Readonly<TarballLimits> = Object.freeze({
-  maxTarballBytes: 10 * 1024 * 1024,
-  maxUnpackedBytes: 50 * 1024 * 1024,
-  maxEntries: 5000,
+  maxTarballBytes: 12 * 1024 * 1024,
+  maxUnpackedBytes: 64 * 1024 * 1024,
+  maxEntries: 15_000,
 });
 
 /** npm's rule: a version may be unpublished only this long after it was published. */
 export const UNPUBLISH_WINDOW_MS = 72 * 3600 * 1000;
+
+/** Largest workspace secret value (a PEM key fits; an environment variable is no place for more). */
+export const MAX_SECRET_BYTES = 16 * 1024;

@@ -6,7 +6,8 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { badRequest } from './errors.js';
-import { SKILL_SLUG_RE, SKILL_TOOL_NAME_RE } from './names.js';
+import { ENV_NAME_RE, RESERVED_ENV_NAMES_RE, SKILL_SLUG_RE, SKILL_TOOL_NAME_RE } from './names.js';
+import { NETWORK_TARGET_RE, parseNetworkTarget } from './network.js';
 
 /** The commands a `type: "mcp"` skill may name: the gateway runs Node servers only, inside its sandbox. */
 export const MCP_COMMANDS = ['node', 'nodejs'] as const;
@@ -34,6 +35,30 @@ const relativePath = z
   // Control characters (NUL above all) never name a real file and confuse logs and terminals.
   .refine((p) => !/\p{Cc}/u.test(p), { error: 'must not contain control characters' });
 
+/**
+ * One secret the skill reads, by name only: the value is set per workspace (`aerostack workspace
+ * secret set`) and reaches the skill's process as an environment variable. `strictObject`, so a
+ * `value` (or any other key that could carry one) is refused rather than published.
+ */
+const envEntry = z.strictObject(
+  {
+    name: z
+      .string({ error: says('must be a string') })
+      .regex(ENV_NAME_RE, { error: 'must be upper snake case such as CRM_API_KEY (1-64 of A-Z 0-9 _)' })
+      .refine((n) => !RESERVED_ENV_NAMES_RE.test(n), {
+        error: 'is set by the sandbox or changes how Node starts or connects; choose another name',
+      }),
+    description: text(512).optional(),
+    required: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `must not have ${issue.keys.map((k) => `"${k}"`).join(', ')}: a manifest names secrets, their values are set per workspace (aerostack workspace secret set)`
+        : says('must be an object such as { "name": "CRM_API_KEY" }')(issue),
+  },
+);
+
 const baseFields = {
   name: z.string({ error: says('must be a string') }).regex(SKILL_SLUG_RE, {
     error: 'must be a URL-safe slug: 1-64 of a-z 0-9 . _ -, starting with a letter or digit',
@@ -48,6 +73,26 @@ const baseFields = {
   tags: z
     .array(text(40), { error: says('must be an array of strings') })
     .max(20, { error: 'must have at most 20 entries' })
+    .optional(),
+  env: z
+    .array(envEntry, {
+      error: says('must be an array of { "name": "CRM_API_KEY" }: values are set per workspace, never published'),
+    })
+    .max(32, { error: 'must have at most 32 entries' })
+    .refine((e) => new Set(e.map((x) => x.name)).size === e.length, { error: 'must not name a secret twice' })
+    .optional(),
+  // Absent or empty: the skill reaches no network at all.
+  network: z
+    .array(
+      z
+        .string({ error: 'must be a string' })
+        .max(260, { error: 'must be at most 260 characters' })
+        .refine((t) => NETWORK_TARGET_RE.test(t.toLowerCase()) && safeTarget(t), {
+          error: 'must be host:port, such as "api.crm.acme.com:443" or "*.hubapi.com:443"',
+        }),
+      { error: says('must be an array of "host:port" strings') },
+    )
+    .max(32, { error: 'must have at most 32 entries' })
     .optional(),
 };
 
@@ -100,9 +145,26 @@ const mcpManifest = z.looseObject({
     .refine((a) => a.length <= 64, {
       error: 'must have at most 64 entries',
     }),
-  // Secrets must come from the gateway's configuration, never be baked into a published package.
-  env: z.never({ error: 'is not allowed in a published manifest' }).optional(),
 });
+
+function safeTarget(t: string): boolean {
+  try {
+    parseNetworkTarget(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The secrets a skill reads, `required` filled in (a declared secret is required unless it says otherwise). */
+export function declaredSecrets(m: AerostackManifest): { name: string; description?: string; required: boolean }[] {
+  return (m.env ?? []).map((e) => ({ ...e, required: e.required ?? true }));
+}
+
+/** The hosts a skill declares, lower-cased and without repeats, in the order given. */
+export function declaredNetwork(m: AerostackManifest): string[] {
+  return [...new Set((m.network ?? []).map((t) => t.toLowerCase()))];
+}
 
 export const aerostackManifestSchema = z.discriminatedUnion('type', [skillManifest, mcpManifest], {
   error: 'must be "skill" or "mcp"',

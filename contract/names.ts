@@ -19,6 +19,29 @@ export const DIST_TAG_RE = /^[a-zA-Z][a-zA-Z0-9._-]{0,63}$/;
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A `type: "skill"` tool's name in aerostack.json: snake_case, which every MCP client accepts. */
 export const SKILL_TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
+/**
+ * A secret's name: an environment variable a skill reads (`CRM_API_KEY`). Upper snake case, so it can
+ * never be read as a path or a flag, and never one the sandbox sets itself (RESERVED_ENV_NAMES).
+ */
+export const ENV_NAME_RE = /^[A-Z][A-Z0-9_]{0,63}$/;
+/**
+ * Names a skill may not declare: the sandbox sets these (PATH, HOME, LANG, TZ, NODE_ENV), or they
+ * would change how Node or the dynamic loader start (NODE_OPTIONS, LD_PRELOAD), or where traffic goes
+ * (HTTP_PROXY and the like: the egress proxy is the only way out).
+ */
+export const RESERVED_ENV_NAMES_RE =
+  /^(PATH|HOME|LANG|LANGUAGE|TZ|PWD|SHELL|USER|TMPDIR|NODE_.*|LD_.*|LC_.*|.*_PROXY|AEROSTACK_.*)$/;
+
+/** Checks a secret's name; the message is the one both the CLI and the registry show. */
+export function checkEnvName(name: string): string {
+  if (!ENV_NAME_RE.test(name))
+    throw badRequest(
+      `Invalid secret name "${shown(name)}": use upper-case letters, digits and "_", starting with a letter (at most 64), such as CRM_API_KEY`,
+    );
+  if (RESERVED_ENV_NAMES_RE.test(name))
+    throw badRequest(`Invalid secret name "${name}": the sandbox sets it, or it changes how Node starts or connects`);
+  return name;
+}
 /** A tool's name as the gateway lists it (`<skill>__<tool>`): what MCP clients accept. */
 export const GATEWAY_TOOL_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 

@@ -25,6 +25,7 @@ import { BwrapSandbox } from './gateway/runtime/sandbox/bwrap-sandbox.js';
 import type { Sandbox } from './gateway/runtime/sandbox/sandbox.js';
 import { UnconfinedSandbox } from './gateway/runtime/sandbox/unconfined-sandbox.js';
 import { SkillUnpacker } from './gateway/runtime/unpacker.js';
+import { EgressProxy } from './gateway/runtime/egress/egress-proxy.js';
 import type { Logger } from 'pino';
 import path from 'node:path';
 
@@ -56,6 +57,14 @@ export function createApp(deps: AppDependencies): {
     limits,
     outputValidator(services.schemas),
     deps.logger,
+    // Unconfined skills have the host's network; a proxy would only pretend to hold them.
+    gateway.sandbox === 'none'
+      ? null
+      : new EgressProxy({
+          root: path.join(deps.config.dataDir, 'runtime', 'egress'),
+          logger: deps.logger,
+          allowLoopback: gateway.egressAllowLoopback,
+        }),
   );
   const app = express();
   app.disable('x-powered-by');
@@ -78,6 +87,7 @@ export function createApp(deps: AppDependencies): {
   app.use(
     gatewayRoutes({
       workspaces: services.workspaces,
+      secrets: services.secrets,
       tokens: services.workspaceTokens,
       audit: services.audit,
       pool: runtime,

@@ -18,6 +18,8 @@ export interface RegistryConfig {
   gateway: GatewayConfig;
   /** Memory for verified copies of small tarballs (npm's hot read); 0 turns the copies off. */
   tarballCacheMb: number;
+  /** AEROSTACK_SECRET_KEY: seals workspace secrets; null makes (or reads) `secret.key` in the data dir. */
+  secretKey: string | null;
 }
 
 export interface GatewayConfig {
@@ -29,6 +31,11 @@ export interface GatewayConfig {
   sandboxUidBase: number;
   /** What each skill process may use (the start-up timeout is fixed). */
   skill: Omit<RuntimeLimits, 'startTimeoutMs'>;
+  /**
+   * Test-only (AEROSTACK_EGRESS_ALLOW_LOOPBACK): the egress proxy may reach 127.0.0.1 and ::1, so a
+   * test can stand up the "remote" host a skill calls. Never set it on a real registry.
+   */
+  egressAllowLoopback: boolean;
 }
 
 export interface S3Config {
@@ -112,7 +119,18 @@ const envSchema = z.object({
   AEROSTACK_SKILL_CPU_SECONDS: intIn(1, 10_000_000).default(3600),
   AEROSTACK_SKILL_TMP_MB: intIn(1, 4096).default(16),
   AEROSTACK_TARBALL_CACHE_MB: intIn(0, 65_536).default(64),
+  AEROSTACK_SECRET_KEY: z
+    .string()
+    .regex(
+      /^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/,
+      'must be 32 random bytes: 64 hex digits or 44 base64 characters (openssl rand -hex 32)',
+    )
+    .optional(),
+  AEROSTACK_EGRESS_ALLOW_LOOPBACK: bool.default(false),
 });
+
+/** Variables whose value is never echoed in an error, even a wrong one. */
+const SECRET_VARIABLES = new Set(['AEROSTACK_SECRET_KEY', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SMTP_URL']);
 
 /**
  * Reads the configuration from `env`. Throws ConfigError naming the first bad variable, so start-up
@@ -125,9 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(
-      `Invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(cleaned[name] ?? '')})`,
-    );
+    const got = SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(cleaned[name] ?? '')})`;
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`);
   }
   const e = parsed.data;
   if (e.S3_BUCKET === undefined && (e.S3_ENDPOINT || e.S3_ACCESS_KEY_ID || e.S3_SECRET_ACCESS_KEY)) {
@@ -168,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       rateLimitPerMinute: e.AEROSTACK_GATEWAY_RATE_LIMIT,
       sandbox: e.AEROSTACK_SANDBOX,
       sandboxUidBase: e.AEROSTACK_SANDBOX_UID_BASE,
+      egressAllowLoopback: e.AEROSTACK_EGRESS_ALLOW_LOOPBACK,
       skill: {
         callTimeoutMs: e.AEROSTACK_SKILL_TIMEOUT_MS,
         memoryMb: e.AEROSTACK_SKILL_MEMORY_MB,
@@ -181,5 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       },
     },
     tarballCacheMb: e.AEROSTACK_TARBALL_CACHE_MB,
+    secretKey: e.AEROSTACK_SECRET_KEY ?? null,
   };
 }

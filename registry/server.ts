@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { RegistryConfig } from './config.js';
 import { createApp } from './app.js';
+import { ConfigError } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Db } from './db/schema.js';
@@ -52,12 +53,22 @@ export async function startRegistry(
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const backends = opts.db && opts.blobs ? { db: opts.db, blobs: opts.blobs } : await openBackends(config, logger);
   const mailer = opts.mailer ?? createMailer(config);
-  const { handler, close: closeApp } = createApp({
+  const {
+    handler,
+    services,
+    close: closeApp,
+  } = createApp({
     config,
     ...backends,
     mailer,
     clock: opts.clock ?? systemClock,
     logger,
+  });
+  // The secret key is read (or made, for an embedded install) now: a key file others can read stops
+  // the start with one line, rather than failing the first secret set later.
+  await services.secrets.ready().catch(async (err: Error) => {
+    await closeApp();
+    throw new ConfigError(err.message);
   });
   const server = http.createServer(handler);
   server.keepAliveTimeout = 65_000;

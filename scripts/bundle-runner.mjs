@@ -6,14 +6,23 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const runner = new URL('../registry/dist/gateway/runtime/runner/', import.meta.url);
+// sandbox-preload.mjs goes beside it: loaded with --import when a skill is given secrets or network.
 await build({
-  entryPoints: [fileURLToPath(new URL('skill-server.mjs', runner))],
-  outfile: fileURLToPath(new URL('bundle/skill-server.mjs', runner)),
+  entryPoints: ['skill-server.mjs', 'sandbox-preload.mjs'].map((f) => fileURLToPath(new URL(f, runner))),
+  outdir: fileURLToPath(new URL('bundle/', runner)),
+  outExtension: { '.js': '.mjs' },
+  // The preload's egress part (undici) is a chunk of its own, loaded only by skills given network.
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
   minify: true,
   legalComments: 'eof',
+  // undici and https-proxy-agent are CommonJS and require Node's modules, which an ES module bundle
+  // can only do through a require of its own.
+  banner: {
+    js: "import { createRequire as __aerostackRequire } from 'node:module'; const require = __aerostackRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

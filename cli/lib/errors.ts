@@ -18,6 +18,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The answer's `code` (such as `network_approval_required`) and other fields beside `error`. */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
   }

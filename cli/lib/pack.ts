@@ -1,4 +1,4 @@
-import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { parseManifest, type AerostackManifest } from '@aerostack/contract/manif
 import { inspectTarball } from '@aerostack/contract/tarball/inspect.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { DEFAULT_TARBALL_LIMITS } from '@aerostack/contract/limits.js';
+import { collectBundle, type BundledPackage } from './bundle.js';
 import { UsageError } from './errors.js';
 
 export interface PackedSkill {
@@ -22,9 +23,16 @@ export interface PackedSkill {
   shasum: string;
   files: string[];
   unpackedSize: number;
+  /** The production dependency closure packed under node_modules/ (see bundle.ts). */
+  bundled: BundledPackage[];
+  /** Bytes of the bundled packages' files. */
+  bundledSize: number;
 }
 
-/** Never packed, whatever the ignore files say (as npm does for these). */
+/**
+ * Never packed, whatever the ignore files say (as npm does for these). node_modules is the exception
+ * only for the production dependency closure, which collectBundle() adds on its own.
+ */
 const ALWAYS_IGNORED = [
   '.git',
   '.svn',
@@ -43,6 +51,8 @@ const ALWAYS_INCLUDED = new Set(['package.json', 'aerostack.json']);
 // The same limits the registry applies by default, so --dry-run says what publish would.
 // npm packs with this fixed mtime so the same files always give the same tarball (and integrity).
 const FIXED_MTIME = new Date('1985-10-26T08:15:00.000Z');
+/** Files copied into the staging folder at once: a bundled MCP SDK is thousands of small files. */
+const COPY_BATCH = 64;
 
 const readJson = async (file: string): Promise<Record<string, unknown> | null> => {
   let text: string;
@@ -64,7 +74,8 @@ const readJson = async (file: string): Promise<Record<string, unknown> | null> =
 /**
  * Packs a skill folder into an npm-shaped tarball (`package/…`): aerostack.json validated, the
  * package.json name and version made to agree with it, `.aerostackignore` (or package.json `files`)
- * honoured. The result is checked with the registry's own tarball inspection before it is returned.
+ * honoured, the installed production dependencies bundled under node_modules/ (bundle.ts). The result
+ * is checked with the registry's own tarball inspection before it is returned.
  */
 export async function packSkill(
   dir: string,
@@ -79,21 +90,31 @@ export async function packSkill(
     typeof pkg.name === 'string' && /^@[^/]+\//.test(pkg.name) ? pkg.name.slice(1, pkg.name.indexOf('/')) : null;
   const namespace = await opts.namespace(pkgScope);
   const name = `@${namespace}/${manifest.name}`;
-  const finalPkg = { ...pkg, name, version: manifest.version, description: pkg.description ?? manifest.description };
+  const bundle = await collectBundle(dir, pkg);
+  const { bundleDependencies: _b, bundledDependencies: _d, ...rest } = pkg;
+  const finalPkg = {
+    ...rest,
+    name,
+    version: manifest.version,
+    description: pkg.description ?? manifest.description,
+    // What was bundled, so npm clients installing the tarball use these copies too.
+    ...(bundle.dependencies.length ? { bundleDependencies: bundle.dependencies } : {}),
+  };
 
-  const files = await listFiles(
+  const own = await listFiles(
     dir,
     Array.isArray(pkg.files) ? pkg.files.filter((f): f is string => typeof f === 'string') : null,
   );
+  const files = [...own, ...bundle.files];
   const staging = await mkdtemp(path.join(tmpdir(), 'aerostack-pack-'));
   try {
     const root = path.join(staging, 'package');
     await mkdir(root);
-    for (const f of files) {
-      if (ALWAYS_INCLUDED.has(f)) continue;
-      await mkdir(path.dirname(path.join(root, f)), { recursive: true });
-      await cp(path.join(dir, f), path.join(root, f));
-    }
+    const copied = files.filter((f) => !ALWAYS_INCLUDED.has(f));
+    for (const parent of new Set(copied.map((f) => path.dirname(path.join(root, f)))))
+      await mkdir(parent, { recursive: true });
+    for (let i = 0; i < copied.length; i += COPY_BATCH)
+      await Promise.all(copied.slice(i, i + COPY_BATCH).map((f) => copyFile(path.join(dir, f), path.join(root, f))));
     await writeFile(path.join(root, 'package.json'), JSON.stringify(finalPkg, null, 2) + '\n');
     await writeFile(path.join(root, 'aerostack.json'), JSON.stringify({ ...raw, name: manifest.name }, null, 2) + '\n');
     const entries = [...new Set(['package.json', 'aerostack.json', ...files])].sort().map((f) => `package/${f}`);
@@ -112,6 +133,8 @@ export async function packSkill(
       shasum: createHash('sha1').update(tarball).digest('hex'),
       files: inspected.files,
       unpackedSize: inspected.unpackedSize,
+      bundled: bundle.packages,
+      bundledSize: bundle.size,
     };
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -7,11 +7,10 @@ export function canPrompt(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** Reads all of stdin (for `--password-stdin`), without the trailing newline. */
-export async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY)
-    throw new UsageError(
-      '--password-stdin expects the password piped in, e.g. echo "$PASSWORD" | aerostack login --password-stdin',
-    );
+export async function readStdin(
+  onTerminal = '--password-stdin expects the password piped in, e.g. echo "$PASSWORD" | aerostack login --password-stdin',
+): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError(onTerminal);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks)

@@ -76,13 +76,15 @@ export class RegistryClient {
     }
     if (!res.ok) {
       let message = `${res.status} ${res.statusText}`;
+      let fields: Record<string, unknown> = {};
       try {
         const body = (await res.json()) as { error?: unknown };
         if (typeof body.error === 'string') message = body.error;
+        if (typeof body === 'object' && body !== null) fields = body;
       } catch {
         // Not JSON (a proxy page, say): keep the status text.
       }
-      throw new ApiError(res.status, message);
+      throw new ApiError(res.status, message, fields);
     }
     return res;
   }
@@ -160,10 +162,22 @@ export class RegistryClient {
   deleteWorkspace = (slug: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}`);
   workspaceSkills = (slug: string) =>
     this.json(api.WorkspaceSkills, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills`);
-  installInWorkspace = (slug: string, name: string, version: string) =>
+  installInWorkspace = (slug: string, name: string, version: string, opts: { allowNetwork?: boolean } = {}) =>
     this.json(api.Installed, 'PUT', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`, {
       version,
+      ...(opts.allowNetwork ? { allowNetwork: true } : {}),
     });
+  workspaceSecrets = (slug: string) =>
+    this.json(api.SecretList, 'GET', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/secrets`);
+  setWorkspaceSecret = (slug: string, name: string, value: string) =>
+    this.json(
+      api.SecretSummary,
+      'PUT',
+      `/-/api/v1/workspaces/${encodeURIComponent(slug)}/secrets/${encodeURIComponent(name)}`,
+      { value },
+    );
+  deleteWorkspaceSecret = (slug: string, name: string) =>
+    this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/secrets/${encodeURIComponent(name)}`);
   uninstallFromWorkspace = (slug: string, name: string) =>
     this.json(api.Ok, 'DELETE', `/-/api/v1/workspaces/${encodeURIComponent(slug)}/skills/${encodeName(name)}`);
   workspaceTokens = async (slug: string) =>

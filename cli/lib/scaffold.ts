@@ -1,6 +1,8 @@
 /**
- * What `aerostack skill init` writes. Both kinds run in the gateway as they are: no dependencies,
- * no network, no `npm install` (the mcp template speaks MCP's stdio JSON-RPC with Node alone).
+ * What `aerostack skill init` writes. The skill kind runs in the gateway as it is (no dependencies);
+ * the mcp kind is a server on the official MCP SDK: `npm install` once, and `skill publish` bundles
+ * the installed dependencies into the tarball, since the gateway runs skills with no network and no
+ * `npm install`.
  */
 export type SkillKind = 'skill' | 'mcp';
 
@@ -12,15 +14,16 @@ const snake = (slug: string) =>
 
 export function scaffoldFiles(kind: SkillKind, slug: string, packageName: string): Record<string, string> {
   const description = kind === 'skill' ? `The ${slug} skill` : `The ${slug} MCP server`;
+  const commonPackage = {
+    name: packageName,
+    version: '0.1.0',
+    description,
+    type: 'module',
+    license: 'UNLICENSED',
+    private: false,
+  };
   const common = {
-    'package.json': json({
-      name: packageName,
-      version: '0.1.0',
-      description,
-      type: 'module',
-      license: 'UNLICENSED',
-      private: false,
-    }),
+    'package.json': json(commonPackage),
     '.aerostackignore': '# Files listed here are left out of the published tarball (gitignore syntax).\ntest/\n*.log\n',
   };
   if (kind === 'skill') {
@@ -57,74 +60,68 @@ export default async function ${tool}(input, ctx) {
   }
   return {
     ...common,
+    'package.json': json({ ...commonPackage, dependencies: MCP_DEPENDENCIES }),
     'aerostack.json': json({
       name: slug,
       type: 'mcp',
       version: '0.1.0',
       description,
       command: 'node',
-      args: ['server.js'],
+      args: ['server.mjs'],
     }),
-    'server.js': MCP_SERVER_TEMPLATE.replaceAll('__NAME__', slug),
-    'README.md': `# ${slug}\n\n${description}: a stdio MCP server with no dependencies.\n\nTools: \`echo\`, \`add\`.\n`,
+    'server.mjs': MCP_SERVER_TEMPLATE.replaceAll('__NAME__', slug),
+    'README.md': `# ${slug}
+
+${description}: a stdio MCP server on the official SDK (\`@modelcontextprotocol/sdk\`, \`zod\`).
+
+## Tool
+
+\`echo\` — echoes \`message\` back. Add tools with \`server.registerTool\` in \`server.mjs\`.
+
+## Publish
+
+\`\`\`sh
+npm install                         # the SDK and zod, into node_modules
+aerostack skill publish --dry-run   # lists the dependencies bundled into the tarball
+aerostack skill publish             # public; --private team for your team only
+\`\`\`
+
+The gateway runs the server with no network and no \`npm install\`: \`publish\` bundles the installed
+production dependencies into the tarball. Native addons cannot run in the sandbox.
+`,
   };
 }
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
 
-const MCP_SERVER_TEMPLATE = `// A minimal MCP server over stdio (newline-delimited JSON-RPC 2.0), with no dependencies.
-import { createInterface } from 'node:readline';
-
-const tools = {
-  echo: {
-    description: 'Echo a message back',
-    inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
-    run: ({ message }) => String(message ?? ''),
-  },
-  add: {
-    description: 'Add two numbers',
-    inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
-    run: ({ a, b }) => String(Number(a) + Number(b)),
-  },
-};
-
-const send = (msg) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...msg }) + '\\n');
-
-function handle(method, params) {
-  switch (method) {
-    case 'initialize':
-      return {
-        protocolVersion: params?.protocolVersion ?? '2025-06-18',
-        capabilities: { tools: {} },
-        serverInfo: { name: '__NAME__', version: '0.1.0' },
-      };
-    case 'ping':
-      return {};
-    case 'tools/list':
-      return { tools: Object.entries(tools).map(([name, t]) => ({ name, description: t.description, inputSchema: t.inputSchema })) };
-    case 'tools/call': {
-      const tool = tools[params?.name];
-      if (!tool) return { content: [{ type: 'text', text: 'Unknown tool ' + params?.name }], isError: true };
-      return { content: [{ type: 'text', text: tool.run(params.arguments ?? {}) }] };
-    }
-    default:
-      throw Object.assign(new Error('Method not found: ' + method), { code: -32601 });
-  }
-}
-
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (!line.trim()) return;
-  let msg;
-  try {
-    msg = JSON.parse(line);
-  } catch {
-    return send({ id: null, error: { code: -32700, message: 'Parse error' } });
-  }
-  if (msg.id === undefined) return; // a notification (e.g. notifications/initialized)
-  try {
-    send({ id: msg.id, result: handle(msg.method, msg.params) });
-  } catch (err) {
-    send({ id: msg.id, error: { code: err.code ?? -32603, message: err.message } });
-  }
+/**
+ * The MCP server template's dependencies: the versions the registry itself runs (the root
+ * package-lock.json), as ranges. Written here, not read from the repo: the CLI ships as one bundled
+ * file. test/unit/scaffold.test.ts keeps them in step with the lockfile.
+ */
+export const MCP_DEPENDENCIES: Readonly<Record<string, string>> = Object.freeze({
+  '@modelcontextprotocol/sdk': '^1.32.2',
+  zod: '^4.6.7',
 });
+
+const MCP_SERVER_TEMPLATE = `// A stdio MCP server on the official SDK. The gateway starts it as \`node server.mjs\` in its sandbox
+// and reaches it over stdin/stdout: never write anything else to stdout (log with console.error).
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+
+const server = new McpServer({ name: '__NAME__', version: '0.1.0' });
+
+server.registerTool(
+  'echo',
+  {
+    title: 'Echo',
+    description: 'Echo a message back (replace with what __NAME__ does)',
+    // Arguments are checked against this schema before the handler runs.
+    inputSchema: { message: z.string().describe('What to echo') },
+  },
+  async ({ message }) => ({ content: [{ type: 'text', text: \`__NAME__: \${message}\` }] }),
+);
+
+await server.connect(new StdioServerTransport());
 `;

@@ -182,6 +182,9 @@ function acceptEntry(entry: ReadEntry, limits: TarballLimits, out: ReadTarball, 
   const rel = relativeToRoot(entry.path, isFile);
   seen.add(rel, isFile, entry.path);
   if (!isFile) return void entry.resume();
+  // Skills run under Node's --no-addons: a native addon (a bundled dependency's build output, say)
+  // could never load, so it is refused here, naming the file, rather than failing at the first call.
+  if (/\.node$/i.test(rel)) throw badRequest(`Native addons cannot run in the sandbox: ${show(entry.path)}`);
 
   out.unpackedSize += entry.size;
   if (out.unpackedSize > limits.maxUnpackedBytes) {

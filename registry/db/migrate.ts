@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-workspaces.js';
 import * as m0004 from './migrations/0004-search-index.js';
 import * as m0005 from './migrations/0005-change-epoch.js';
 import * as m0006 from './migrations/0006-search-pending-list.js';
+import * as m0007 from './migrations/0007-workspace-secrets.js';
 
 /** Migrations are listed here (not read from disk) so the same list runs from source, dist or a bundle. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-search-index': m0004,
   '0005-change-epoch': m0005,
   '0006-search-pending-list': m0006,
+  '0007-workspace-secrets': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -125,6 +125,18 @@ export interface WorkspaceSkillsTable {
   version: string;
   installed_by: number;
   installed_at: Timestamp;
+  /** The aerostack.json `network` entries the installer approved (lower-cased). */
+  approved_network: ColumnType<string[], string | undefined, string>;
+}
+
+export interface WorkspaceSecretsTable {
+  workspace_id: number;
+  /** The environment variable's name (contract/names.ts ENV_NAME_RE). */
+  name: string;
+  /** SecretBox.seal of the value, bound to the workspace and the name. */
+  sealed: string;
+  set_by: number;
+  set_at: Timestamp;
 }
 
 export interface WorkspaceTokensTable {
@@ -181,6 +193,7 @@ export interface Database {
   workspaces: WorkspacesTable;
   workspace_skills: WorkspaceSkillsTable;
   workspace_tokens: WorkspaceTokensTable;
+  workspace_secrets: WorkspaceSecretsTable;
   audit_events: AuditEventsTable;
   change_epoch: ChangeEpochTable;
 }

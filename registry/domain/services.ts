@@ -19,6 +19,8 @@ import { Teams } from './teams/teams.js';
 import { AuditLog, actorLabel } from './audit/audit-log.js';
 import { Workspaces } from './workspaces/workspaces.js';
 import { WorkspaceTokens } from './workspaces/workspace-tokens.js';
+import { WorkspaceSecrets } from './workspaces/workspace-secrets.js';
+import { loadSecretKey, type SecretBox } from './workspaces/secret-box.js';
 import { CachedReads } from './cache/cached-reads.js';
 import { watchChangeEpoch, type ChangeEpoch } from '../db/change-epoch.js';
 
@@ -43,6 +45,7 @@ export interface Services {
   audit: AuditLog;
   workspaces: Workspaces;
   workspaceTokens: WorkspaceTokens;
+  secrets: WorkspaceSecrets;
   publishDeps: PublishDeps;
   search: SkillSearch;
   memberSkills: MemberSkills;
@@ -72,6 +75,10 @@ export function createServices(deps: AppDependencies): Services {
     config.gateway.rateLimitPerMinute,
     changeEpoch,
   );
+  // Loaded on first use, once: server.ts asks for it at start-up, so a bad key file stops the start.
+  let box: Promise<SecretBox> | undefined;
+  const secretBox = () =>
+    (box ??= loadSecretKey({ fromEnv: config.secretKey ?? undefined, dataDir: config.dataDir }).then((k) => k.box));
   const teams = new Teams({
     db,
     access,
@@ -110,6 +117,7 @@ export function createServices(deps: AppDependencies): Services {
     audit,
     workspaces,
     workspaceTokens,
+    secrets: new WorkspaceSecrets(db, workspaces, secretBox, audit, clock),
     publishDeps: { db, blobs, access, clock, limits: config.limits, schemas },
     search: new SkillSearch(db, access),
     memberSkills: new MemberSkills(db, access),

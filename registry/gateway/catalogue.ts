@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { EpochCache } from '../domain/cache/epoch-cache.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
 import type { Workspaces } from '../domain/workspaces/workspaces.js';
-import type { RunnableVersion, RuntimePool } from './runtime/runtime-pool.js';
+import type { RunnableVersion, RuntimePool, SkillGrant } from './runtime/runtime-pool.js';
+import type { WorkspaceSecrets } from '../domain/workspaces/workspace-secrets.js';
+import { declaredNetwork, declaredSecrets, type AerostackManifest } from '@aerostack/contract/manifest.js';
 import { assignToolNames, type ToolSource } from './tool-names.js';
 
 export interface CatalogueEntry {
@@ -11,6 +13,13 @@ export interface CatalogueEntry {
   tool: Tool;
   source: ToolSource;
   version: RunnableVersion;
+  /** What the workspace gives the skill's process. */
+  grant: SkillGrant;
+  /**
+   * Why calls fail before the skill runs: a secret the manifest requires is not set (and how to set
+   * it), or one that is set cannot be decrypted here. null: nothing is missing.
+   */
+  secretProblem: string | null;
 }
 
 /** A caller's catalogue as the gateway serves it: the tools/list answer and the tools/call lookup. */
@@ -33,15 +42,16 @@ export class CatalogueCache {
     sizeOf: (c) => c.tools.length + 1,
   });
 
-  constructor(private readonly deps: { workspaces: Workspaces; pool: RuntimePool; logger: Logger }) {}
+  constructor(
+    private readonly deps: { workspaces: Workspaces; secrets: WorkspaceSecrets; pool: RuntimePool; logger: Logger },
+  ) {}
 
   async get(p: GatewayPrincipal, epoch: number): Promise<Catalogue> {
     // What a caller may see depends on the workspace and, for a member-bound token, on that member.
     const key = `${p.workspace.id}|${p.user?.id ?? ''}`;
     const hit = this.cache.get(key, epoch);
     if (hit) return hit;
-    const { workspaces, pool, logger } = this.deps;
-    const { entries, complete } = await workspaceCatalogue(workspaces, pool, p, logger);
+    const { entries, complete } = await workspaceCatalogue(this.deps, p);
     const catalogue: Catalogue = {
       tools: entries.map((e) => e.tool),
       byName: new Map(entries.map((e) => [e.name, e])),
@@ -58,13 +68,28 @@ export class CatalogueCache {
  * could not be listed (it is left out, the others are not).
  */
 export async function workspaceCatalogue(
-  workspaces: Workspaces,
-  pool: RuntimePool,
+  deps: { workspaces: Workspaces; secrets: WorkspaceSecrets; pool: RuntimePool; logger: Logger },
   p: GatewayPrincipal,
-  logger: Logger,
 ): Promise<{ entries: CatalogueEntry[]; complete: boolean }> {
+  const { workspaces, secrets, pool, logger } = deps;
   const rows = await workspaces.runnableSkills(p);
   let complete = true;
+  const manifests = new Map<number, AerostackManifest>();
+  for (const r of rows) {
+    try {
+      manifests.set(r.version_id, pool.manifestOf(r.version_id, r.aerostack));
+    } catch {
+      // Reported with the skill below.
+    }
+  }
+  // One read for every secret any of these skills declares.
+  const wanted = [...new Set([...manifests.values()].flatMap((m) => declaredSecrets(m).map((s) => s.name)))];
+  const { values, unreadable } = await secrets.valuesFor(p.workspace.id, wanted);
+  if (unreadable.size > 0)
+    logger.error(
+      { workspace: p.workspace.slug, secrets: [...unreadable.keys()], reason: [...unreadable.values()][0] },
+      'workspace secrets cannot be decrypted',
+    );
   const perSkill = await Promise.all(
     rows.map(async (r) => {
       try {
@@ -74,12 +99,32 @@ export async function workspaceCatalogue(
           version: r.version,
           integrity: r.integrity,
           blobKey: r.blob_key,
-          manifest: pool.manifestOf(r.version_id, r.aerostack),
+          manifest: manifests.get(r.version_id) ?? pool.manifestOf(r.version_id, r.aerostack),
         };
-        const tools = await pool.tools(p.workspace.id, version);
+        const declared = declaredSecrets(version.manifest);
+        const approved = new Set(r.approved_network);
+        const grant: SkillGrant = {
+          workspace: p.workspace.slug,
+          secrets: Object.fromEntries(
+            declared.filter((s) => values.has(s.name)).map((s) => [s.name, values.get(s.name)!]),
+          ),
+          // Both what this version declares and what was approved for it: never more than either.
+          network: declaredNetwork(version.manifest).filter((h) => approved.has(h)),
+        };
+        const slug = p.workspace.slug;
+        const broken = declared.find((s) => unreadable.has(s.name));
+        const missing = declared.find((s) => s.required && !values.has(s.name));
+        const secretProblem = broken
+          ? `The secret ${broken.name} of workspace ${slug} cannot be read on this registry: ${unreadable.get(broken.name)}`
+          : missing
+            ? `${missing.name} is not set in workspace ${slug}: aerostack workspace secret set ${slug} ${missing.name}`
+            : null;
+        const tools = await pool.tools(p.workspace.id, version, grant);
         return tools.map((tool) => ({
           tool,
           version,
+          grant,
+          secretProblem,
           source: { skill: r.name, namespace: r.namespace, slug: r.slug, tool: tool.name },
         }));
       } catch (err) {
@@ -98,6 +143,8 @@ export async function workspaceCatalogue(
       name,
       source: f.source,
       version: f.version,
+      grant: f.grant,
+      secretProblem: f.secretProblem,
       tool: { ...f.tool, name, description: `${f.tool.description ?? ''} (${f.source.skill})`.trim() },
     };
   });

@@ -80,7 +80,12 @@ function mcpServerFor(
         );
         return { isError: true, content: [{ type: 'text', text: error.message }] };
       }
-      const result = await deps.pool.call(p.workspace.id, entry.version, entry.source.tool, args, {
+      // Before the process is asked: what the caller's team can fix, said as how to fix it.
+      if (entry.secretProblem !== null) {
+        status = 'error';
+        return { isError: true, content: [{ type: 'text', text: entry.secretProblem }] };
+      }
+      const result = await deps.pool.call(p.workspace.id, entry.version, entry.grant, entry.source.tool, args, {
         workspace: p.workspace.slug,
         skill: entry.source.skill,
         version: entry.version.version,

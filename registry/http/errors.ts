@@ -40,9 +40,14 @@ export function exposedClientError(raw: unknown): { status: number; message: str
 }
 
 /** What a failure is answered with: a DomainError's own status and message; internal faults as 500 without detail. */
-export function describeError(raw: unknown): { status: number; message: string } {
+export function describeError(raw: unknown): { status: number; message: string; fields?: Record<string, unknown> } {
   const err = asHttpLike(raw);
-  if (raw instanceof DomainError) return { status: raw.status, message: raw.message };
+  if (raw instanceof DomainError)
+    return {
+      status: raw.status,
+      message: raw.message,
+      ...(raw.code || raw.fields ? { fields: { ...(raw.code ? { code: raw.code } : {}), ...raw.fields } } : {}),
+    };
   if (err.type === 'entity.parse.failed') return { status: 400, message: 'Malformed JSON body' };
   if (err.type === 'entity.too.large')
     return { status: 413, message: `Request body is too large (limit ${String(err.limit)} bytes)` };
@@ -59,9 +64,14 @@ export function describeError(raw: unknown): { status: number; message: string }
 }
 
 /** Sends `status` + `{ "error": message }` on a bare node response (express's `res` is one too). */
-export function sendError(res: ServerResponse, status: number, message: string): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  fields?: Record<string, unknown>,
+): void {
   if (res.headersSent) return void res.destroy();
-  const body = JSON.stringify({ error: message });
+  const body = JSON.stringify({ ...fields, error: message });
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
@@ -74,9 +84,9 @@ export function sendError(res: ServerResponse, status: number, message: string):
 /** Turns every failure into `status` + `{ "error": "…" }`; internal faults are logged, never echoed. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const { status, message } = describeError(err);
+    const { status, message, fields } = describeError(err);
     if (status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-    sendError(res, status, message);
+    sendError(res, status, message, fields);
   };
 }
 

@@ -27,6 +27,8 @@ const NOTES = '@bob/notes';
 
 // Key sets of the `--json` outputs (the stable machine output CI scripts read).
 const DRY_RUN_KEYS = [
+  'bundled',
+  'bundledSize',
   'dryRun',
   'fileCount',
   'files',
@@ -39,6 +41,8 @@ const DRY_RUN_KEYS = [
   'visibility',
 ];
 const PUBLISH_KEYS = [
+  'bundled',
+  'bundledSize',
   'dryRun',
   'fileCount',
   'integrity',
@@ -220,7 +224,7 @@ describe('aerostack skill (CLI end to end)', function () {
       ]);
       printed(ok(mcp), [
         `✓ Created mcp "files-mcp" in ${dirOf('files-mcp')}`,
-        '  next: cd files-mcp && aerostack skill publish --dry-run',
+        '  next: cd files-mcp && npm install && aerostack skill publish --dry-run',
       ]);
       assert.deepEqual(parseJson(ok(vers)), {
         name: 'vers',
@@ -241,7 +245,7 @@ describe('aerostack skill (CLI end to end)', function () {
         'README.md',
         'aerostack.json',
         'package.json',
-        'server.js',
+        'server.mjs',
       ]);
       const crm = JSON.parse(await readFile(path.join(dirOf('internal-crm-skill'), 'aerostack.json'), 'utf8'));
       assert.equal(crm.name, 'internal-crm-skill');
@@ -251,7 +255,9 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.equal(crm.tool.name, 'internal_crm_skill');
       assert.equal(crm.tool.input_schema.type, 'object');
       const mcpManifest = JSON.parse(await readFile(path.join(dirOf('files-mcp'), 'aerostack.json'), 'utf8'));
-      assert.deepEqual([mcpManifest.type, mcpManifest.command, mcpManifest.args], ['mcp', 'node', ['server.js']]);
+      assert.deepEqual([mcpManifest.type, mcpManifest.command, mcpManifest.args], ['mcp', 'node', ['server.mjs']]);
+      const mcpPkg = JSON.parse(await readFile(path.join(dirOf('files-mcp'), 'package.json'), 'utf8'));
+      assert.deepEqual(Object.keys(mcpPkg.dependencies).sort(), ['@modelcontextprotocol/sdk', 'zod']);
       const pkg = JSON.parse(await readFile(path.join(dirOf('internal-crm-skill'), 'package.json'), 'utf8'));
       assert.deepEqual([pkg.name, pkg.version, pkg.type], [CRM, '0.1.0', 'module']);
     });
@@ -284,12 +290,19 @@ describe('aerostack skill (CLI end to end)', function () {
     let crmIntegrity: string;
 
     it('--dry-run packs and validates each kind, prints name/version/size/integrity, uploads nothing', async () => {
-      // What is never packed: .aerostackignore's entries (test/, *.log), node_modules, .env*.
+      // What is never packed: .aerostackignore's entries (test/, *.log), .env*, and of node_modules all but
+      // the production dependencies (bundled). Here the scaffold's two, as stand-ins for `npm install`
+      // (test/cli/bundle.test.ts runs the real one).
       for (const [file, text] of [
         ['test/server.test.js', 'test'],
         ['debug.log', 'log'],
         ['.env', 'SECRET=1'],
         ['node_modules/dep/index.js', 'dep'],
+        [
+          'node_modules/@modelcontextprotocol/sdk/package.json',
+          '{"name":"@modelcontextprotocol/sdk","version":"1.32.2"}',
+        ],
+        ['node_modules/zod/package.json', '{"name":"zod","version":"4.6.7"}'],
       ]) {
         await mkdir(path.dirname(path.join(dirOf('files-mcp'), file!)), { recursive: true });
         await writeFile(path.join(dirOf('files-mcp'), file!), text!);
@@ -317,10 +330,22 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.equal(dry.tag, 'latest');
       assert.deepEqual(
         dry.files,
-        ['README.md', 'aerostack.json', 'package.json', 'server.js'],
+        [
+          'README.md',
+          'aerostack.json',
+          'node_modules/@modelcontextprotocol/sdk/package.json',
+          'node_modules/zod/package.json',
+          'package.json',
+          'server.mjs',
+        ],
         'ignored files are never packed',
       );
-      assert.equal(dry.fileCount, 4);
+      assert.equal(dry.fileCount, 6);
+      assert.deepEqual(dry.bundled, [
+        { name: '@modelcontextprotocol/sdk', version: '1.32.2', path: 'node_modules/@modelcontextprotocol/sdk' },
+        { name: 'zod', version: '4.6.7', path: 'node_modules/zod' },
+      ]);
+      assert.ok(dry.bundledSize > 0);
       assert.match(dry.integrity, SHA512);
       assert.ok(dry.size > 0 && dry.unpackedSize > dry.size);
 
@@ -526,7 +551,8 @@ describe('aerostack skill (CLI end to end)', function () {
         [MCP, '0.1.0', 'public', false],
       );
       assert.equal(json.path, installedFolder(anon, MCP, '0.1.0'));
-      assert.ok(existsSync(path.join(installedFolder(bob, MCP, '0.1.0'), 'server.js')));
+      assert.ok(existsSync(path.join(installedFolder(bob, MCP, '0.1.0'), 'server.mjs')));
+      assert.ok(existsSync(path.join(installedFolder(bob, MCP, '0.1.0'), 'node_modules', 'zod', 'package.json')));
       assert.equal((await readLock(bob)).skills[MCP].version, '0.1.0');
     });
   });
@@ -648,7 +674,12 @@ describe('aerostack skill (CLI end to end)', function () {
       const m = parseJson(ok(mcp));
       assert.deepEqual(
         [m.name, m.type, m.visibility, m.readmeSummary],
-        [MCP, 'mcp', 'public', 'The files-mcp MCP server: a stdio MCP server with no dependencies.'],
+        [
+          MCP,
+          'mcp',
+          'public',
+          'The files-mcp MCP server: a stdio MCP server on the official SDK (`@modelcontextprotocol/sdk`, `zod`).',
+        ],
       );
       fails(other, 4, '✗ 403: You are not a member of @acme');
     });

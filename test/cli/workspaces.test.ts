@@ -361,16 +361,16 @@ describe('aerostack workspace (CLI end to end)', function () {
       assert.deepEqual(Object.keys(await readLock(carol)), [JIRA]);
     });
 
-    it('workspace skills [WS]: SKILL, VERSION, VISIBILITY, INSTALLED BY, INSTALLED; the one in use by default', async () => {
+    it('workspace skills [WS]: SKILL, VERSION, VISIBILITY, INSTALLED BY, INSTALLED, NETWORK; the one in use by default', async () => {
       const listed = await json(alice, ['workspace', 'skills', WS]);
       const d = listed.skills.map((s: any) => today(s.installedAt));
       const rows = [
-        'SKILL                     VERSION  VISIBILITY  INSTALLED BY  INSTALLED',
-        `${CRM}           1.0.0    team        acme          ${d[0]}`,
-        `${DEPLOY}        1.0.0    team        acme          ${d[1]}`,
-        `${INTERNAL_CRM}  1.0.0    team        acme          ${d[2]}`,
-        `${JIRA}          1.0.0    public      carol         ${d[3]}`,
-        `${GITHUB}           1.0.0    public      acme          ${d[4]}`,
+        'SKILL                     VERSION  VISIBILITY  INSTALLED BY  INSTALLED   NETWORK',
+        `${CRM}           1.0.0    team        acme          ${d[0]}  -`,
+        `${DEPLOY}        1.0.0    team        acme          ${d[1]}  -`,
+        `${INTERNAL_CRM}  1.0.0    team        acme          ${d[2]}  -`,
+        `${JIRA}          1.0.0    public      carol         ${d[3]}  -`,
+        `${GITHUB}           1.0.0    public      acme          ${d[4]}  -`,
       ];
       await Promise.all([
         prints(acme, ['workspace', 'skills'], rows),
@@ -385,7 +385,14 @@ describe('aerostack workspace (CLI end to end)', function () {
       ]);
       assert.deepEqual(keys(listed), ['skills', 'url', 'workspace']);
       assert.deepEqual([listed.workspace, listed.url], [WS, url]);
-      assert.deepEqual(keys(listed.skills[0]), ['installedAt', 'installedBy', 'name', 'version', 'visibility']);
+      assert.deepEqual(keys(listed.skills[0]), [
+        'installedAt',
+        'installedBy',
+        'name',
+        'network',
+        'version',
+        'visibility',
+      ]);
       assert.deepEqual(
         listed.skills.map((s: any) => s.name),
         [CRM, DEPLOY, INTERNAL_CRM, JIRA, GITHUB],

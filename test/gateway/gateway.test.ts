@@ -23,6 +23,7 @@ import {
   workspaceToken,
 } from '../helpers/gateway.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { PLAIN_MCP_SERVER } from '../helpers/plain-mcp-server.js';
 import { addMember } from '../helpers/teams.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -59,7 +60,9 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     bob = await signup(r.url, 'bob');
     // The `skill init` templates, as published by a team: a plain skill and a stdio MCP server.
     await publishFolder(r.url, acme, '@acme/greet', '0.1.0', scaffoldFiles('skill', 'greet', '@acme/greet'));
-    await publishFolder(r.url, acme, '@acme/mathsrv', '0.1.0', scaffoldFiles('mcp', 'mathsrv', '@acme/mathsrv'));
+    // The mcp template needs its node_modules installed (test/gateway/bundled-server.test.ts runs it
+    // so); this is the same two tools with no dependency.
+    await publishFolder(r.url, acme, '@acme/mathsrv', '0.1.0', mcpFolder('@acme/mathsrv', '0.1.0', PLAIN_MCP_SERVER));
     await createWorkspace(r.url, acme, 'acme-main');
     await mustInstall(r.url, acme, 'acme-main', '@acme/greet', '0.1.0');
     await mustInstall(r.url, acme, 'acme-main', '@acme/mathsrv', '0.1.0');

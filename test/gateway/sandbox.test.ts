@@ -80,6 +80,9 @@ function sampler() {
   };
 }
 
+/** Inside a skill: the kinds of its open descriptors (pipe, anon_inode:[eventpoll]…), sorted. */
+const FD_KINDS = `const fdKinds = () => fs.readdirSync('/proc/self/fd').map((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd).replace(/:\\[\\d+\\]$/, ''); } catch { return 'gone'; } }).sort();`;
+
 describe('bubblewrap sandbox: the OS walls alone (Node’s permission model off)', function () {
   this.timeout(120_000);
   let sandbox: BwrapSandbox;
@@ -94,13 +97,21 @@ describe('bubblewrap sandbox: the OS walls alone (Node’s permission model off)
       args?: string[];
       timeoutMs?: number;
       during?: (proc: SandboxedProcess, first: string) => Promise<void>;
+      secrets?: Record<string, string>;
+      egressDir?: string;
     } = {},
   ) {
     const dir = path.join(closedParent, `skill-${++n}`);
     await mkdir(dir);
     await writeFile(path.join(dir, 'attack.mjs'), source);
     await chmod(dir, 0o755);
-    const proc = await sb.launch({ skillDir: dir, entry: { file: 'attack.mjs' }, args: opts.args ?? [] });
+    const proc = await sb.launch({
+      skillDir: dir,
+      entry: { file: 'attack.mjs' },
+      args: opts.args ?? [],
+      secrets: opts.secrets ?? {},
+      egressDir: opts.egressDir ?? null,
+    });
     let stdout = '';
     let stderr = '';
     let firstLine: (line: string) => void;
@@ -341,6 +352,51 @@ console.log(JSON.stringify({ heldMb: held.length * 8, error }));`,
     } finally {
       await fallback.close();
     }
+  });
+
+  it('gives a skill its secrets as environment variables, read from a read-only file, never on a host command line or environment', async () => {
+    const value = `sk-live-${'x'.repeat(20)}-${Date.now()}`;
+    const seenOnHost: string[] = [];
+    const { report, stderr } = await run(
+      sandbox,
+      `import fs from 'node:fs';
+const attempt = (f) => { try { f(); return 'ok'; } catch (e) { return e.code ?? e.message; } };
+${FD_KINDS}
+console.log(JSON.stringify({ waiting: true }));
+await new Promise((r) => process.stdin.on('end', r).resume());
+console.log(JSON.stringify({
+  key: process.env.CRM_API_KEY,
+  multi: process.env.PEM,
+  env: Object.keys(process.env).sort(),
+  fds: fdKinds(),
+  overwrite: attempt(() => fs.writeFileSync('/run/aerostack/secrets.json', '{}')),
+}));`,
+      {
+        secrets: { CRM_API_KEY: value, PEM: '-----BEGIN-----\nline\n-----END-----' },
+        during: async () => {
+          // Every process on the host, the sandbox's own bwrap and node included: no value in sight.
+          for (const pid of (await readdir('/proc')).filter((e) => /^\d+$/.test(e))) {
+            for (const f of ['cmdline', 'environ']) {
+              const text = await readFile(`/proc/${pid}/${f}`, 'utf8').catch(() => '');
+              if (text.includes(value)) seenOnHost.push(`${pid}/${f}`);
+            }
+          }
+        },
+      },
+    );
+    assert.ok(report, stderr);
+    assert.equal(report.key, value);
+    assert.equal(report.multi, '-----BEGIN-----\nline\n-----END-----');
+    assert.deepEqual(report.env, ['CRM_API_KEY', 'HOME', 'LANG', 'NODE_ENV', 'PATH', 'PEM', 'PWD', 'TZ']);
+    // The same kinds of descriptor as a skill given nothing: the secrets' pipe was closed by bwrap.
+    const plain = await run(
+      sandbox,
+      `import fs from 'node:fs';\n${FD_KINDS}\nconsole.log('{}');\nawait new Promise((r) => process.stdin.on('end', r).resume());\nconsole.log(JSON.stringify({ fds: fdKinds() }));`,
+      { during: async () => {} },
+    );
+    assert.deepEqual(report.fds, plain.report.fds, 'no descriptor of the registry is left open');
+    assert.equal(report.overwrite, 'EROFS');
+    assert.deepEqual(seenOnHost, []);
   });
 
   it('leaves nothing behind: no process of a sandbox uid, no cgroup', async () => {

@@ -100,6 +100,12 @@ export function mcpFolder(
   };
 }
 
+/** A skill folder whose aerostack.json also has `more` (such as `env` and `network`). */
+export function withManifestFields(folder: FileMap, more: Record<string, unknown>): FileMap {
+  const manifest = JSON.parse(folder['aerostack.json'] as string) as Record<string, unknown>;
+  return { ...folder, 'aerostack.json': JSON.stringify({ ...manifest, ...more }, null, 2) };
+}
+
 /** Re-versions a scaffolded folder (`skill init` writes 0.1.0 and the slug it was given). */
 export function withVersion(files: Record<string, string>, version: string): FileMap {
   const out: FileMap = { ...files };

@@ -77,7 +77,14 @@ export function mutableClock(): MutableClock {
 
 /** Starts an isolated registry on a free loopback port, with an in-process database and blob store. */
 export async function startTestRegistry(
-  opts: { s3?: S3TestServer; limits?: Partial<RegistryLimits>; blobs?: BlobStore; env?: Record<string, string> } = {},
+  opts: {
+    s3?: S3TestServer;
+    limits?: Partial<RegistryLimits>;
+    blobs?: BlobStore;
+    env?: Record<string, string>;
+    /** Every log line the registry writes (at debug level) is pushed here, as written. */
+    logs?: string[];
+  } = {},
 ): Promise<TestRegistry> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aerostack-test-'));
   // The port is chosen before start-up because tarball URLs in packuments are built from PUBLIC_URL.
@@ -104,7 +111,9 @@ export async function startTestRegistry(
   const clock = mutableClock();
   const config: RegistryConfig = { ...base, limits: { ...base.limits, ...opts.limits } };
   const running = await startRegistry(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: opts.logs
+      ? pino({ level: 'debug' }, { write: (line: string) => void opts.logs!.push(line) })
+      : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     clock,
     db,
     blobs,
@@ -126,9 +135,12 @@ export async function startTestRegistry(
  * Another instance of `r`'s registry — same database, blob store and clock, its own port and its own
  * caches — as a second replica behind a load balancer would be. Closing it leaves `r` running.
  */
-export async function startSecondInstance(r: TestRegistry): Promise<{ url: string; close(): Promise<void> }> {
+export async function startSecondInstance(
+  r: TestRegistry,
+  overrides: Partial<RegistryConfig> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const other = await startRegistry(
-    { ...r.config, port: 0 },
+    { ...r.config, port: 0, ...overrides },
     { db: r.db, blobs: r.blobs, clock: r.clock, logger: pino({ level: 'silent' }) },
   );
   return {

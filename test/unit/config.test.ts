@@ -60,6 +60,16 @@ describe('configuration from the environment', () => {
     assert.equal(custom.gateway.sandboxUidBase, 300000);
   });
 
+  it('reads the secret key and the test-only egress switch; both off by default', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.secretKey, null);
+    assert.equal(defaults.gateway.egressAllowLoopback, false);
+    const key = 'ab'.repeat(32);
+    const set = loadConfig({ AEROSTACK_SECRET_KEY: key, AEROSTACK_EGRESS_ALLOW_LOOPBACK: 'true' });
+    assert.equal(set.secretKey, key);
+    assert.equal(set.gateway.egressAllowLoopback, true);
+  });
+
   const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
     [
       { AEROSTACK_SANDBOX: 'off' },
@@ -86,6 +96,16 @@ describe('configuration from the environment', () => {
     [{ S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be a URL starting with smtp:\/\/ or smtps:\/\//],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    // A secret's wrong value is not echoed: it may be a real key with a typo.
+    [
+      { AEROSTACK_SECRET_KEY: 'hunter2-not-32-bytes' },
+      /^Invalid configuration: AEROSTACK_SECRET_KEY must be 32 random bytes: 64 hex digits or 44 base64 characters \(openssl rand -hex 32\)$/,
+    ],
+    [
+      { DATABASE_URL: 'mysql://user:pw@db/x' },
+      /^Invalid configuration: DATABASE_URL must be a URL starting with postgres:\/\/ or postgresql:\/\/$/,
+    ],
+    [{ AEROSTACK_EGRESS_ALLOW_LOOPBACK: 'yes' }, /AEROSTACK_EGRESS_ALLOW_LOOPBACK/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {

@@ -390,6 +390,27 @@ describe('inspectTarball', () => {
     it('an entry inside a regular file', async () => {
       await refuses(hostileTarball({ path: 'package/index.js/x', body: 'x' }), 400, /inside file package\/index\.js/);
     });
+
+    it('a native addon (a .node file) anywhere, naming it: skills run under Node’s --no-addons', async () => {
+      const elf = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
+      await refuses(
+        makeMcpTarball({ files: { 'node_modules/fast/build/Release/fast.node': elf } }),
+        400,
+        /^Native addons cannot run in the sandbox: package\/node_modules\/fast\/build\/Release\/fast\.node$/,
+      );
+      await refuses(
+        hostileTarball({ path: 'package/addon.NODE', body: 'x' }),
+        400,
+        /^Native addons cannot run in the sandbox: package\/addon\.NODE$/,
+      );
+      // A folder named like one is no addon, nor is a file whose name only contains ".node".
+      const ok = await inspectTarball(
+        makeMcpTarball({ files: { 'lib/x.node/index.js': 'x', 'binding.node.js': 'x' } }),
+        limits,
+        schemas,
+      );
+      assert.ok(ok.files.includes('lib/x.node/index.js'));
+    });
   });
 
   describe('refuses bad package contents', () => {
@@ -416,7 +437,7 @@ describe('inspectTarball', () => {
       await refuses(
         makeMcpTarball({ manifest: { env: { A: 'b' } } }),
         400,
-        /Invalid aerostack\.json: env is not allowed/,
+        /Invalid aerostack\.json: env must be an array/,
       );
     });
 

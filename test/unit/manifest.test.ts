@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DomainError } from '@aerostack/contract/errors.js';
-import { parseManifest } from '@aerostack/contract/manifest.js';
+import { declaredNetwork, declaredSecrets, parseManifest } from '@aerostack/contract/manifest.js';
 import { SKILL_SLUG_RE } from '@aerostack/contract/names.js';
 import { validMcpManifest, validSkillManifest } from '../helpers/tarballs.js';
 
@@ -105,7 +105,58 @@ describe('parseManifest', () => {
     refuses(mcp({ args: ['ok', 3] }), /args\[1\] must be a string/);
     refuses(mcp({ args: ['server.js', 'a\u0000b'] }), /args\[1\] must not contain control characters/);
     refuses(mcp({ args: Array.from({ length: 65 }, () => 'a') }), /args must have at most 64 entries/);
-    refuses(mcp({ env: { TOKEN: 'secret' } }), /env is not allowed/);
+    refuses(
+      mcp({ env: { TOKEN: 'secret' } }),
+      /env must be an array of \{ "name": "CRM_API_KEY" \}: values are set per workspace/,
+    );
+  });
+
+  it('names secrets in env, never their values, on both kinds of skill', () => {
+    const ok = parseManifest(
+      mcp({
+        env: [
+          { name: 'CRM_API_KEY', description: 'The CRM key' },
+          { name: 'REGION', required: false },
+        ],
+      }),
+    );
+    assert.deepEqual(declaredSecrets(ok), [
+      { name: 'CRM_API_KEY', description: 'The CRM key', required: true },
+      { name: 'REGION', required: false },
+    ]);
+    assert.deepEqual(declaredSecrets(parseManifest(skill({ env: [{ name: 'A_KEY' }] }))), [
+      { name: 'A_KEY', required: true },
+    ]);
+    assert.deepEqual(declaredSecrets(parseManifest(skill({}))), []);
+    refuses(
+      mcp({ env: [{ name: 'CRM_API_KEY', value: 'sk-live-123' }] }),
+      /env\[0\] must not have "value": a manifest names secrets, their values are set per workspace/,
+    );
+    refuses(skill({ env: [{ name: 'crm_key' }] }), /env\[0\]\.name must be upper snake case/);
+    refuses(skill({ env: [{ name: 'A', required: 'yes' }] }), /env\[0\]\.required must be true or false/);
+    refuses(skill({ env: ['CRM_API_KEY'] }), /env\[0\] must be an object such as/);
+    refuses(skill({ env: [{ name: 'A' }, { name: 'A' }] }), /env must not name a secret twice/);
+    for (const name of ['PATH', 'HOME', 'NODE_OPTIONS', 'LD_PRELOAD', 'HTTPS_PROXY', 'NO_PROXY', 'TZ', 'AEROSTACK_X'])
+      refuses(mcp({ env: [{ name }] }), /env\[0\]\.name is set by the sandbox or changes how Node starts/);
+  });
+
+  it('declares network targets as host:port; absent means no network', () => {
+    const m = parseManifest(
+      mcp({ network: ['API.crm.acme.com:443', '*.hubapi.com:443', '10.0.0.1:80', 'api.crm.acme.com:443'] }),
+    );
+    assert.deepEqual(declaredNetwork(m), ['api.crm.acme.com:443', '*.hubapi.com:443', '10.0.0.1:80']);
+    assert.deepEqual(declaredNetwork(parseManifest(skill({}))), []);
+    for (const bad of [
+      'api.crm.acme.com',
+      'https://x.com:443',
+      '*.com:443',
+      'x.com:0',
+      'x.com:70000',
+      '*:443',
+      'a b:1',
+    ])
+      refuses(skill({ network: [bad] }), /network\[0\] must be host:port/);
+    refuses(skill({ network: 'x.com:443' }), /network must be an array of "host:port" strings/);
   });
 
   it('runs only node, on a server file inside the package: no Node or sandbox option can be set', () => {

@@ -96,6 +96,8 @@ const TABLE: Array<[Action, Resources[Action], Row]> = [
     ['revoke someone else’s token', '✓', '✓', 403, 404, 401, 403, 403, 403],
   ],
   ['workspace.audit.read', ws, ['read the audit log', '✓', '✓', 403, 404, 401, '✓', '✓', 403]],
+  ['workspace.secret.list', ws, ['list secret names', '✓', '✓', '✓', 404, 401, '✓', '✓', '✓']],
+  ['workspace.secret.manage', ws, ['set or delete a secret', '✓', '✓', 403, 404, 401, 403, 403, 403]],
   ['account.token.create', { readonly: false }, ['create a publish token', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],
   ['account.token.create', { readonly: true }, ['create a read-only token', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓']],
   ['account.token.revoke', {}, ['revoke one of one’s tokens', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],

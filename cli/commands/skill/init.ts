@@ -19,7 +19,8 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
   };
   static override flags = {
     type: Flags.string({
-      description: 'skill: one tool from a JS module; mcp: a stdio MCP server with many tools',
+      description:
+        'skill: one tool from a JS module; mcp: a stdio MCP server on the MCP SDK (npm install it; publish bundles node_modules)',
       options: ['skill', 'mcp'],
       default: 'skill',
     }),
@@ -49,7 +50,9 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
     for (const [file, content] of Object.entries(files))
       await writeFile(path.join(dir, file), content, { flag: this.flags.force ? 'w' : 'wx' });
     this.success(`Created ${this.flags.type} "${slug}" in ${dir}`);
-    this.log(`  next: cd ${path.relative(process.cwd(), dir) || '.'} && aerostack skill publish --dry-run`);
+    // The mcp template imports the MCP SDK: it must be installed before publish can bundle it.
+    const install = this.flags.type === 'mcp' ? 'npm install && ' : '';
+    this.log(`  next: cd ${path.relative(process.cwd(), dir) || '.'} && ${install}aerostack skill publish --dry-run`);
     return { name: slug, type: this.flags.type, dir, files: Object.keys(files).sort() };
   }
 }

@@ -1,4 +1,5 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { canPrompt } from '../../lib/prompt.js';
 import { AerostackCommand, type Context } from '../../base-command.js';
 import { configDir } from '../../lib/config-store.js';
 import { LocalSkills } from '../../lib/local-skills.js';
@@ -16,11 +17,18 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     '<%= config.bin %> skill install johndoe/github-skill@^2',
     '<%= config.bin %> skill install @acme/deploy-skill@beta',
     '<%= config.bin %> skill install @acme/jira-skill --workspace acme-team',
+    '<%= config.bin %> skill install @acme/crm-skill --workspace acme-team --allow-network',
   ];
   static override args = {
     name: Args.string({ description: '@ns/skill or ns/skill, optionally @version, @range or @tag', required: true }),
   };
-  static override flags = { workspace: workspaceFlag };
+  static override flags = {
+    workspace: workspaceFlag,
+    'allow-network': Flags.boolean({
+      description:
+        "approve the hosts the skill's aerostack.json `network` declares, for the workspace (asked on a terminal otherwise)",
+    }),
+  };
 
   async run() {
     const ctx = await this.context();
@@ -32,7 +40,7 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     // the workspace (its owner and admins) add to it; anyone else gets the local copy, and is told.
     const slug = this.flags.workspace ?? ctx.config.workspace;
     const workspace = slug ? await findWorkspace(ctx, checkSlug(slug)) : null;
-    const added = workspace?.canManage ? await ctx.client.installInWorkspace(workspace.slug, doc.name, version) : null;
+    const added = workspace?.canManage ? await this.addToWorkspace(ctx, workspace.slug, doc.name, version) : null;
     const local = await this.installLocally(ctx, doc, version);
     if (!workspace) return local;
     if (!added) {
@@ -41,8 +49,31 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
       );
       return { ...local, workspace: { slug: workspace.slug, version: null, changed: false } };
     }
-    this.success(`Added to workspace ${workspace.slug}`);
+    this.success(
+      `Added to workspace ${workspace.slug}${added.network.length ? `; it may reach ${added.network.join(', ')}` : ''}`,
+    );
     return { ...local, workspace: { slug: workspace.slug, version: added.version, changed: added.changed } };
+  }
+
+  /**
+   * Installs into the workspace. A skill that asks for network hosts the workspace has not approved
+   * is refused by the registry; the installer consents with --allow-network, or at a prompt.
+   */
+  private async addToWorkspace(ctx: Context, slug: string, name: string, version: string) {
+    const allowNetwork = this.flags['allow-network'];
+    try {
+      return await ctx.client.installInWorkspace(slug, name, version, { allowNetwork });
+    } catch (err) {
+      const hosts = networkAsked(err);
+      if (!hosts || allowNetwork || !canPrompt()) throw err;
+      const { default: confirm } = await import('@inquirer/confirm');
+      const yes = await confirm({
+        message: `${name}@${version} asks to reach ${hosts.join(', ')}. Allow it from workspace ${slug}?`,
+        default: false,
+      });
+      if (!yes) throw err;
+      return ctx.client.installInWorkspace(slug, name, version, { allowNetwork: true });
+    }
   }
 
   private async installLocally(ctx: Context, doc: Packument, version: string) {
@@ -76,4 +107,11 @@ async function findWorkspace(ctx: Context, slug: string): Promise<WorkspaceInfo>
   const found = (await ctx.client.listWorkspaces()).find((w) => w.slug === slug);
   if (!found) throw new ApiError(404, `No workspace "${slug}"`);
   return found;
+}
+
+/** The hosts of a `network_approval_required` refusal, else null. */
+function networkAsked(err: unknown): string[] | null {
+  if (!(err instanceof ApiError) || err.fields.code !== 'network_approval_required') return null;
+  const hosts = err.fields.network;
+  return Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string') : null;
 }

@@ -9,7 +9,7 @@ import { withProgress } from '../../lib/progress.js';
 export default class SkillPublish extends AerostackCommand<typeof SkillPublish> {
   static override summary = 'Pack the skill in the current folder and publish it.';
   static override description =
-    'Reads aerostack.json, packs an npm-shaped tarball (honouring .aerostackignore or package.json "files") and publishes it as @<you>/<name>. Visibility: public (default), --private team (only people you invited) or --private (only you).';
+    'Reads aerostack.json, packs an npm-shaped tarball (honouring .aerostackignore or package.json "files") and publishes it as @<you>/<name>. The production dependencies installed in node_modules are bundled into the tarball (the gateway runs skills with no npm install); run npm install first. Visibility: public (default), --private team (only people you invited) or --private (only you).';
   static override examples = [
     '<%= config.bin %> skill publish',
     '<%= config.bin %> skill publish --name "internal-crm-skill" --private team',
@@ -28,7 +28,7 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
       exclusive: ['private'],
     }),
     tag: Flags.string({ description: 'dist-tag for this version', default: 'latest' }),
-    'dry-run': Flags.boolean({ description: 'pack and validate, but do not upload' }),
+    'dry-run': Flags.boolean({ description: 'pack, validate and list the bundled dependencies, but do not upload' }),
     dir: Flags.string({ description: 'skill folder', default: '.' }),
   };
 
@@ -63,6 +63,8 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
       fileCount: packed.files.length,
       integrity: packed.integrity,
       tag: this.flags.tag,
+      bundled: packed.bundled.map(({ name, version, path }) => ({ name, version, path })),
+      bundledSize: packed.bundledSize,
     };
     this.log(`  name:       ${packed.name}`);
     this.log(`  version:    ${packed.version}`);
@@ -70,6 +72,16 @@ export default class SkillPublish extends AerostackCommand<typeof SkillPublish> 
     this.log(
       `  size:       ${formatBytes(packed.tarball.length)} (${packed.files.length} files, ${formatBytes(packed.unpackedSize)} unpacked)`,
     );
+    if (packed.bundled.length) {
+      const count = `${packed.bundled.length} package${packed.bundled.length === 1 ? '' : 's'}`;
+      this.log(`  bundled:    ${count} from node_modules, ${formatBytes(packed.bundledSize)} unpacked`);
+      // The dry run is where a publisher checks what ships: one line per package.
+      if (dryRun)
+        for (const p of packed.bundled) {
+          const nested = p.path === `node_modules/${p.name}` ? '' : ` (${p.path})`;
+          this.log(`    ${p.name}@${p.version}${nested}`);
+        }
+    }
     this.log(`  integrity:  ${packed.integrity}`);
     if (dryRun) {
       this.success(`Dry run: ${packed.name}@${packed.version} is ready to publish (nothing was uploaded)`);

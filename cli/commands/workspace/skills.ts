@@ -15,8 +15,15 @@ export default class WorkspaceSkills extends AerostackCommand<typeof WorkspaceSk
     const res = await client.workspaceSkills(resolveWorkspace(this.args.workspace, config));
     this.log(
       table(
-        res.skills.map((s) => [s.name, s.version, s.visibility, s.installedBy, day(s.installedAt)]),
-        { header: ['SKILL', 'VERSION', 'VISIBILITY', 'INSTALLED BY', 'INSTALLED'] },
+        res.skills.map((s) => [
+          s.name,
+          s.version,
+          s.visibility,
+          s.installedBy,
+          day(s.installedAt),
+          s.network.join(', ') || '-',
+        ]),
+        { header: ['SKILL', 'VERSION', 'VISIBILITY', 'INSTALLED BY', 'INSTALLED', 'NETWORK'] },
       ),
     );
     return res;

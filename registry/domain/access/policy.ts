@@ -57,6 +57,10 @@ export interface Resources {
   /** Revoke a token; `own`: bound to, or created by, the actor. */
   'workspace.token.revoke': WorkspaceRef & { own: boolean };
   'workspace.audit.read': WorkspaceRef;
+  /** See the names of the workspace's secrets, who set them and when (never a value: nothing reads those back). */
+  'workspace.secret.list': WorkspaceRef;
+  /** Set or delete a secret that the workspace's skills are given. */
+  'workspace.secret.manage': WorkspaceRef;
   /** Create an `aer_` user token; a read-only token may create only read-only ones. */
   'account.token.create': { readonly: boolean };
   'account.token.revoke': Record<string, never>;
@@ -193,6 +197,15 @@ const RULES: { [A in Action]: Rule<A> } = {
         );
   },
   'workspace.audit.read': (a, r) => manageWorkspace(a, r, { write: false }),
+  // Members see which secrets exist (a tool's error names the one missing); values are never read back.
+  'workspace.secret.list': (a, r) => RULES['workspace.read'](a, r),
+  'workspace.secret.manage': (a, r) => {
+    const read = RULES['workspace.read'](a, r);
+    if (!read.allowed) return read;
+    if (!manages(a.role))
+      return deny(403, `Only the owner and admins of @${r.namespace} can set or delete secrets of workspace ${r.slug}`);
+    return a.readonly ? deny(403, READ_ONLY) : allow;
+  },
   'account.token.create': (a, r) => {
     if (!a.user) return deny(401, 'Authentication required');
     return a.readonly && !r.readonly ? deny(403, 'A read-only token can only create read-only tokens') : allow;

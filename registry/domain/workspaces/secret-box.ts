@@ -5,7 +5,7 @@
  * started with another key says so instead of failing with a bare authentication error.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const FORMAT = 'v1';
@@ -63,6 +63,8 @@ export async function loadSecretKey(opts: {
 }): Promise<{ box: SecretBox; source: string }> {
   if (opts.fromEnv !== undefined) return { box: new SecretBox(parseKey(opts.fromEnv)), source: 'AEROSTACK_SECRET_KEY' };
   const file = path.join(opts.dataDir, SECRET_KEY_FILE);
+  // A registry on Postgres and S3 may have no data dir yet.
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   try {
     await writeFile(file, randomBytes(KEY_BYTES).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
   } catch (err) {

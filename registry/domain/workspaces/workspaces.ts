@@ -5,9 +5,9 @@ import { assertCan, can, type Actor, type Resources } from '../access/policy.js'
 import type { AuditLog } from '../audit/audit-log.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import type { Clock } from '../clock.js';
-import { conflict, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { DomainError, conflict, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import { checkWorkspaceSlug, parseSkillName } from '@aerostack/contract/names.js';
-import { parseManifest } from '@aerostack/contract/manifest.js';
+import { declaredNetwork, parseManifest } from '@aerostack/contract/manifest.js';
 import type { SkillReads } from '../packages/skill-reads.js';
 import type { Installed, InstalledSkill, WorkspaceInfo } from '@aerostack/contract/api.js';
 import type { GatewayPrincipal } from './workspace-tokens.js';
@@ -35,6 +35,8 @@ export interface RunnableSkill {
   integrity: string;
   blob_key: string;
   aerostack: unknown;
+  /** The `network` entries approved at install: the most its egress proxy lets through. */
+  approved_network: string[];
 }
 
 /**
@@ -127,6 +129,7 @@ export class Workspaces {
         'v.integrity',
         'v.blob_key',
         'v.aerostack',
+        'w.approved_network',
       ])
       .where('w.workspace_id', '=', p.workspace.id)
       .where('v.unpublished_at', 'is', null)
@@ -167,7 +170,7 @@ export class Workspaces {
       .selectFrom('workspace_skills as ws')
       .innerJoin('skills as s', 's.id', 'ws.skill_id')
       .innerJoin('users as u', 'u.id', 'ws.installed_by')
-      .select(['s.name', 's.visibility', 'ws.version', 'u.username', 'ws.installed_at'])
+      .select(['s.name', 's.visibility', 'ws.version', 'u.username', 'ws.installed_at', 'ws.approved_network'])
       .where('ws.workspace_id', '=', workspaceId)
       .orderBy('s.name')
       .execute();
@@ -177,11 +180,23 @@ export class Workspaces {
       visibility: r.visibility,
       installedBy: r.username,
       installedAt: r.installed_at.toISOString(),
+      network: r.approved_network,
     }));
   }
 
-  /** Installs (or moves to) an exact version. Installing what is installed succeeds and is recorded. */
-  async install(viewer: Viewer, slug: string, rawName: string, version: string): Promise<Installed> {
+  /**
+   * Installs (or moves to) an exact version. Installing what is installed succeeds and is recorded.
+   * A version that declares `network` hosts not yet approved for this skill here is refused (403
+   * `network_approval_required`, naming them) unless the installer consents with `allowNetwork`;
+   * the approved hosts are then exactly the version's.
+   */
+  async install(
+    viewer: Viewer,
+    slug: string,
+    rawName: string,
+    version: string,
+    opts: { allowNetwork: boolean } = { allowNetwork: false },
+  ): Promise<Installed> {
     const { ws, actor } = await this.open(viewer, slug, 'workspace.manage');
     const user = viewer.user!;
     const name = parseSkillName(rawName);
@@ -199,13 +214,23 @@ export class Workspaces {
     if (!row) throw notFound(`${skill.name}@${version} not found`);
     // A manifest stored before the gateway's rules were tightened (a non-node command, Node options
     // in args) is refused here, where the installer sees why, not later in a gateway log.
-    parseManifest(row.aerostack);
+    const network = declaredNetwork(parseManifest(row.aerostack));
     const previous = await this.db
       .selectFrom('workspace_skills')
-      .select('version')
+      .select(['version', 'approved_network'])
       .where('workspace_id', '=', ws.id)
       .where('skill_id', '=', skill.id)
       .executeTakeFirst();
+    const approved = new Set(previous?.approved_network ?? []);
+    const unapproved = network.filter((h) => !approved.has(h));
+    if (unapproved.length > 0 && !opts.allowNetwork)
+      throw new DomainError(
+        403,
+        `${skill.name}@${version} asks to reach ${unapproved.join(', ')}${previous ? ', which this workspace has not approved' : ''}. ` +
+          `Install it with --allow-network to approve ${unapproved.length === 1 ? 'this host' : 'these hosts'}`,
+        'network_approval_required',
+        { network: unapproved },
+      );
     await this.db
       .insertInto('workspace_skills')
       .values({
@@ -214,15 +239,23 @@ export class Workspaces {
         version,
         installed_by: user.id,
         installed_at: this.clock.now(),
+        approved_network: JSON.stringify(network),
       })
       .onConflict((oc) =>
-        oc
-          .columns(['workspace_id', 'skill_id'])
-          .doUpdateSet({ version, installed_by: user.id, installed_at: this.clock.now() }),
+        oc.columns(['workspace_id', 'skill_id']).doUpdateSet({
+          version,
+          installed_by: user.id,
+          installed_at: this.clock.now(),
+          approved_network: JSON.stringify(network),
+        }),
       )
       .execute();
-    await this.audit.recordUserAction(ws, user, 'install', { skill: skill.name, detail: `${skill.name}@${version}` });
-    return { name: skill.name, version, changed: previous?.version !== version };
+    const consent = network.length ? ` (network: ${network.join(', ')})` : '';
+    await this.audit.recordUserAction(ws, user, 'install', {
+      skill: skill.name,
+      detail: `${skill.name}@${version}${consent}`,
+    });
+    return { name: skill.name, version, changed: previous?.version !== version, network };
   }
 
   async uninstall(viewer: Viewer, slug: string, rawName: string): Promise<void> {

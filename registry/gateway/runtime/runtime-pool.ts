@@ -2,11 +2,14 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { Logger } from 'pino';
 import { parseManifest, type AerostackManifest } from '@aerostack/contract/manifest.js';
+import { parseNetworkTarget } from '@aerostack/contract/network.js';
+import { createHash } from 'node:crypto';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
 import { CONTEXT_META_KEY } from './runner/protocol.mjs';
 import type { LaunchRequest, Sandbox } from './sandbox/sandbox.js';
 import { SkillProcess } from './skill-process.js';
 import type { SkillUnpacker } from './unpacker.js';
+import type { EgressProxy } from './egress/egress-proxy.js';
 
 /** A skill version as the runtime needs it. */
 export interface RunnableVersion {
@@ -18,6 +21,15 @@ export interface RunnableVersion {
   manifest: AerostackManifest;
 }
 
+/** What a workspace gives one installed skill: its declared secrets that are set, and its approved hosts. */
+export interface SkillGrant {
+  /** The workspace's slug, for the egress proxy's log of refusals. */
+  workspace: string;
+  secrets: Readonly<Record<string, string>>;
+  /** `host:port` entries (aerostack.json `network`, as approved); empty: no network at all. */
+  network: readonly string[];
+}
+
 /**
  * Out-of-process skill execution: one sandboxed process per (workspace, skill version), started on
  * first use, reused, stopped when idle, and started afresh after a crash or a hang. Both kinds of
@@ -27,6 +39,8 @@ export interface RunnableVersion {
 export class RuntimePool {
   private readonly children = new Map<string, SkillProcess>();
   private readonly starting = new Map<string, Promise<SkillProcess>>();
+  /** Processes started under a grant since changed (a secret set, say): stopped once they are idle. */
+  private readonly retired = new Set<SkillProcess>();
   /** Parsed aerostack.json by version id: published versions never change, so parsing once is enough. */
   private readonly manifests = new Map<number, AerostackManifest>();
   private readonly reaper: NodeJS.Timeout;
@@ -38,6 +52,8 @@ export class RuntimePool {
     /** Checks MCP servers' structured results against their output schemas (hostile schemas included). */
     private readonly outputValidator: jsonSchemaValidator,
     private readonly logger: Logger,
+    /** The egress proxy for skills that declare `network`; null where the sandbox leaves the network open. */
+    private readonly egress: EgressProxy | null,
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(limits.idleMs, 30_000));
     this.reaper.unref();
@@ -55,36 +71,48 @@ export class RuntimePool {
   }
 
   /** The tools a version exposes: from aerostack.json for `skill`, from the server itself for `mcp`. */
-  async tools(workspaceId: number, v: RunnableVersion): Promise<Tool[]> {
+  async tools(workspaceId: number, v: RunnableVersion, grant: SkillGrant): Promise<Tool[]> {
     const m = v.manifest;
     if (m.type === 'skill') {
       return [
         { name: m.tool.name, description: m.tool.description, inputSchema: m.tool.input_schema as Tool['inputSchema'] },
       ];
     }
-    return (await this.process(workspaceId, v)).tools();
+    return (await this.process(workspaceId, v, grant)).tools();
   }
 
   /** Calls `tool`; `context` reaches a `type: "skill"` function as its second argument. */
   async call(
     workspaceId: number,
     v: RunnableVersion,
+    grant: SkillGrant,
     tool: string,
     args: Record<string, unknown>,
     context: Record<string, unknown>,
   ): Promise<CallToolResult> {
-    const child = await this.process(workspaceId, v);
+    const child = await this.process(workspaceId, v, grant);
     return child.call(tool, args, v.manifest.type === 'skill' ? { [CONTEXT_META_KEY]: context } : undefined);
   }
 
-  private async process(workspaceId: number, v: RunnableVersion): Promise<SkillProcess> {
-    const key = `${workspaceId}:${v.versionId}`;
+  /**
+   * The process of (workspace, version) started under exactly this grant: one started under another
+   * (before a secret changed, say) is retired, and finishes its calls in flight.
+   */
+  private async process(workspaceId: number, v: RunnableVersion, grant: SkillGrant): Promise<SkillProcess> {
+    const key = `${workspaceId}:${v.versionId}:${grantFingerprint(grant)}`;
     const existing = this.children.get(key);
     if (existing?.alive) return existing;
     let starting = this.starting.get(key);
     if (!starting) {
-      starting = this.start(v)
+      const base = `${workspaceId}:${v.versionId}:`;
+      starting = this.start(v, grant)
         .then((c) => {
+          for (const [k, old] of this.children)
+            if (k.startsWith(base) && k !== key) {
+              this.children.delete(k);
+              if (old.busy === 0) old.stop();
+              else this.retired.add(old);
+            }
           this.children.set(key, c);
           return c;
         })
@@ -94,7 +122,7 @@ export class RuntimePool {
     return starting;
   }
 
-  private async start(v: RunnableVersion): Promise<SkillProcess> {
+  private async start(v: RunnableVersion, grant: SkillGrant): Promise<SkillProcess> {
     let dir: string;
     try {
       dir = await this.unpacker.unpack(v);
@@ -103,15 +131,43 @@ export class RuntimePool {
     }
     this.logger.debug({ skill: v.name, version: v.version }, 'starting skill process');
     const m = v.manifest;
+    const egress =
+      this.egress && grant.network.length > 0
+        ? await this.egress.open({
+            allow: grant.network.map(parseNetworkTarget),
+            workspace: grant.workspace,
+            skill: v.name,
+          })
+        : null;
+    const given = { secrets: grant.secrets, egressDir: egress?.dir ?? null };
     const launch: LaunchRequest =
       m.type === 'skill'
-        ? { skillDir: dir, entry: { runner: true }, args: [m.main, m.tool.name, String(this.limits.maxOutputBytes)] }
-        : { skillDir: dir, entry: { file: m.args[0] }, args: m.args.slice(1) };
-    return SkillProcess.start(this.sandbox, launch, this.limits, this.outputValidator);
+        ? {
+            skillDir: dir,
+            entry: { runner: true },
+            args: [m.main, m.tool.name, String(this.limits.maxOutputBytes)],
+            ...given,
+          }
+        : { skillDir: dir, entry: { file: m.args[0] }, args: m.args.slice(1), ...given };
+    let child: SkillProcess;
+    try {
+      child = await SkillProcess.start(this.sandbox, launch, this.limits, this.outputValidator);
+    } catch (err) {
+      await egress?.close();
+      throw err;
+    }
+    if (egress) void child.ended.then(() => egress.close());
+    return child;
   }
 
   private reapIdle(): void {
     const now = Date.now();
+    for (const c of this.retired) {
+      if (!c.alive || c.busy === 0) {
+        c.stop();
+        this.retired.delete(c);
+      }
+    }
     for (const [key, c] of this.children) {
       if (!c.alive || (c.busy === 0 && now - c.lastUsed > this.limits.idleMs)) {
         c.stop();
@@ -127,8 +183,18 @@ export class RuntimePool {
 
   async close(): Promise<void> {
     clearInterval(this.reaper);
-    for (const c of this.children.values()) c.stop();
+    for (const c of [...this.children.values(), ...this.retired]) c.stop();
     this.children.clear();
+    this.retired.clear();
     await this.sandbox.close();
   }
+}
+
+/** Tells grants apart without keeping a copy of the secrets in a key. */
+function grantFingerprint(g: SkillGrant): string {
+  const secrets = Object.entries(g.secrets).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256')
+    .update(JSON.stringify([secrets, [...g.network].sort()]))
+    .digest('base64url')
+    .slice(0, 22);
 }

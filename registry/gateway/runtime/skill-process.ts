@@ -30,7 +30,7 @@ export class SkillProcess {
   private failure: SkillCallError | null = null;
   private stderrTail = Buffer.alloc(0);
   /** How the process ended ("exited with code 1"), once it has; the sandbox is released by then. */
-  private readonly ended: Promise<string>;
+  readonly ended: Promise<string>;
   lastUsed = Date.now();
 
   private constructor(

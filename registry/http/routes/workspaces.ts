@@ -49,11 +49,26 @@ export function workspaceRoutes(s: Services): Router {
     });
   });
   r.put('/-/api/v1/workspaces/:slug/skills/:name', async (req, res) => {
-    const { version } = parseBody(api.InstallRequest, req.body);
-    res.json(await s.workspaces.install(req.viewer, slug(req), param(req, 'name'), version));
+    const { version, allowNetwork } = parseBody(api.InstallRequest, req.body);
+    res.json(
+      await s.workspaces.install(req.viewer, slug(req), param(req, 'name'), version, {
+        allowNetwork: allowNetwork ?? false,
+      }),
+    );
   });
   r.delete('/-/api/v1/workspaces/:slug/skills/:name', async (req, res) => {
     await s.workspaces.uninstall(req.viewer, slug(req), param(req, 'name'));
+    res.json({ ok: true });
+  });
+  r.get('/-/api/v1/workspaces/:slug/secrets', async (req, res) => {
+    res.json(await s.secrets.list(req.viewer, slug(req)));
+  });
+  r.put('/-/api/v1/workspaces/:slug/secrets/:name', async (req, res) => {
+    const { value } = parseBody(api.SetSecretRequest, req.body);
+    res.json(await s.secrets.set(req.viewer, slug(req), param(req, 'name'), value));
+  });
+  r.delete('/-/api/v1/workspaces/:slug/secrets/:name', async (req, res) => {
+    await s.secrets.remove(req.viewer, slug(req), param(req, 'name'));
     res.json({ ok: true });
   });
   r.get('/-/api/v1/workspaces/:slug/tokens', async (req, res) => {

@@ -6,7 +6,7 @@
  * addresses egress never reaches: the skill cannot steer it with its own DNS answers.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
@@ -50,6 +50,7 @@ export class EgressProxy {
   ) {}
 
   async open(grant: EgressGrant): Promise<EgressListener> {
+    await mkdir(this.opts.root, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(path.join(this.opts.root, 'egress-'));
     await chmod(dir, 0o755);
     const server = createServer((_req, res) => {

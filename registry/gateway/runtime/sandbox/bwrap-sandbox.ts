@@ -13,9 +13,11 @@
  *                               the skill's folder (and the runner), read-only, and a small /tmp
  *   /usr/bin/node <permission model flags> -- <entry> <args…>
  *
- * No descriptor but stdin, stdout and stderr is passed down, so none can leak into the sandbox.
+ * No descriptor but stdin, stdout and stderr reaches Node: the secrets' pipe (fd 3) is read and
+ * closed by bwrap itself.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:fs';
 import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ import {
   nodeRuntimeFiles,
   type RuntimeFile,
 } from './node-runtime.js';
+import { EGRESS_DIR_IN_SANDBOX, PRELOAD_IN_SANDBOX, SECRETS_FILE_IN_SANDBOX } from '../runner/protocol.mjs';
 import {
   SKILL_ENV,
   fileInFolder,
@@ -65,6 +68,8 @@ const STAGER =
   'm=$1; k=$2; d=$3; shift 3; "$m" -t tmpfs -o size=64k,mode=0755 aerostack-stage "$d" || exit 125; i=0; ' +
   'for s; do shift; [ "$s" = -- ] && break; if [ -d "$s" ]; then "$k" "$d/$i"; else : > "$d/$i"; fi; "$m" --bind "$s" "$d/$i" || exit 125; i=$((i+1)); done; exec "$@"';
 const SANDBOX_UID = '65534';
+/** The descriptor bwrap reads the secrets file from (`--ro-bind-data`); it closes it before Node starts. */
+const SECRETS_FD = 3;
 const NAMESPACE_FLAGS = [
   '--unshare-all',
   '--unshare-user',
@@ -121,13 +126,28 @@ export class BwrapSandbox implements Sandbox {
     const runner = !('file' in req.entry);
     const entry =
       'file' in req.entry ? fileInFolder('/skill', req.entry.file, path.posix) : `/aerostack/${RUNNER_ENTRY}`;
+    const secrets = Object.keys(req.secrets).length > 0 ? JSON.stringify(req.secrets) : null;
+    // The preload sets the secrets and points fetch and http(s) at the egress proxy (sandbox-preload.mts).
+    const preload = secrets !== null || req.egressDir !== null;
+    const readable = [
+      '/skill/',
+      ...(runner || preload ? ['/aerostack/'] : []),
+      ...(secrets !== null ? [path.posix.dirname(SECRETS_FILE_IN_SANDBOX) + '/'] : []),
+      ...(req.egressDir !== null ? [`${EGRESS_DIR_IN_SANDBOX}/`] : []),
+    ];
+    const imports = preload ? [PRELOAD_IN_SANDBOX] : [];
     const flags =
       this.opts.permissionModel === false
-        ? ['--']
-        : nodeFlags(this.opts.limits, runner ? ['/skill/', '/aerostack/'] : ['/skill/']);
+        ? [...imports.map((f) => `--import=${f}`), '--']
+        : nodeFlags(this.opts.limits, readable, imports);
     const program = [NODE_IN_SANDBOX, ...flags, entry, ...req.args];
-    const binds = [...ready.runtime, { source: req.skillDir, target: '/skill' }, ...(runner ? ready.runner : [])];
-    return this.start(ready, binds, program);
+    const binds = [
+      ...ready.runtime,
+      { source: req.skillDir, target: '/skill' },
+      ...(runner || preload ? ready.runner : []),
+      ...(req.egressDir !== null ? [{ source: req.egressDir, target: EGRESS_DIR_IN_SANDBOX }] : []),
+    ];
+    return this.start(ready, binds, program, secrets);
   }
 
   async close(): Promise<void> {
@@ -138,7 +158,17 @@ export class BwrapSandbox implements Sandbox {
     if (ready.stageDir) await rm(ready.stageDir, { recursive: true, force: true });
   }
 
-  private async start(ready: Ready, binds: RuntimeFile[], program: string[]): Promise<SandboxedProcess> {
+  /**
+   * `secrets` (JSON), when given, is written into a pipe at fd 3 that bwrap reads to EOF into a
+   * read-only file (`--ro-bind-data`) and closes before it starts Node: the values never appear on a
+   * command line or in an environment that the host's `ps` can show.
+   */
+  private async start(
+    ready: Ready,
+    binds: RuntimeFile[],
+    program: string[],
+    secrets: string | null = null,
+  ): Promise<SandboxedProcess> {
     const slot = this.freeSlots.pop();
     if (slot === undefined)
       throw new SkillCallError(`${UID_SLOTS} skill processes are running already; try again`, 'busy');
@@ -156,6 +186,7 @@ export class BwrapSandbox implements Sandbox {
       const i = staged.indexOf(b.source);
       return ['--ro-bind', i === -1 ? b.source : `${ready.stageDir}/${i}`, b.target];
     });
+    if (secrets !== null) bindArgs.push('--ro-bind-data', String(SECRETS_FD), SECRETS_FILE_IN_SANDBOX);
     const child = spawn(
       ready.tools.sh,
       [
@@ -168,11 +199,16 @@ export class BwrapSandbox implements Sandbox {
       ],
       {
         env: {},
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: secrets === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'],
       },
-    );
+    ) as ChildProcessByStdio<Writable, Readable, Readable>;
     // Spawn failures surface as the exit that follows; unhandled, an 'error' event would be fatal.
     child.on('error', () => {});
+    if (secrets !== null) {
+      const pipe = child.stdio[SECRETS_FD] as Writable;
+      pipe.on('error', () => {});
+      pipe.end(secrets);
+    }
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
@@ -378,7 +414,8 @@ export class BwrapSandbox implements Sandbox {
     return {
       isolation: `bubblewrap: new user, PID, network, mount, IPC, UTS and cgroup namespaces; uid 65534 inside${ready.tools.setpriv ? `, a host uid of its own from ${this.opts.uidBase}` : ''}; no capabilities`,
       filesystem: `read-only: the Node runtime and the skill's folder (and the runner); a private /tmp of ${l.tmpMb} MB`,
-      network: 'none: a network namespace with loopback only',
+      network:
+        "none: a network namespace with loopback only; a skill that declares `network` reaches the hosts its workspace approved through the registry's egress proxy",
       memory: by.memory
         ? `${l.memoryMb} MB for each skill's processes together (${by.memory})`
         : `${l.memoryMb} MB of data per process (RLIMIT_DATA; ${without})`,

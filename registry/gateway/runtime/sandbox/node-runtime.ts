@@ -13,9 +13,10 @@ const PERMISSION_FLAG =
  * child processes, no workers, no addons) as a second wall inside the OS sandbox, and the heap cap.
  * They end with `--`, so nothing after them is ever read as a Node option.
  */
-export function nodeFlags(limits: RuntimeLimits, readable: string[]): string[] {
+export function nodeFlags(limits: RuntimeLimits, readable: string[], imports: string[] = []): string[] {
   return [
     PERMISSION_FLAG,
+    ...imports.map((f) => `--import=${f}`),
     ...readable.map((p) => `--allow-fs-read=${p}`),
     `--max-old-space-size=${limits.memoryMb}`,
     '--no-addons',

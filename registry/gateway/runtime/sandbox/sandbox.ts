@@ -11,6 +11,13 @@ export interface LaunchRequest {
   entry: { runner: true } | { file: string };
   /** Arguments after the entry file: the program reads them, Node and the sandbox never do. */
   args: string[];
+  /** The workspace's secrets the skill declares, by name: its environment variables, and nothing else of ours. */
+  secrets: Readonly<Record<string, string>>;
+  /**
+   * The folder of this process's egress proxy socket (EgressProxy.open), bound in at /run/egress;
+   * null: the skill reaches no network.
+   */
+  egressDir: string | null;
 }
 
 /** A started skill process. Its stdin/stdout carry MCP; stderr is the author's own output. */

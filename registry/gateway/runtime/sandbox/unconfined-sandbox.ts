@@ -45,7 +45,8 @@ export class UnconfinedSandbox implements Sandbox {
     const readable = runner ? [folder, RUNNER_DIR] : [folder];
     const child = spawn(process.execPath, [...nodeFlags(this.limits, readable), entry, ...req.args], {
       cwd: folder,
-      env: { ...SKILL_ENV },
+      // No egress proxy here: the network is open (the report says so), so only the secrets are given.
+      env: { ...req.secrets, ...SKILL_ENV },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.on('error', () => {});
