@@ -43,6 +43,9 @@ form.row{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 form.row .field{display:flex;flex-direction:column;gap:.2rem}
 form.row label{font-weight:600;font-size:.9rem}
 form.row input,form.row select{padding:.4rem .5rem;font:inherit;border:1px solid #b9c0cf;border-radius:6px;background:#fff;min-width:9rem}
+form.row .field.check{flex-direction:row;align-items:center;gap:.4rem;min-height:2.4rem}
+form.row .field.check input{min-width:0;width:1.1rem;height:1.1rem;margin:0}
+form.row .field.check label{font-weight:400}
 form.inline{display:inline}
 button,.button{display:inline-block;font:inherit;padding:.4rem 1rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none;margin-top:.75rem}
 form.row button,form.row .button,td button{margin-top:0}
@@ -60,6 +63,7 @@ p.error{padding:.6rem 1rem;border-radius:8px}
 .muted,.cli{color:var(--muted)}.cli{font-size:.85rem;margin:.4rem 0}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
 pre{background:#0f172a;color:#e2e8f0;padding:.8rem 1rem;border-radius:8px;overflow:auto}
+.warn{background:#fffbe6;color:#6b4e00;border:1px solid #f0d78c;padding:.5rem 1rem;border-radius:8px;margin:.5rem 0}
 .secret{background:#fffbe6;border:1px solid #f0d78c;border-radius:10px;padding:1rem 1.25rem;margin:1rem 0}
 .secret code.token{display:inline-block;background:#fff;border:1px solid var(--line);padding:.3rem .5rem;border-radius:6px;word-break:break-all;font-size:1rem}
 .copy{margin:0 0 0 .5rem;padding:.2rem .7rem;font-size:.85rem}

@@ -8,6 +8,8 @@ import { skillTarball } from '../helpers/skills.js';
 import { joinCodeFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'correct horse battery';
+const MAILER_HOST = 'api.example.com:443';
+const SECRET_VALUE = 'sk-live-9c1e7d0b-never-shown';
 const HOSTILE_README = [
   '# CRM skill',
   '',
@@ -41,16 +43,24 @@ describe('admin dashboard in a real headless Chromium', function () {
     version: string,
     visibility: 'public' | 'team' | 'private',
     files: Record<string, string> = {},
+    manifest: Record<string, unknown> = {},
   ) => {
     const res = await request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, {
       token: acmeToken,
-      body: publishBody(name, version, skillTarball(name, version, { files }), { visibility }),
+      body: publishBody(name, version, skillTarball(name, version, { files, manifest }), { visibility }),
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   };
   const nav = (page: Page, tab: string) =>
     page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: tab, exact: true }).click();
   const flash = (page: Page) => page.locator('.flash').first();
+  /** The text of one column (by its header) in the row of `rowText` of the table named `table`. */
+  const cell = async (page: Page, table: string, rowText: string, column: string) => {
+    const t = page.getByRole('table', { name: table });
+    const col = (await t.locator('thead th').allTextContents()).indexOf(column);
+    assert.ok(col >= 0, `no column ${column} in ${table}`);
+    return (await t.locator('tbody tr', { hasText: rowText }).locator('td').nth(col).textContent())?.trim();
+  };
   const open = async (ctx: BrowserContext) => {
     const page = await ctx.newPage();
     page.on('dialog', (d) => {
@@ -231,7 +241,7 @@ describe('admin dashboard in a real headless Chromium', function () {
         .getByRole('table', { name: 'Installed skills' })
         .locator('tr', { hasText: '@acme/crm' })
         .textContent()) ?? '',
-      /1\.1\.0\s*team\s*acme/,
+      /1\.1\.0\s*team\s*none\s*acme/,
     );
 
     await owner.getByLabel('Token name').fill('Alice Cursor');
@@ -367,6 +377,129 @@ describe('admin dashboard in a real headless Chromium', function () {
     assert.equal((await alice.goto('/skills/@acme/crm'))?.status(), 200);
     await alice.locator('#readme').waitFor();
     assert.equal(await alice.locator('form[action$="/visibility"]').count(), 0, 'a member cannot change visibility');
+  });
+
+  it('installing a skill that declares network hosts needs the box ticked; the Network column shows them', async () => {
+    await publish('@acme/mailer', '1.0.0', 'team', {}, { network: [MAILER_HOST], env: [{ name: 'CRM_API_KEY' }] });
+    await owner.goto('/workspaces/acme-team');
+    await owner.getByLabel('Skill', { exact: true }).fill('@acme/mailer');
+    const box = owner.getByLabel('Allow the network hosts this skill declares');
+    assert.equal(await box.isChecked(), false);
+    const [refused] = await Promise.all([
+      owner.waitForResponse((res) => res.request().method() === 'POST'),
+      owner.getByRole('button', { name: 'Install', exact: true }).click(),
+    ]);
+    assert.equal(refused.status(), 403);
+    const alert = owner.getByRole('alert');
+    assert.equal(
+      await alert.textContent(),
+      `@acme/mailer@1.0.0 declares network hosts this workspace has not approved: ${MAILER_HOST}. ` +
+        'Tick "Allow the network hosts this skill declares" and install again to approve it.',
+    );
+    assert.doesNotMatch(
+      (await owner.locator('main').textContent()) ?? '',
+      /DomainError|\.[cm]?js:\d+/,
+      'no stack trace',
+    );
+    // The form is still filled in: ticking the box is all it takes.
+    assert.equal(await owner.getByLabel('Skill', { exact: true }).inputValue(), '@acme/mailer');
+    assert.equal(await owner.getByLabel('Version, range or tag').inputValue(), 'latest');
+    const installed = owner.getByRole('table', { name: 'Installed skills' });
+    assert.equal(await installed.locator('tr', { hasText: '@acme/mailer' }).count(), 0, 'nothing was installed');
+    await snap(owner, 'tab-workspace-network-refused');
+
+    await box.check();
+    await owner.getByRole('button', { name: 'Install', exact: true }).click();
+    await owner.waitForURL('**/workspaces/acme-team');
+    assert.equal(
+      await flash(owner).textContent(),
+      `✓ Installed @acme/mailer@1.0.0 into acme-team. It may reach ${MAILER_HOST}.`,
+    );
+    assert.equal(await cell(owner, 'Installed skills', '@acme/mailer', 'Network'), MAILER_HOST);
+    assert.equal(await cell(owner, 'Installed skills', '@acme/crm', 'Network'), 'none');
+    // The new skill declares a required secret nobody has set yet.
+    assert.equal(await owner.locator('.warn').textContent(), 'CRM_API_KEY is not set; needed by @acme/mailer.');
+  });
+
+  it('the owner sets a secret from the form: listed by name, never echoed, not even after a refusal', async () => {
+    await owner.goto('/workspaces/acme-team');
+    await owner.getByRole('heading', { name: 'Secrets', exact: true }).waitFor();
+    await owner.getByText('No secrets set.').waitFor();
+    const value = owner.getByLabel('Secret value');
+    assert.equal(await value.getAttribute('type'), 'password');
+    assert.equal(await value.getAttribute('autocomplete'), 'off');
+    await owner.getByLabel('Secret name').fill('CRM_API_KEY');
+    await value.fill(SECRET_VALUE);
+    await owner.getByRole('button', { name: 'Set secret' }).click();
+    await owner.waitForURL('**/workspaces/acme-team');
+    assert.equal(await flash(owner).textContent(), '✓ Secret CRM_API_KEY set.');
+    assert.equal(await cell(owner, 'Secrets', 'CRM_API_KEY', 'Name'), 'CRM_API_KEY');
+    assert.equal(await cell(owner, 'Secrets', 'CRM_API_KEY', 'Set by'), 'acme');
+    assert.match((await cell(owner, 'Secrets', 'CRM_API_KEY', 'Set')) ?? '', /^\d{4}-\d{2}-\d{2}$/);
+    assert.equal(await cell(owner, 'Secrets', 'CRM_API_KEY', 'Used by'), '@acme/mailer');
+    assert.equal(await owner.locator('.warn').count(), 0, 'nothing required is missing any more');
+    assert.equal(await owner.getByLabel('Secret value').inputValue(), '');
+    assert.ok(!(await owner.content()).includes(SECRET_VALUE), 'the value is not in the page');
+    await snap(owner, 'tab-workspace-secrets');
+
+    // A refused name: the form comes back with the name, and an empty value.
+    await owner.getByLabel('Secret name').fill('NODE_OPTIONS');
+    await owner.getByLabel('Secret value').fill('--require=/tmp/other-value-4b2e');
+    const [refused] = await Promise.all([
+      owner.waitForResponse((res) => res.request().method() === 'POST'),
+      owner.getByRole('button', { name: 'Set secret' }).click(),
+    ]);
+    assert.equal(refused.status(), 400);
+    assert.match((await owner.getByRole('alert').textContent()) ?? '', /^Invalid secret name "NODE_OPTIONS"/);
+    assert.equal(await owner.getByLabel('Secret name').inputValue(), 'NODE_OPTIONS');
+    assert.equal(await owner.getByLabel('Secret value').inputValue(), '');
+    assert.ok(!(await refused.text()).includes('other-value-4b2e'), 'the refused value is not in the answer');
+    // Neither is it anywhere in the audit log, which records the name only.
+    const csv = await (await owner.request.get('/workspaces/acme-team/audit.csv')).text();
+    assert.match(csv, /,secret_set,.*CRM_API_KEY/);
+    assert.ok(!csv.includes(SECRET_VALUE) && !csv.includes('other-value-4b2e'));
+  });
+
+  it('a member sees the secret names but cannot set or delete them', async () => {
+    const alice = aliceCtx.pages()[0]!;
+    await alice.goto('/workspaces/acme-team');
+    assert.equal(await cell(alice, 'Secrets', 'CRM_API_KEY', 'Set by'), 'acme');
+    const headers = await alice.getByRole('table', { name: 'Secrets' }).locator('thead th').allTextContents();
+    assert.deepEqual(headers, ['Name', 'Set by', 'Set', 'Used by']);
+    assert.equal(await alice.locator('form[action$="/secrets"], form[action$="/secrets/delete"]').count(), 0);
+    assert.equal(await alice.getByLabel('Secret value').count(), 0);
+    assert.equal(await alice.getByRole('form', { name: 'Install a skill' }).count(), 0, 'nor install skills');
+    await alice.getByText("Only the owner and admins of @acme set or delete this workspace's secrets.").waitFor();
+    assert.ok(!(await alice.content()).includes(SECRET_VALUE));
+    await snap(alice, 'tab-workspace-secrets-member');
+    // Posting the form anyway is refused by the policy.
+    const csrf = await alice.locator('input[name=_csrf]').first().inputValue();
+    const res = await alice.request.post('/workspaces/acme-team/secrets', {
+      form: { name: 'CRM_API_KEY', value: 'from-alice', _csrf: csrf },
+      maxRedirects: 0,
+    });
+    assert.equal(res.status(), 403);
+    assert.match(await res.text(), /Only the owner and admins of @acme can set or delete secrets/);
+    const del = await alice.request.post('/workspaces/acme-team/secrets/delete', {
+      form: { name: 'CRM_API_KEY', _csrf: csrf },
+      maxRedirects: 0,
+    });
+    assert.equal(del.status(), 303);
+    await alice.goto('/workspaces/acme-team');
+    assert.match(
+      (await flash(alice).textContent()) ?? '',
+      /Only the owner and admins of @acme can set or delete secrets/,
+    );
+    assert.equal(await cell(alice, 'Secrets', 'CRM_API_KEY', 'Set by'), 'acme', 'still set, by acme');
+  });
+
+  it('the owner deletes a secret; the missing note comes back', async () => {
+    await owner.goto('/workspaces/acme-team');
+    await owner.getByRole('button', { name: 'Delete secret CRM_API_KEY' }).click();
+    await owner.waitForURL('**/workspaces/acme-team');
+    assert.equal(await flash(owner).textContent(), '✓ Secret CRM_API_KEY deleted.');
+    await owner.getByText('No secrets set.').waitFor();
+    assert.equal(await owner.locator('.warn').textContent(), 'CRM_API_KEY is not set; needed by @acme/mailer.');
   });
 
   it('refuses a POST without a valid CSRF token (403) and posts from another origin', async () => {

@@ -1,16 +1,43 @@
 import { can } from '../../domain/access/policy.js';
 import type { Request, Response } from 'express';
 import { html, type Html } from '../html.js';
+import { SetSecretRequest } from '@aerostack/contract/api.js';
 import { badRequest, DomainError } from '@aerostack/contract/errors.js';
 import { param } from '../../http/context.js';
+import { parseBody } from '../../http/validate.js';
 import { buttonForm, cli, csrfField, time, visibilityBadge } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
-import { dash } from '../session.js';
+import { dash, setFlash } from '../session.js';
 
 const field = (req: Request, name: string): string => {
   const v = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : '';
 };
+
+/** A refusal the user can act on, shown on the page they posted from (the rest are faults, or the error page's). */
+const refusal = (err: unknown): err is DomainError =>
+  err instanceof DomainError && (err.status < 500 || err.status === 502);
+
+/** The install form's checkbox: the installer's consent to the hosts a skill's aerostack.json `network` declares. */
+const ALLOW_NETWORK_LABEL = 'Allow the network hosts this skill declares';
+
+/** Why an install was refused, said for the dashboard (the service's message speaks of the CLI's flag). */
+function installRefusal(err: DomainError, target: string): string {
+  if (err.code !== 'network_approval_required') return err.message;
+  const hosts = Array.isArray(err.fields?.network) ? err.fields.network.map(String) : [];
+  return `${target} declares network hosts this workspace has not approved: ${hosts.join(', ')}. Tick "${ALLOW_NETWORK_LABEL}" and install again to approve ${hosts.length === 1 ? 'it' : 'them'}.`;
+}
+
+/** What a re-rendered workspace page carries besides the stored state. */
+interface PageState {
+  /** A token just created: shown in this response only. */
+  created?: { token: string; name: string };
+  /** The install form as it was posted, after a refusal. */
+  install?: { name: string; version: string };
+  /** The secret's name as it was posted, after a refusal: never its value. */
+  secretName?: string;
+  status?: number;
+}
 
 const EXPIRY_CHOICES: Array<[string, string]> = [
   ['', 'Never'],
@@ -37,7 +64,7 @@ export function editorConfigBlock(workspace: string, url: string, token: string)
   ].join('\n');
 }
 
-/** Workspaces: list and create; per workspace its skills (install, uninstall), tokens and gateway URL. */
+/** Workspaces: list and create; per workspace its skills (install, uninstall), secrets, tokens and gateway URL. */
 export function workspacePages(d: DashboardRouter): void {
   const { s } = d;
   const gatewayUrl = (slug: string) => `${s.deps.config.publicUrl}/ws/${slug}`;
@@ -81,20 +108,18 @@ export function workspacePages(d: DashboardRouter): void {
     () => '/workspaces',
   );
 
-  const workspacePage = async (
-    req: Request,
-    res: Response,
-    created?: { token: string; name: string },
-    status = created ? 201 : 200,
-  ) => {
+  const workspacePage = async (req: Request, res: Response, state: PageState = {}) => {
+    const { created } = state;
     const ctx = dash(res);
     const slug = param(req, 'slug');
     const { ws, actor } = await s.workspaces.open(ctx.viewer, slug, 'workspace.read');
     const role = actor.role;
     const manager = can(actor, 'workspace.manage', { namespace: ws.namespace, slug }).allowed;
-    const [skills, tokens] = await Promise.all([
+    const secretManager = can(actor, 'workspace.secret.manage', { namespace: ws.namespace, slug }).allowed;
+    const [skills, tokens, secrets] = await Promise.all([
       s.workspaces.skills(ctx.viewer, slug),
       manager ? s.workspaceTokens.list(ctx.viewer, slug) : Promise.resolve(null),
+      s.secrets.list(ctx.viewer, slug),
     ]);
     const url = gatewayUrl(ws.slug);
     const base = wsUrl(ws.slug);
@@ -108,10 +133,10 @@ export function workspacePages(d: DashboardRouter): void {
       : html``;
 
     const skillTable = skills.length
-      ? html`<table aria-labelledby="skills-h"><thead><tr><th scope="col">Skill</th><th scope="col">Version</th><th scope="col">Visibility</th><th scope="col">Installed by</th><th scope="col">Installed</th>${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
+      ? html`<table aria-labelledby="skills-h"><thead><tr><th scope="col">Skill</th><th scope="col">Version</th><th scope="col">Visibility</th><th scope="col">Network</th><th scope="col">Installed by</th><th scope="col">Installed</th>${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
 <tbody>${skills.map(
           (k) =>
-            html`<tr><td><a href="/skills/${k.name}">${k.name}</a></td><td>${k.version}</td><td>${visibilityBadge(k.visibility)}</td><td>${k.installedBy}</td><td>${time(k.installedAt)}</td>${
+            html`<tr><td><a href="/skills/${k.name}">${k.name}</a></td><td>${k.version}</td><td>${visibilityBadge(k.visibility)}</td><td>${k.network.length ? k.network.join(', ') : html`<span class="muted">none</span>`}</td><td>${k.installedBy}</td><td>${time(k.installedAt)}</td>${
               manager
                 ? html`<td>${buttonForm(ctx, `${base}/skills/uninstall`, 'Uninstall', { name: k.name }, { ariaLabel: `Uninstall ${k.name}`, danger: true })}</td>`
                 : ''
@@ -119,10 +144,38 @@ export function workspacePages(d: DashboardRouter): void {
         )}</tbody></table>`
       : html`<p class="muted">No skills installed yet.</p>`;
 
-    const installForm = html`<form method="post" action="${base}/skills" class="row" aria-label="Install a skill">${csrfField(ctx)}
-<div class="field"><label for="install-name">Skill</label><input id="install-name" name="name" required placeholder="@${ws.namespace}/skill-name"></div>
-<div class="field"><label for="install-version">Version, range or tag</label><input id="install-version" name="version" value="latest"></div>
-<button type="submit">Install</button></form>${cli(`aerostack skill install @ns/skill[@version] --workspace ${ws.slug}`)}`;
+    const installForm = manager
+      ? html`<form method="post" action="${base}/skills" class="row" aria-label="Install a skill">${csrfField(ctx)}
+<div class="field"><label for="install-name">Skill</label><input id="install-name" name="name" required placeholder="@${ws.namespace}/skill-name" value="${state.install?.name ?? ''}"></div>
+<div class="field"><label for="install-version">Version, range or tag</label><input id="install-version" name="version" value="${state.install?.version ?? 'latest'}"></div>
+<div class="field check"><input type="checkbox" id="install-network" name="allowNetwork" value="yes" aria-describedby="install-network-hint"><label for="install-network">${ALLOW_NETWORK_LABEL}</label></div>
+<button type="submit">Install</button></form><p class="muted" id="install-network-hint">A skill reaches no network unless its aerostack.json declares the hosts and the installer approves them here.</p>${cli(`aerostack skill install @ns/skill[@version] --workspace ${ws.slug} [--allow-network]`)}`
+      : html`<p class="muted">Only the owner and admins of @${ws.namespace} install and uninstall this workspace's skills.</p>`;
+
+    const missingNotes = secrets.missing.map(
+      (m) => html`<p class="warn"><strong>${m.name}</strong> is not set; needed by ${m.usedBy.join(', ')}.</p>`,
+    );
+    const secretTable = secrets.secrets.length
+      ? html`<table aria-labelledby="secrets-h"><thead><tr><th scope="col">Name</th><th scope="col">Set by</th><th scope="col">Set</th><th scope="col">Used by</th>${secretManager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
+<tbody>${secrets.secrets.map(
+          (x) =>
+            html`<tr><td><code>${x.name}</code></td><td>${x.setBy}</td><td>${time(x.setAt)}</td><td>${x.usedBy.length ? x.usedBy.join(', ') : html`<span class="muted">no installed skill</span>`}</td>${
+              secretManager
+                ? html`<td>${buttonForm(ctx, `${base}/secrets/delete`, 'Delete', { name: x.name }, { ariaLabel: `Delete secret ${x.name}`, danger: true })}</td>`
+                : ''
+            }</tr>`,
+        )}</tbody></table>`
+      : html`<p class="muted">No secrets set.</p>`;
+    const secretForm = secretManager
+      ? html`<section class="card" aria-labelledby="secret-set-h"><h3 id="secret-set-h">Set a secret</h3>
+<p>Setting a name that exists replaces its value. The value is stored encrypted and is never shown again, here or anywhere.</p>
+<form method="post" action="${base}/secrets" class="row">${csrfField(ctx)}
+<div class="field"><label for="secret-name">Secret name</label><input id="secret-name" name="name" required maxlength="64" placeholder="CRM_API_KEY" autocomplete="off" spellcheck="false" value="${state.secretName ?? ''}"></div>
+<div class="field"><label for="secret-value">Secret value</label><input id="secret-value" name="value" type="password" required autocomplete="off"></div>
+<button type="submit">Set secret</button></form>${cli(`aerostack workspace secret set ${ws.slug} NAME`)}</section>`
+      : html`<p class="muted">Only the owner and admins of @${ws.namespace} set or delete this workspace's secrets.</p>`;
+    const secretSection = html`<h2 id="secrets-h">Secrets</h2><p>Skills get the secrets their aerostack.json declares as environment variables. Nobody can read a value back.</p>
+${missingNotes}${secretTable}${cli(`aerostack workspace secret list ${ws.slug}`)}${secretForm}`;
 
     const tokenSection = tokens
       ? html`<h2 id="tokens-h">Tokens</h2><p>Each member's editor reaches the gateway with its own <code>mwt_</code> token; revoking one disables it at once.</p>
@@ -168,30 +221,41 @@ ${
 ${manager ? html`<p><a href="${base}/audit">Workspace Audit for ${ws.slug} →</a></p>` : ''}</div>
 ${newToken}
 <h2 id="skills-h">Installed skills</h2>${skillTable}${installForm}
+${secretSection}
 ${tokenSection}${danger}`,
       },
-      status,
+      state.status ?? (created ? 201 : 200),
     );
   };
 
   d.get('/workspaces/:slug', (req, res) => workspacePage(req, res));
 
-  d.post(
-    '/workspaces/:slug/skills',
-    async (req, res) => {
-      const slug = param(req, 'slug');
-      const viewer = dash(res).viewer;
-      const { skill, version } = await s.reads.resolveVersion(viewer, field(req, 'name').trim(), field(req, 'version'));
-      const done = await s.workspaces.install(viewer, slug, skill.name, version);
-      return {
-        redirect: wsUrl(slug),
-        flash: done.changed
-          ? `✓ Installed ${done.name}@${done.version} into ${slug}.`
-          : `✓ ${done.name}@${done.version} is already installed in ${slug}.`,
-      };
-    },
-    (req) => wsUrl(param(req, 'slug')),
-  );
+  // A refused install answers with the page, the form still filled in: ticking the network box is all it takes.
+  d.postRaw('/workspaces/:slug/skills', async (req, res) => {
+    const slug = param(req, 'slug');
+    const viewer = dash(res).viewer;
+    const form = { name: field(req, 'name').trim(), version: field(req, 'version') };
+    let target = form.name;
+    try {
+      const { skill, version } = await s.reads.resolveVersion(viewer, form.name, form.version);
+      target = `${skill.name}@${version}`;
+      const done = await s.workspaces.install(viewer, slug, skill.name, version, {
+        allowNetwork: field(req, 'allowNetwork') === 'yes',
+      });
+      const network = done.network.length ? ` It may reach ${done.network.join(', ')}.` : '';
+      setFlash(res, d.cfg, {
+        kind: 'ok',
+        text: done.changed
+          ? `✓ Installed ${done.name}@${done.version} into ${slug}.${network}`
+          : `✓ ${done.name}@${done.version} is already installed in ${slug}.${network}`,
+      });
+      res.redirect(303, wsUrl(slug));
+    } catch (err) {
+      if (!refusal(err)) throw err;
+      dash(res).flash = { kind: 'error', text: installRefusal(err, target) };
+      await workspacePage(req, res, { install: form, status: err.status });
+    }
+  });
 
   d.post(
     '/workspaces/:slug/skills/uninstall',
@@ -215,13 +279,40 @@ ${tokenSection}${danger}`,
     };
     try {
       const { token, summary } = await s.workspaceTokens.create(dash(res).viewer, slug, input);
-      await workspacePage(req, res, { token, name: summary.name });
+      await workspacePage(req, res, { created: { token, name: summary.name } });
     } catch (err) {
       if (!(err instanceof DomainError) || err.status >= 500) throw err;
       dash(res).flash = { kind: 'error', text: err.message };
-      await workspacePage(req, res, undefined, err.status);
+      await workspacePage(req, res, { status: err.status });
     }
   });
+
+  // The value goes to the service and nowhere else: a refusal re-renders the form with the name only.
+  d.postRaw('/workspaces/:slug/secrets', async (req, res) => {
+    const slug = param(req, 'slug');
+    const name = field(req, 'name').trim();
+    try {
+      const { value } = parseBody(SetSecretRequest, { value: field(req, 'value') });
+      const set = await s.secrets.set(dash(res).viewer, slug, name, value);
+      setFlash(res, d.cfg, { kind: 'ok', text: `✓ Secret ${set.name} set.` });
+      res.redirect(303, wsUrl(slug));
+    } catch (err) {
+      if (!refusal(err)) throw err;
+      dash(res).flash = { kind: 'error', text: err.message };
+      await workspacePage(req, res, { secretName: name, status: err.status });
+    }
+  });
+
+  d.post(
+    '/workspaces/:slug/secrets/delete',
+    async (req, res) => {
+      const slug = param(req, 'slug');
+      const name = field(req, 'name').trim();
+      await s.secrets.remove(dash(res).viewer, slug, name);
+      return { redirect: wsUrl(slug), flash: `✓ Secret ${name} deleted.` };
+    },
+    (req) => wsUrl(param(req, 'slug')),
+  );
 
   d.post(
     '/workspaces/:slug/tokens/revoke',
