@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { cpuDuring, formatShares } from './cpu.js';
+import { measureBundledMcp } from './bundled-mcp.js';
 import { measureGateway } from './gateway.js';
 import { load, sequentialLatency } from './load.js';
 import { forkChild, rssOf, type Child } from './proc.js';
@@ -59,6 +60,7 @@ const TARGETS: Record<string, { text: string; ok(r: BenchResult): boolean }> = {
   gateway_call_overhead_p50_ms: { text: '< 2 ms', ok: (r) => r.value < 2 },
   cli_cold_start_ms: { text: '< 300 ms', ok: (r) => r.value < 300 },
   skill_cold_start_ms: { text: '< 300 ms', ok: (r) => r.value < 300 },
+  bundled_mcp_cold_start_ms: { text: '< 1000 ms', ok: (r) => r.value < 1000 },
   idle_rss_mb: { text: '< 120 MB', ok: (r) => r.value < 120 },
 };
 
@@ -329,6 +331,14 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   notes.push(
     `${config}: gateway direct in-process call p50 ${(g.directP50Ms * 1000).toFixed(1)} µs; tools/call p99 ${g.callP99.toFixed(2)} ms; tools/list p99 ${g.listP99.toFixed(2)} ms; ` +
       `member-bound token: tools/call p50 ${gm.callP50.toFixed(2)} ms`,
+  );
+
+  // 5b. An MCP server on the SDK with its node_modules bundled: the cold start of its sandboxed process.
+  const bundled = await measured('bundled-mcp', () => measureBundledMcp(base, seed.ownerToken, QUICK ? 3 : 7));
+  record('bundled_mcp_cold_start_ms', bundled.coldStartMs, 'ms', config);
+  notes.push(
+    `${config}: bundled MCP server (skill init --type mcp + npm install): tarball ${(bundled.tarballBytes / MB).toFixed(1)} MiB, ` +
+      `${bundled.files} files, ${bundled.bundledPackages} packages bundled; warm tools/list ${bundled.warmListMs.toFixed(2)} ms`,
   );
 
   // 6. The ceiling, with this registry's exact bytes (first configuration only).
