@@ -35,6 +35,15 @@ export const InviteRequest = z.object({
   anyAccount: z.boolean().optional(),
 });
 export const JoinRequest = z.object({ code: z.string().min(1).max(500) });
+/** A code from a mailed link (email verification, password reset). */
+const mailedCode = z.string().min(1).max(500);
+export const VerifyEmailRequest = z.object({ code: mailedCode });
+export const ForgotPasswordRequest = z.object({ email: z.string().max(300) });
+export const ResetPasswordRequest = z.object({ code: mailedCode, password: z.string().max(2048) });
+export const ChangePasswordRequest = z.object({
+  currentPassword: z.string().max(2048),
+  newPassword: z.string().max(2048),
+});
 export const CreateWorkspaceRequest = z.object({
   slug: z.string().max(100),
   namespace: z.string().max(100).optional(),
@@ -69,6 +78,20 @@ export const Ok = z.object({ ok: z.literal(true) });
 
 export const Session = z.object({ username: z.string(), email: z.string(), token: z.string() });
 export const WhoAmI = z.object({ username: z.string(), email: z.string(), readonly: z.boolean() });
+export const AccountStatus = z.object({ username: z.string(), email: z.string(), emailVerified: z.boolean() });
+export const EmailVerified = z.object({ username: z.string(), email: z.string() });
+/** `sent: false` when the address is already verified (nothing to send). */
+export const VerificationSent = z.object({ email: z.string(), verified: z.boolean(), sent: z.boolean() });
+/** The same answer whether or not an account uses the address. */
+export const ForgotPasswordAccepted = z.object({ ok: z.literal(true) });
+export const PasswordChanged = z.object({
+  username: z.string(),
+  email: z.string(),
+  /** Session tokens signed out (CLI and npm logins, dashboard sessions); `token create` tokens stay. */
+  revokedSessions: z.number(),
+  /** A fresh session for the caller, when the credential it used was a session (now signed out). */
+  token: z.string().optional(),
+});
 
 export const TokenSummary = z.object({
   key: z.string(),
@@ -250,6 +273,8 @@ export const AUDIT_ACTIONS = [
   'workspace_deleted',
   'secret_set',
   'secret_deleted',
+  'password_reset',
+  'password_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -267,6 +292,10 @@ export const AuditPage = z.object({ workspace: z.string(), events: z.array(Audit
 
 export type Session = z.infer<typeof Session>;
 export type WhoAmI = z.infer<typeof WhoAmI>;
+export type AccountStatus = z.infer<typeof AccountStatus>;
+export type VerificationSent = z.infer<typeof VerificationSent>;
+export type PasswordChanged = z.infer<typeof PasswordChanged>;
+export type ForgotPasswordAccepted = z.infer<typeof ForgotPasswordAccepted>;
 export type TokenSummary = z.infer<typeof TokenSummary>;
 export type CreatedToken = z.infer<typeof CreatedToken>;
 export type ListedSkill = z.infer<typeof ListedSkill>;

@@ -4,8 +4,11 @@ import { pinoHttp } from 'pino-http';
 import { createServices, type AppDependencies, type Services } from './domain/services.js';
 import { authenticate } from './http/authenticate.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { retryAfter } from './http/retry-after.js';
 import { hotReads } from './http/hot-reads.js';
+import { jsonBodies } from './http/json-body.js';
 import { accountRoutes } from './http/routes/accounts.js';
+import { accountSecurityRoutes } from './http/routes/account-security.js';
 import { distTagRoutes } from './http/routes/dist-tags.js';
 import { healthRoutes } from './http/routes/health.js';
 import { packageRoutes } from './http/routes/packages.js';
@@ -79,26 +82,46 @@ export function createApp(deps: AppDependencies): {
       serializers: { req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url }) },
     }),
   );
-  // A publish carries the tarball base64-encoded in JSON: 4/3 of the tarball limit, plus the metadata.
-  const bodyLimit = Math.ceil((deps.config.limits.maxTarballBytes * 4) / 3) + 1024 * 1024;
-  app.use(express.json({ limit: bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(services, () => sandbox.report()));
-  // The gateway authenticates with workspace tokens (mwt_), not user tokens: it comes first.
+  // The gateway authenticates with workspace tokens (mwt_), not user tokens: it comes first. It
+  // checks Host and Origin, then the token, and only then reads the body, with its own limit.
   app.use(
-    gatewayRoutes({
-      workspaces: services.workspaces,
-      secrets: services.secrets,
-      tokens: services.workspaceTokens,
-      audit: services.audit,
-      pool: runtime,
-      schemas: services.schemas,
-      limiter: new RateLimiter(),
-      logger: deps.logger,
-      version: '0.1.0',
+    gatewayRoutes(
+      {
+        workspaces: services.workspaces,
+        secrets: services.secrets,
+        tokens: services.workspaceTokens,
+        audit: services.audit,
+        pool: runtime,
+        schemas: services.schemas,
+        limiter: new RateLimiter(services.limiters, {
+          workspacePerMinute: gateway.workspaceRateLimitPerMinute,
+          authFailuresPerMinute: gateway.authFailuresPerMinute,
+        }),
+        logger: deps.logger,
+        version: '0.1.0',
+      },
+      {
+        publicUrl: deps.config.publicUrl,
+        allowedHosts: gateway.allowedHosts,
+        allowedOrigins: gateway.allowedOrigins,
+        bodyLimitBytes: gateway.bodyLimitBytes,
+      },
+    ),
+  );
+  // Before any body is read: a bad token is refused without reading it, and only a signed-in
+  // publisher is allowed the big body (below).
+  app.use(authenticate(services.userTokens));
+  // A publish carries the tarball base64-encoded in JSON: 4/3 of the tarball limit, plus the metadata.
+  // Every other body (login, API calls) gets the small limit: a 14 MB login body is only an attack.
+  app.use(
+    jsonBodies({
+      publishLimit: Math.ceil((deps.config.limits.maxTarballBytes * 4) / 3) + 1024 * 1024,
+      apiLimit: deps.config.http.bodyLimitBytes,
     }),
   );
-  app.use(authenticate(services.userTokens));
   app.use(accountRoutes(services));
+  app.use(accountSecurityRoutes(services));
   app.use(tokenRoutes(services));
   app.use(searchRoutes(services));
   app.use(skillRoutes(services));
@@ -110,6 +133,7 @@ export function createApp(deps: AppDependencies): {
   app.use(distTagRoutes(services));
   app.use(packageRoutes(services));
   app.use(notFoundHandler);
+  app.use(retryAfter);
   app.use(errorHandler(deps.logger));
   const hot = hotReads(services.cachedReads, deps.logger);
   return {
@@ -121,6 +145,7 @@ export function createApp(deps: AppDependencies): {
     close: async () => {
       await runtime.close();
       await services.audit.flush();
+      await services.accountMail.flush();
       await services.changeEpoch.close();
     },
   };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TARBALL_LIMITS, UNPUBLISH_WINDOW_MS, type TarballLimits } from '@aerostack/contract/limits.js';
 import type { RuntimeLimits } from './gateway/runtime/limits.js';
+import { parseHost, parseOrigin } from './http/host-header.js';
 
 /** Everything the registry reads from its environment, validated once at start-up. */
 export interface RegistryConfig {
@@ -18,13 +19,47 @@ export interface RegistryConfig {
   gateway: GatewayConfig;
   /** Memory for verified copies of small tarballs (npm's hot read); 0 turns the copies off. */
   tarballCacheMb: number;
+  /** The HTTP server's bounds: bodies, connections, slow clients. */
+  http: HttpConfig;
   /** AEROSTACK_SECRET_KEY: seals workspace secrets; null makes (or reads) `secret.key` in the data dir. */
   secretKey: string | null;
+  /** Sign-in throttling and session lifetime (registry/domain/throttle/, accounts/user-tokens.ts). */
+  accounts: AccountsConfig;
+}
+
+export interface AccountsConfig {
+  /** Sessions (login, signup, npm adduser) expire after this many days without use. */
+  sessionDays: number;
+  /** Failed sign-ins per account within an hour before it is locked out. */
+  loginAttempts: number;
+  /** Failed sign-ins from one client address within an hour before it is locked out. */
+  loginAddressAttempts: number;
+  /** The first lockout; each further one within a day doubles, up to an hour. */
+  loginLockoutSeconds: number;
+}
+
+export interface HttpConfig {
+  /** AEROSTACK_BODY_LIMIT_BYTES: every JSON body but npm publish's (which is sized from the tarball limit). */
+  bodyLimitBytes: number;
+  /** AEROSTACK_MAX_CONNECTIONS: open connections past this are closed as they arrive. */
+  maxConnections: number;
+  /** AEROSTACK_REQUEST_TIMEOUT_MS: a whole request (a big publish on a slow link included) must arrive within it. */
+  requestTimeoutMs: number;
 }
 
 export interface GatewayConfig {
+  /** AEROSTACK_GATEWAY_BODY_LIMIT_BYTES: one MCP message. */
+  bodyLimitBytes: number;
+  /** AEROSTACK_ALLOWED_HOSTS (`name` or `name:port`); null: PUBLIC_URL's host and loopback. */
+  allowedHosts: string[] | null;
+  /** AEROSTACK_ALLOWED_ORIGINS; null: PUBLIC_URL's origin and loopback's on the listening port. */
+  allowedOrigins: string[] | null;
   /** Requests per minute per workspace token. */
   rateLimitPerMinute: number;
+  /** Requests per minute per workspace, whatever the token. */
+  workspaceRateLimitPerMinute: number;
+  /** Failed authentications (unknown, revoked, expired mwt_) per minute per client address. */
+  authFailuresPerMinute: number;
   /** `bwrap`: skills run in bubblewrap namespaces (refused when that cannot start); `none`: unconfined. */
   sandbox: 'bwrap' | 'none';
   /** First host uid of skill processes when the registry runs as root. */
@@ -85,6 +120,19 @@ const decimalIn = (min: number, max: number) =>
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** A comma-separated list, each item normalized by `item` (null: not one of `what`). */
+const list = (item: (v: string) => string | null, what: string) =>
+  z.string().transform((v, ctx) => {
+    const items = v.split(',').map((i) => i.trim());
+    const out = items.filter(Boolean).map((i) => [i, item(i)] as const);
+    const bad = out.find(([, parsed]) => parsed === null);
+    if (bad || out.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${what}` });
+      return z.NEVER;
+    }
+    return out.map(([, parsed]) => parsed!);
+  });
+
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: intIn(0, 65535).default(4870),
@@ -107,6 +155,12 @@ const envSchema = z.object({
   AEROSTACK_MAX_UNPACKED_BYTES: intIn(1024, 4 * 1024 ** 3).default(DEFAULT_TARBALL_LIMITS.maxUnpackedBytes),
   AEROSTACK_MAX_ENTRIES: intIn(1, 1_000_000).default(DEFAULT_TARBALL_LIMITS.maxEntries),
   AEROSTACK_GATEWAY_RATE_LIMIT: intIn(1, 1_000_000).default(120),
+  AEROSTACK_GATEWAY_WORKSPACE_RATE_LIMIT: intIn(1, 10_000_000).default(600),
+  AEROSTACK_GATEWAY_AUTH_FAILURES: intIn(1, 1_000_000).default(30),
+  AEROSTACK_SESSION_DAYS: intIn(1, 3650).default(30),
+  AEROSTACK_LOGIN_ATTEMPTS: intIn(1, 10_000).default(10),
+  AEROSTACK_LOGIN_ADDRESS_ATTEMPTS: intIn(1, 1_000_000).default(100),
+  AEROSTACK_LOGIN_LOCKOUT_SECONDS: intIn(1, 86_400).default(60),
   AEROSTACK_SKILL_TIMEOUT_MS: intIn(100, 600_000).default(10_000),
   AEROSTACK_SKILL_MEMORY_MB: intIn(16, 16_384).default(128),
   AEROSTACK_SKILL_CONCURRENCY: intIn(1, 1000).default(8),
@@ -127,6 +181,15 @@ const envSchema = z.object({
     )
     .optional(),
   AEROSTACK_EGRESS_ALLOW_LOOPBACK: bool.default(false),
+  AEROSTACK_BODY_LIMIT_BYTES: intIn(1024, 1024 ** 3).default(1024 * 1024),
+  AEROSTACK_GATEWAY_BODY_LIMIT_BYTES: intIn(1024, 1024 ** 3).default(1024 * 1024),
+  AEROSTACK_MAX_CONNECTIONS: intIn(1, 1_000_000).default(1024),
+  AEROSTACK_REQUEST_TIMEOUT_MS: intIn(1000, 3_600_000).default(300_000),
+  AEROSTACK_ALLOWED_HOSTS: list((h) => {
+    const host = parseHost(h);
+    return host && (host.port === null ? host.hostname : `${host.hostname}:${host.port}`);
+  }, 'host names, each with an optional :port').optional(),
+  AEROSTACK_ALLOWED_ORIGINS: list(parseOrigin, 'origins such as https://registry.acme.dev').optional(),
 });
 
 /** Variables whose value is never echoed in an error, even a wrong one. */
@@ -183,9 +246,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     },
     gateway: {
       rateLimitPerMinute: e.AEROSTACK_GATEWAY_RATE_LIMIT,
+      workspaceRateLimitPerMinute: e.AEROSTACK_GATEWAY_WORKSPACE_RATE_LIMIT,
+      authFailuresPerMinute: e.AEROSTACK_GATEWAY_AUTH_FAILURES,
       sandbox: e.AEROSTACK_SANDBOX,
       sandboxUidBase: e.AEROSTACK_SANDBOX_UID_BASE,
       egressAllowLoopback: e.AEROSTACK_EGRESS_ALLOW_LOOPBACK,
+      bodyLimitBytes: e.AEROSTACK_GATEWAY_BODY_LIMIT_BYTES,
+      allowedHosts: e.AEROSTACK_ALLOWED_HOSTS ?? null,
+      allowedOrigins: e.AEROSTACK_ALLOWED_ORIGINS ?? null,
       skill: {
         callTimeoutMs: e.AEROSTACK_SKILL_TIMEOUT_MS,
         memoryMb: e.AEROSTACK_SKILL_MEMORY_MB,
@@ -200,5 +268,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     },
     tarballCacheMb: e.AEROSTACK_TARBALL_CACHE_MB,
     secretKey: e.AEROSTACK_SECRET_KEY ?? null,
+    http: {
+      bodyLimitBytes: e.AEROSTACK_BODY_LIMIT_BYTES,
+      maxConnections: e.AEROSTACK_MAX_CONNECTIONS,
+      requestTimeoutMs: e.AEROSTACK_REQUEST_TIMEOUT_MS,
+    },
+    accounts: {
+      sessionDays: e.AEROSTACK_SESSION_DAYS,
+      loginAttempts: e.AEROSTACK_LOGIN_ATTEMPTS,
+      loginAddressAttempts: e.AEROSTACK_LOGIN_ADDRESS_ATTEMPTS,
+      loginLockoutSeconds: e.AEROSTACK_LOGIN_LOCKOUT_SECONDS,
+    },
   };
 }

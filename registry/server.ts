@@ -70,8 +70,25 @@ export async function startRegistry(
     await closeApp();
     throw new ConfigError(err.message);
   });
-  const server = http.createServer(handler);
+  const { requestTimeoutMs, maxConnections } = config.http;
+  // Slow clients: headers within 60 s, the whole request (a 16 MB publish on a slow link) within
+  // AEROSTACK_REQUEST_TIMEOUT_MS, else a 408 (clientError below). Node checks these on a timer;
+  // every 5 s rather than its 30, so a slow-loris connection is gone soon after its deadline.
+  const headersTimeout = Math.min(60_000, requestTimeoutMs);
+  const server = http.createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout, connectionsCheckingInterval: Math.min(5_000, headersTimeout) },
+    handler,
+  );
   server.keepAliveTimeout = 65_000;
+  // Past this many open connections Node closes new ones as they arrive: memory and descriptors
+  // stay bounded however many sockets a client opens. Said in the log, at most once a minute.
+  server.maxConnections = maxConnections;
+  let lastDropLog = 0;
+  server.on('drop', () => {
+    if (Date.now() - lastDropLog < 60_000) return;
+    lastDropLog = Date.now();
+    logger.warn({ maxConnections }, 'connection refused: AEROSTACK_MAX_CONNECTIONS connections are open');
+  });
   // Requests Node's HTTP parser refuses (headers over the limit, bad framing, control characters)
   // never reach express; answer them with the same JSON `{error}` instead of Node's empty body.
   server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket) => {

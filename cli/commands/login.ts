@@ -21,7 +21,8 @@ export default class Login extends AerostackCommand<typeof Login> {
     const password = this.flags['password-stdin']
       ? await readStdin()
       : await valueOrPrompt(undefined, { flag: '--password-stdin', message: 'Password:', secret: true });
-    const session = await ctx.client.login(username, password);
+    // Without the saved token: a session signed out (password reset, expiry) must not stop a new sign-in.
+    const session = await ctx.client.anonymous().login(username, password);
     await saveLogin(ctx, session.username, session.token);
     this.success(`Logged in as ${session.username} on ${ctx.registry}`);
     return { username: session.username, registry: ctx.registry };

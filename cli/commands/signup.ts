@@ -22,9 +22,12 @@ export default class Signup extends AerostackCommand<typeof Signup> {
     const password = this.flags['password-stdin']
       ? await readStdin()
       : await valueOrPrompt(undefined, { flag: '--password-stdin', message: 'Password:', secret: true });
-    const session = await ctx.client.signup(username, email, password);
+    const session = await ctx.client.anonymous().signup(username, email, password);
     await saveLogin(ctx, session.username, session.token);
     this.success(`Signed up as ${session.username}. Your skills live at @${session.username}/<skill>.`);
+    this.log(
+      `We mailed a link to ${session.email}: open it to verify your email before joining a team (aerostack account verify --resend mails a new one).`,
+    );
     return { username: session.username, email: session.email, registry: ctx.registry };
   }
 }

@@ -52,6 +52,14 @@ export class RegistryClient {
     return Boolean(this.token);
   }
 
+  /**
+   * The same registry without credentials: for requests a mailed code authorizes (verify, reset,
+   * forgot), which a stale saved token must not turn into a 401.
+   */
+  anonymous(): RegistryClient {
+    return new RegistryClient(this.baseUrl, undefined);
+  }
+
   private async send(
     method: string,
     url: string,
@@ -114,6 +122,15 @@ export class RegistryClient {
   createToken = (input: z.input<typeof api.CreateTokenRequest>) =>
     this.json(api.CreatedToken, 'POST', '/-/api/v1/tokens', input);
   revokeToken = (ref: string) => this.json(api.Ok, 'DELETE', `/-/api/v1/tokens/${encodeURIComponent(ref)}`);
+  accountStatus = () => this.json(api.AccountStatus, 'GET', '/-/api/v1/account');
+  verifyEmail = (code: string) => this.json(api.EmailVerified, 'POST', '/-/api/v1/account/verify', { code });
+  resendVerification = () => this.json(api.VerificationSent, 'POST', '/-/api/v1/account/verify/resend', {});
+  forgotPassword = (email: string) =>
+    this.json(api.ForgotPasswordAccepted, 'POST', '/-/api/v1/password/forgot', { email });
+  resetPassword = (code: string, password: string) =>
+    this.json(api.PasswordChanged, 'POST', '/-/api/v1/password/reset', { code, password });
+  changePassword = (currentPassword: string, newPassword: string) =>
+    this.json(api.PasswordChanged, 'POST', '/-/api/v1/password/change', { currentPassword, newPassword });
 
   // Skills
   packument = (name: string) => this.json(api.Packument, 'GET', `/${encodeName(name)}`);

@@ -2,6 +2,9 @@ import type { Router } from 'express';
 import type { Services } from '../domain/services.js';
 import { assetRoutes } from './assets.js';
 import { accountPages } from './pages/account-pages.js';
+import { accountSettingsPages } from './pages/account-settings-pages.js';
+import { passwordPages } from './pages/password-pages.js';
+import { verifyPages } from './pages/verify-pages.js';
 import { auditPages } from './pages/audit-pages.js';
 import { skillPages } from './pages/skill-pages.js';
 import { teamPages } from './pages/team-pages.js';
@@ -15,6 +18,8 @@ import { sessionConfig } from './session.js';
  * CSRF-checked forms, and one stylesheet and one script of its own under a strict CSP.
  *
  *   GET  /  /signin  /signup            POST /signin  /signup  /signout
+ *   GET  /forgot-password  /reset/:code  /verify/:code  /account
+ *                                       POST the same, /account/password  /account/verify/resend
  *   GET  /skills  /skills/@ns/skill     POST /skills/@ns/skill/visibility
  *   GET  /search                        (the public marketplace)
  *   GET  /team                          POST /team/:ns/invitations[/revoke]  /team/:ns/members/remove  /team/:ns/leave
@@ -27,6 +32,9 @@ export function dashboardRoutes(s: Services): Router {
   const d = new DashboardRouter(s, sessionConfig(s.deps.config.publicUrl));
   d.router.use(assetRoutes());
   accountPages(d);
+  passwordPages(d);
+  verifyPages(d);
+  accountSettingsPages(d);
   skillPages(d);
   teamPages(d);
   workspacePages(d);

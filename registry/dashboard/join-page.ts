@@ -84,12 +84,14 @@ The invitation expires on ${inv.expires.slice(0, 10)}.</p>${forms}
         const user =
           str('action') === 'signup'
             ? await s.accounts.signup({ username, email: str('email'), password })
-            : await s.accounts.authenticate(username, password);
+            : await s.accounts.authenticate(username, password, { address: req.ip });
         viewer = { user: { id: user.id, username: user.username, email: user.email }, token: null };
         signIn = user;
+        // Signed in before joining: when the join is refused (an address not verified yet), the page
+        // comes back with its Accept button, ready once the mailed link has been opened.
+        await startSession(s, cfg, res, signIn);
       }
       const joined = await s.teams.join(viewer, code);
-      if (signIn) await startSession(s, cfg, res, signIn);
       noReferrer(res);
       send(res, {
         title: `Joined @${joined.namespace}`,

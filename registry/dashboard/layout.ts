@@ -74,7 +74,7 @@ export function layout(ctx: DashboardContext, opts: PageOptions): string {
     (t) => html`<li><a href="${t.href}"${opts.active === t.id ? html` aria-current="page"` : ''}>${t.label}</a></li>`,
   )}</ul></nav>`;
   const account = user
-    ? html`<div class="account"><span>Signed in as <strong>${user.username}</strong></span><form method="post" action="/signout" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">Sign out</button></form></div>`
+    ? html`<div class="account"><span>Signed in as <a href="/account" title="Your account: email, password"><strong>${user.username}</strong></a></span><form method="post" action="/signout" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">Sign out</button></form></div>`
     : html`<div class="account"><a href="/signin"${opts.active === 'signin' ? html` aria-current="page"` : ''}>Sign in</a> <a href="/signup" class="button"${opts.active === 'signup' ? html` aria-current="page"` : ''}>Sign up</a></div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

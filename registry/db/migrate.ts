@@ -7,6 +7,8 @@ import * as m0004 from './migrations/0004-search-index.js';
 import * as m0005 from './migrations/0005-change-epoch.js';
 import * as m0006 from './migrations/0006-search-pending-list.js';
 import * as m0007 from './migrations/0007-workspace-secrets.js';
+import * as m0008 from './migrations/0008-rate-limits.js';
+import * as m0009 from './migrations/0009-account-codes.js';
 
 /** Migrations are listed here (not read from disk) so the same list runs from source, dist or a bundle. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '0005-change-epoch': m0005,
   '0006-search-pending-list': m0006,
   '0007-workspace-secrets': m0007,
+  '0008-rate-limits': m0008,
+  '0009-account-codes': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

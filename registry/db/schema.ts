@@ -16,6 +16,8 @@ export interface UsersTable {
   email: string;
   password_hash: string;
   created_at: Timestamp;
+  /** When a mailed link proved the address (migration 0009); null: unverified (it may not join a team). */
+  email_verified_at: NullableTimestamp;
 }
 
 /** A namespace is a user's name: `@username/…`. Kept as its own table so teams can hang off it. */
@@ -181,6 +183,30 @@ export interface ChangeEpochTable {
   n: ColumnType<string, never, never>;
 }
 
+/**
+ * rate-limiter-flexible's RateLimiterPostgres counters (migration 0008), written by the library only
+ * (registry/domain/throttle/limiter-store.ts): `<prefix>:<key>`, points used, expiry in ms (bigint).
+ */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: ColumnType<string | null, number | null, number | null>;
+}
+
+/** Mailed single-use codes (migration 0009): email verification and password reset. */
+export interface AccountCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: 'verify_email' | 'reset_password';
+  /** SHA-256 hex of the code; the code itself exists only in the mail. */
+  code_hash: string;
+  /** The address the code was mailed to. */
+  email: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -196,6 +222,8 @@ export interface Database {
   workspace_secrets: WorkspaceSecretsTable;
   audit_events: AuditEventsTable;
   change_epoch: ChangeEpochTable;
+  account_codes: AccountCodesTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type Db = Kysely<Database>;

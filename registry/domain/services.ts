@@ -23,6 +23,12 @@ import { WorkspaceSecrets } from './workspaces/workspace-secrets.js';
 import { loadSecretKey, type SecretBox } from './workspaces/secret-box.js';
 import { CachedReads } from './cache/cached-reads.js';
 import { watchChangeEpoch, type ChangeEpoch } from '../db/change-epoch.js';
+import { limiterStore, type LimiterStore } from './throttle/limiter-store.js';
+import { createThrottles, type Throttles } from './throttle/throttles.js';
+import { AccountCodes } from './accounts/account-codes.js';
+import { EmailVerification } from './accounts/email-verification.js';
+import { Passwords } from './accounts/passwords.js';
+import { BackgroundMail } from '../mail/background-mail.js';
 
 /** The explicit dependencies everything is built from; nothing lives in module-level singletons. */
 export interface AppDependencies {
@@ -55,6 +61,16 @@ export interface Services {
   /** What committed changes the read caches have to respect. */
   changeEpoch: ChangeEpoch;
   cachedReads: CachedReads;
+  /** Where rate-limit counters live: Postgres (shared by every instance) or this process's memory. */
+  limiters: LimiterStore;
+  /** Per account and per client address: sign-in, forgot-password and verification resend. */
+  throttles: Throttles;
+  /** Mailed verification links; an unverified account joins no email-bound invitation. */
+  verification: EmailVerification;
+  /** Forgot, reset and change; each reset or change signs out every session. */
+  passwords: Passwords;
+  /** Account mail sent off the request's path (flushed at shutdown). */
+  accountMail: BackgroundMail;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -62,7 +78,9 @@ export function createServices(deps: AppDependencies): Services {
   const access = new AccessControl(db);
   const schemas = new SchemaCompiler();
   const reads = new SkillReads(db, access, blobs, config.publicUrl);
-  const userTokens = new UserTokens(db, clock);
+  const userTokens = new UserTokens(db, clock, config.accounts.sessionDays);
+  const limiters = limiterStore(db);
+  const throttles = createThrottles(limiters, config.accounts);
   const changeEpoch = watchChangeEpoch(db);
   const audit = new AuditLog(db, clock);
   const workspaces = new Workspaces(db, access, reads, audit, clock);
@@ -98,10 +116,21 @@ export function createServices(deps: AppDependencies): Services {
       });
     },
   });
+  const accountMail = new BackgroundMail(mailer, logger);
+  const codes = new AccountCodes(db, clock);
+  const verification = new EmailVerification({
+    db,
+    clock,
+    codes,
+    mail: accountMail,
+    publicUrl: config.publicUrl,
+    resendThrottle: throttles.verificationResend,
+  });
+  const accounts = new Accounts(db, clock, throttles.signIn, (user) => verification.mailLink(user));
   return {
     deps,
     access,
-    accounts: new Accounts(db, clock),
+    accounts,
     userTokens,
     reads,
     changes: new SkillChanges({
@@ -132,5 +161,19 @@ export function createServices(deps: AppDependencies): Services {
       clock,
       tarballCacheBytes: config.tarballCacheMb * 1024 * 1024,
     }),
+    limiters,
+    throttles,
+    verification,
+    passwords: new Passwords({
+      db,
+      clock,
+      accounts,
+      codes,
+      mail: accountMail,
+      audit,
+      publicUrl: config.publicUrl,
+      forgotThrottle: throttles.passwordReset,
+    }),
+    accountMail,
   };
 }

@@ -63,12 +63,16 @@ export function describeError(raw: unknown): { status: number; message: string; 
   return { status: 500, message: 'Internal server error' };
 }
 
-/** Sends `status` + `{ "error": message }` on a bare node response (express's `res` is one too). */
+/**
+ * Sends `status` + `{ "error": message }` on a bare node response (express's `res` is one too);
+ * `extraHeaders` replace the defaults (a 401's challenge, say).
+ */
 export function sendError(
   res: ServerResponse,
   status: number,
   message: string,
   fields?: Record<string, unknown>,
+  extraHeaders?: Record<string, string>,
 ): void {
   if (res.headersSent) return void res.destroy();
   const body = JSON.stringify({ ...fields, error: message });
@@ -78,7 +82,7 @@ export function sendError(
   };
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="aerostack"';
   if (status === 503) headers['Retry-After'] = '5';
-  res.writeHead(status, headers).end(body);
+  res.writeHead(status, { ...headers, ...extraHeaders }).end(body);
 }
 
 /** Turns every failure into `status` + `{ "error": "…" }`; internal faults are logged, never echoed. */

@@ -190,6 +190,7 @@ async function prepareBackend(config: Exclude<BenchConfig, 'n/a'>): Promise<Back
     LOG_LEVEL: 'info',
     // The gateway's per-token limit (120/min by default) would otherwise be what the loops measure.
     AEROSTACK_GATEWAY_RATE_LIMIT: '1000000',
+    AEROSTACK_GATEWAY_WORKSPACE_RATE_LIMIT: '1000000',
   };
   if (config === 'embedded') return { env, dataDir };
 

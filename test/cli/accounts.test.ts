@@ -164,7 +164,10 @@ describe('aerostack CLI: accounts and user tokens (built binary over HTTP)', fun
         ['signup', '--username', 'alice', '--email', 'alice@example.com', '--password-stdin'],
         { input: `${PASSWORD}\n` },
       );
-      assert.deepEqual(linesOf(out), ['✓ Signed up as alice. Your skills live at @alice/<skill>.']);
+      assert.deepEqual(linesOf(out), [
+        '✓ Signed up as alice. Your skills live at @alice/<skill>.',
+        'We mailed a link to alice@example.com: open it to verify your email before joining a team (aerostack account verify --resend mails a new one).',
+      ]);
 
       const file = path.join(alice.configDir, 'config.json');
       assert.equal((await stat(file)).mode & 0o777, 0o600, 'config.json holds tokens: mode 0600');

@@ -3,7 +3,7 @@
  * several people against one in-process registry that sends its invitation mail over real SMTP (an
  * `smtp-server` listener on a loopback port; each message parsed with mailparser). acme (the namespace
  * owner) publishes a team skill and invites alice; the mail carries the join link; alice signs up,
- * joins with the link, installs the team skill; bob, not a member, is refused; acme removes alice and
+ * is refused until she opens her verification mail's link, joins with the link, installs the team skill; bob, not a member, is refused; acme removes alice and
  * her very next install is refused. Around it: used, withdrawn, expired and mismatched links, any-account
  * invitations, re-invites, roles, `--mine`, `leave` and the `--json` shapes. Lines are asserted exactly.
  */
@@ -90,8 +90,21 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
 
   const link = (code: string) => `${r.url}/join/${code}`;
 
-  /** Every mail the registry sent to `to`, oldest first. */
-  const mailsTo = (to: string) => smtp.received.filter((m) => m.rcptTo.includes(to));
+  /** Every invitation the registry mailed to `to`, oldest first (verification mails aside). */
+  const mailsTo = (to: string) =>
+    smtp.received.filter((m) => m.rcptTo.includes(to) && /invited you to join/.test(m.mail.subject ?? ''));
+
+  /** Opens the newest verification link mailed to `to` with `aerostack account verify <link>`. */
+  async function verify(u: CliUser, username: string, to: string): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    const verifications = () =>
+      smtp.received.filter((m) => m.rcptTo.includes(to) && m.mail.subject === 'Verify your email for Aerostack');
+    while (!verifications().length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25));
+    const text = verifications().at(-1)?.mail.text ?? '';
+    const m = /(https?:\/\/\S+\/verify\/[0-9a-f]{48})$/m.exec(text);
+    assert.ok(m, `no verification link in the mail to ${to}:\n${text}`);
+    await prints(u, ['account', 'verify', m[1]!], [`✓ Verified ${to} for ${username}`]);
+  }
 
   /** The `n`-th (1-based) mail to `to`, waiting briefly for it; returns it with its join link and code. */
   async function mailTo(to: string, n = 1): Promise<{ mail: ParsedMail; link: string; code: string }> {
@@ -114,7 +127,10 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
     await prints(
       u,
       ['signup', '--username', username, '--email', email, '--password-stdin'],
-      [`✓ Signed up as ${username}. Your skills live at @${username}/<skill>.`],
+      [
+        `✓ Signed up as ${username}. Your skills live at @${username}/<skill>.`,
+        `We mailed a link to ${email}: open it to verify your email before joining a team (aerostack account verify --resend mails a new one).`,
+      ],
       {
         input: `${PASSWORD}\n`,
       },
@@ -150,6 +166,7 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       signup(bob, 'bob', 'bob@acme.com'),
       signup(mallory, 'mallory', 'mallory@elsewhere.test'),
     ]);
+    await verify(bob, 'bob', 'bob@acme.com');
     // acme's team skill, published with the CLI as the seed does.
     await ok(acme, ['skill', 'init', 'internal-crm-skill'], { cwd: work });
     const pub = await ok(acme, ['skill', 'publish', '--private', 'team'], {
@@ -217,8 +234,16 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       );
     });
 
-    it('alice signs up with the invited email and joins with the link from the mail', async () => {
+    it('alice signs up with the invited email, verifies it, and joins with the link from the mail', async () => {
       await signup(alice, 'alice', 'alice@acme.com');
+      // Not before the address is proved: the refusal says how, and leaves the link usable.
+      await fails(
+        alice,
+        ['team', 'join', alicesLink],
+        4,
+        '✗ 403: Verify your email before you join @acme: open the link we mailed to alice@acme.com, or run aerostack account verify --resend for a new one',
+      );
+      await verify(alice, 'alice', 'alice@acme.com');
       await prints(alice, ['team', 'join', alicesLink], ['✓ Joined @acme as member']);
     });
 
@@ -349,7 +374,8 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
         prints(acme, ['team', 'list'], ['Members of @acme:', `carol@acme.com     pending   invited ${today}`]),
         fails(carol, ['team', 'join', first], 2, '✗ 410: This invitation was withdrawn; ask @acme for a new one'),
       ]);
-      // The bare code from the mail works as well as the link.
+      // The bare code from the mail works as well as the link (once carol's address is verified).
+      await verify(carol, 'carol', 'carol@acme.com');
       await prints(carol, ['team', 'join', code], ['✓ Joined @acme as member']);
       await Promise.all([
         prints(carol, ['skill', 'install', SKILL], ['✓ Installed (team membership verified)']),
@@ -404,6 +430,7 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
       );
       const { mail, code } = await mailTo('dave@acme.com');
       assert.match(mail.text ?? '', /as an admin\./);
+      await verify(dave, 'dave', 'dave@acme.com');
       const joined = await json(dave, ['team', 'join', code]);
       assert.deepEqual(joined, { namespace: 'acme', role: 'admin' });
 

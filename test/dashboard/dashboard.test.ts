@@ -211,6 +211,16 @@ describe('admin dashboard in a real headless Chromium', function () {
     await form.getByLabel('Username').fill('alice');
     await form.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
     await form.getByRole('button', { name: 'Sign up and join @acme' }).click();
+    // Signed up and in, but the address is not proved yet: the page says how, and the link stays usable.
+    await alice.getByText('Verify your email before you join @acme').waitFor();
+    await alice.getByRole('button', { name: 'Accept and join @acme' }).waitFor();
+    const verification = /(https?:\/\/\S+\/verify\/[0-9a-f]{48})/.exec((await smtp.next('alice@acme.test')).text ?? '');
+    assert.ok(verification, 'a verification link was mailed');
+    await alice.goto(verification[1]!);
+    await alice.getByRole('button', { name: 'Verify alice@acme.test' }).click();
+    await alice.getByRole('heading', { name: '✓ Your email is verified' }).waitFor();
+    await alice.goto(link);
+    await alice.getByRole('button', { name: 'Accept and join @acme' }).click();
     await alice.getByRole('heading', { name: '✓ You joined @acme' }).waitFor();
     await alice.getByText('Signed in as alice').waitFor();
     // The link worked once.

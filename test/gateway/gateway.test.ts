@@ -127,10 +127,10 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
   it('refuses with 401: no token, a bad token, a user token', async () => {
     assert.equal((await ping(shared)).status, 200);
     await refused(null, /Authorization: Bearer mwt_/);
-    await refused('mwt_not-a-real-token', /Invalid workspace token/);
-    await refused(shared.slice(0, -1) + (shared.endsWith('A') ? 'B' : 'A'), /Invalid workspace token/);
-    await refused(acme, /Invalid workspace token/); // an aer_ user token is not a workspace token
-    await assert.rejects(connectGateway(r.url, 'acme-main', 'mwt_bogus'), http401(/Invalid workspace token/));
+    await refused('mwt_not-a-real-token', /This workspace token is unknown/);
+    await refused(shared.slice(0, -1) + (shared.endsWith('A') ? 'B' : 'A'), /This workspace token is unknown/);
+    await refused(acme, /This workspace token is unknown/); // an aer_ user token is not a workspace token
+    await assert.rejects(connectGateway(r.url, 'acme-main', 'mwt_bogus'), http401(/This workspace token is unknown/));
   });
 
   it('refuses with 401: an expired token', async () => {
@@ -157,9 +157,9 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     await createWorkspace(r.url, acme, 'acme-other');
     const other = await workspaceToken(r.url, acme, 'acme-other', { name: 'Other' });
     assert.equal((await ping(other, 'acme-other')).status, 200);
-    await refused(other, /Invalid workspace token/);
-    await refused(shared, /Invalid workspace token/, 'acme-other');
-    await refused(shared, /Invalid workspace token/, 'no-such-workspace');
+    await refused(other, /This workspace token is unknown/);
+    await refused(shared, /This workspace token is unknown/, 'acme-other');
+    await refused(shared, /This workspace token is unknown/, 'no-such-workspace');
   });
 
   it('refuses with 401: a token bound to a member who was removed from the team (removal revokes it)', async () => {

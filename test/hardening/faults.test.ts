@@ -560,6 +560,7 @@ describe('hardening: faults under load', function () {
         PORT: String(await freePort()),
         AEROSTACK_DATA_DIR: dataDir,
         AEROSTACK_GATEWAY_RATE_LIMIT: '1000000',
+        AEROSTACK_GATEWAY_WORKSPACE_RATE_LIMIT: '1000000',
         // One skill process serves every gateway connection here; the default (8 calls at once) would
         // refuse the rest as "busy" by design.
         AEROSTACK_SKILL_CONCURRENCY: '256',

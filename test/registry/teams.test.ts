@@ -5,6 +5,7 @@ import { request, publishBody, signup } from '../helpers/api.js';
 import { freePort, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
 import { joinCodeFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { setVerifiedEmail } from '../helpers/teams.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -73,7 +74,7 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     );
 
     const alice = await signup(r.url, 'alice', 'alice-password');
-    await r.db.updateTable('users').set({ email: 'alice@acme.test' }).where('username', '=', 'alice').execute();
+    await setVerifiedEmail(r, 'alice', 'alice@acme.test');
     assert.equal((await readSkill(alice)).status, 403, 'not a member yet');
     const joined = await join(alice, link.split('/join/')[1]!);
     assert.equal(joined.status, 200);
@@ -106,7 +107,7 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     const second = joinCodeFrom(await smtp.next('dave@acme.test'));
     assert.notEqual(first.code, second.code);
     const dave = await signup(r.url, 'dave');
-    await r.db.updateTable('users').set({ email: 'dave@acme.test' }).where('username', '=', 'dave').execute();
+    await setVerifiedEmail(r, 'dave', 'dave@acme.test');
     const old = await join(dave, first.code);
     assert.equal(old.status, 410);
     assert.match(old.body.error, /withdrawn/);
@@ -154,7 +155,7 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     await invite('erin@acme.test');
     const { code } = joinCodeFrom(await smtp.next('erin@acme.test'));
     const erin = await signup(r.url, 'erin');
-    await r.db.updateTable('users').set({ email: 'erin@acme.test' }).where('username', '=', 'erin').execute();
+    await setVerifiedEmail(r, 'erin', 'erin@acme.test');
     assert.equal((await join(erin, code)).status, 200);
     const byMember = await invite('x@acme.test', {}, erin);
     assert.equal(byMember.status, 403);
@@ -205,7 +206,7 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
     );
   });
 
-  it('the /join page accepts after signing up in the form, and escapes what it echoes', async () => {
+  it('the /join page signs up in the form, accepts once the address is verified, and escapes what it echoes', async () => {
     await invite('heidi@acme.test');
     const { link } = joinCodeFrom(await smtp.next('heidi@acme.test'));
     const pageRes = await fetch(link);
@@ -238,7 +239,29 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
       password: 'heidi-password',
       _csrf: csrf,
     });
-    const accepted = await fetch(link, { method: 'POST', body: form, headers: { cookie } });
+    const signedUp = await fetch(link, { method: 'POST', body: form, headers: { cookie } });
+    // The account exists and is signed in, but its address is not proved yet: the link stays unused.
+    assert.equal(signedUp.status, 403);
+    const refusal = await signedUp.text();
+    assert.match(refusal, /Verify your email before you join @acme: .*aerostack account verify --resend/);
+    assert.match(refusal, /You are signed in as <strong>heidi<\/strong>/);
+    const session = signedUp.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .filter((c) => !c!.endsWith('='))
+      .join('; ');
+    const sessionCsrf = /name="_csrf" value="([^"]+)"/.exec(refusal)?.[1];
+    const verifyLink = /(https?:\/\/\S+\/verify\/([0-9a-f]+))/.exec((await smtp.next('heidi@acme.test')).text ?? '');
+    assert.ok(verifyLink && sessionCsrf && session);
+    assert.equal(
+      (await request(r.url, 'POST', '/-/api/v1/account/verify', { body: { code: verifyLink[2] } })).status,
+      200,
+    );
+    const accepted = await fetch(link, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'accept', _csrf: sessionCsrf }),
+      headers: { cookie: session },
+    });
     assert.equal(accepted.status, 200);
     assert.match(await accepted.text(), /You joined @acme/);
     const used = await fetch(link);
@@ -280,10 +303,13 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
         201,
       );
       const dir = path.join(local.config.dataDir, 'outbox');
+      // The owner's sign-up writes its verification mail there too (off the request's path).
       const files = await readdir(dir);
-      assert.equal(files.length, 1);
-      assert.match(files[0]!, /^[0-9a-f-]{36}\.eml$/);
-      const eml = await readFile(path.join(dir, files[0]!), 'utf8');
+      for (const f of files) assert.match(f, /^[0-9a-f-]{36}\.eml$/);
+      const emls = await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')));
+      const invitations = emls.filter((e) => /^To: judy@acme\.test$/m.test(e));
+      assert.equal(invitations.length, 1);
+      const eml = invitations[0]!;
       assert.match(eml, /^To: judy@acme\.test$/m);
       assert.match(
         eml.replace(/=\r?\n/g, ''),

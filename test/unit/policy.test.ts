@@ -41,6 +41,13 @@ function actor(who: Who): Actor {
 type Row = [label: string, ...outcomes: Array<'✓' | 401 | 403 | 404>];
 const ws = { namespace: 'acme', slug: 'acme-team' };
 const skill = (visibility: 'public' | 'team' | 'private') => ({ name: '@acme/crm', namespace: 'acme', visibility });
+/** An invitation to carol@acme.test, accepted by an account with `email`, verified or not. */
+const invitation = (bindEmail: boolean, email: string, emailVerified: boolean) => ({
+  namespace: 'acme',
+  invitedEmail: 'carol@acme.test',
+  bindEmail,
+  account: { email, emailVerified },
+});
 
 const TABLE: Array<[Action, Resources[Action], Row]> = [
   //                                                                                        owner admin member other anon  owner-ro admin-ro member-ro
@@ -101,6 +108,28 @@ const TABLE: Array<[Action, Resources[Action], Row]> = [
   ['account.token.create', { readonly: false }, ['create a publish token', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],
   ['account.token.create', { readonly: true }, ['create a read-only token', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓']],
   ['account.token.revoke', {}, ['revoke one of one’s tokens', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],
+  [
+    'team.join',
+    invitation(true, 'Carol@acme.test', true),
+    ['join with the invited email, verified', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓'],
+  ],
+  [
+    'team.join',
+    invitation(true, 'carol@acme.test', false),
+    ['join with the invited email, unverified', 403, 403, 403, 403, 401, 403, 403, 403],
+  ],
+  [
+    'team.join',
+    invitation(true, 'mallory@evil.test', true),
+    ['join with another email', 403, 403, 403, 403, 401, 403, 403, 403],
+  ],
+  [
+    'team.join',
+    invitation(false, 'mallory@evil.test', false),
+    ['join an any-account invitation, unverified', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓'],
+  ],
+  ['account.password.change', {}, ['change one’s password', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],
+  ['account.email.resend', {}, ['mail a new verification link', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓']],
 ];
 
 describe('policy: who may do what (the decision table)', () => {
@@ -160,6 +189,14 @@ describe('policy: who may do what (the decision table)', () => {
       '403 @acme/crm is private; a workspace can hold only skills its team may read',
     );
     assert.equal(refusal('owner', 'workspace.hold', { ...ws, skill: skill('team') }), 'allowed');
+    assert.equal(
+      refusal('other', 'team.join', invitation(true, 'carol@acme.test', false)),
+      '403 Verify your email before you join @acme: open the link we mailed to carol@acme.test, or run aerostack account verify --resend for a new one',
+    );
+    assert.equal(
+      refusal('other', 'team.join', invitation(true, 'mallory@evil.test', true)),
+      '403 This invitation was sent to carol@acme.test; sign in with the account that uses that email (you are u, mallory@evil.test)',
+    );
     assert.equal(
       refusal('owner', 'workspace.hold', {
         ...ws,

@@ -1,18 +1,44 @@
 import assert from 'node:assert/strict';
 import { RateLimiter } from '@aerostack/registry/gateway/rate-limiter.js';
+import { memoryLimiterStore } from '@aerostack/registry/domain/throttle/limiter-store.js';
+import { TooManyAttempts } from '@aerostack/registry/domain/throttle/attempt-throttle.js';
 
-describe('RateLimiter: a token bucket per key', () => {
-  it('lets `limit` requests through at once, then says how long to wait; refills over the minute', () => {
-    let now = 0;
-    const rl = new RateLimiter(() => now);
-    for (let i = 0; i < 5; i++) assert.equal(rl.take(1, 5), 0, `request ${i + 1}`);
-    assert.equal(rl.take(1, 5), 12, 'one token comes back every 12 s');
-    assert.equal(rl.take(2, 5), 0, 'another key has its own bucket');
-    now += 12_000;
-    assert.equal(rl.take(1, 5), 0);
-    assert.equal(rl.take(1, 5), 12);
-    now += 60_000;
-    for (let i = 0; i < 5; i++) assert.equal(rl.take(1, 5), 0, 'a full minute refills the whole bucket');
-    assert.ok(rl.take(1, 5) >= 1);
+const ws = (id: number) => ({ id, slug: `ws-${id}` });
+
+describe('gateway RateLimiter: per token, per workspace, failed authentications per address', () => {
+  it('lets a token make `limit` requests in a minute, then says how long to wait; other tokens are counted apart', async () => {
+    const rl = new RateLimiter(memoryLimiterStore(), { workspacePerMinute: 1000, authFailuresPerMinute: 10 });
+    for (let i = 0; i < 5; i++)
+      assert.equal(await rl.take({ tokenId: 1, rateLimitPerMinute: 5, workspace: ws(1) }), null, `request ${i + 1}`);
+    const refusal = await rl.take({ tokenId: 1, rateLimitPerMinute: 5, workspace: ws(1) });
+    assert.ok(refusal && refusal.retryAfter >= 1 && refusal.retryAfter <= 60, JSON.stringify(refusal));
+    assert.match(refusal.message, /^Rate limit of 5 requests per minute exceeded; retry in \d+s$/);
+    assert.equal(await rl.take({ tokenId: 2, rateLimitPerMinute: 5, workspace: ws(1) }), null);
+  });
+
+  it('limits a workspace whatever the token: more tokens buy no more requests', async () => {
+    const rl = new RateLimiter(memoryLimiterStore(), { workspacePerMinute: 6, authFailuresPerMinute: 10 });
+    const answers = [];
+    for (let tokenId = 1; tokenId <= 4; tokenId++)
+      for (let i = 0; i < 3; i++) answers.push(await rl.take({ tokenId, rateLimitPerMinute: 100, workspace: ws(7) }));
+    assert.equal(answers.filter((a) => a === null).length, 6);
+    assert.match(
+      answers.at(-1)!.message,
+      /^Workspace ws-7's rate limit of 6 requests per minute exceeded; retry in \d+s$/,
+    );
+    assert.equal(await rl.take({ tokenId: 9, rateLimitPerMinute: 100, workspace: ws(8) }), null, 'another workspace');
+  });
+
+  it('refuses an address after too many failed authentications, with the seconds to wait; other addresses are not', async () => {
+    const rl = new RateLimiter(memoryLimiterStore(), { workspacePerMinute: 1000, authFailuresPerMinute: 3 });
+    for (let i = 0; i < 3; i++) await rl.authFailed('203.0.113.9');
+    await assert.rejects(
+      rl.authFailed('203.0.113.9'),
+      (err: unknown) => err instanceof TooManyAttempts && err.status === 429 && err.retryAfterSeconds >= 1,
+    );
+    await rl.authFailed('203.0.113.10');
+    // One IPv6 host holds a /64: its addresses are counted together.
+    for (let i = 1; i <= 3; i++) await rl.authFailed(`2001:db8:1:2::${i}`);
+    await assert.rejects(rl.authFailed('2001:db8:1:2:ffff::1'), TooManyAttempts);
   });
 });

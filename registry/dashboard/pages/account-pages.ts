@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { DomainError } from '@aerostack/contract/errors.js';
+import { TooManyAttempts } from '../../domain/throttle/throttles.js';
 import { html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
@@ -31,6 +32,7 @@ export function accountPages(d: DashboardRouter): void {
 <label for="signin-username">Username</label><input id="signin-username" name="username" autocomplete="username" required autofocus value="${opts.username ?? ''}">
 <label for="signin-password">Password</label><input id="signin-password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>
+<p><a href="/forgot-password">Forgot password?</a></p>
 <p>New here? <a href="/signup?next=${encodeURIComponent(next)}">Create an account</a>. Just looking? <a href="/search">Browse the public marketplace</a>.</p>
 <p class="cli">CLI: <code>aerostack login</code></p></div>`,
       },
@@ -57,10 +59,11 @@ export function accountPages(d: DashboardRouter): void {
     async (req, res) => {
       const username = field(req.body, 'username');
       try {
-        const user = await s.accounts.authenticate(username, field(req.body, 'password'));
+        const user = await s.accounts.authenticate(username, field(req.body, 'password'), { address: req.ip });
         await startSession(s, cfg, res, user);
       } catch (err) {
         if (!(err instanceof DomainError) || err.status >= 500) throw err;
+        if (err instanceof TooManyAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
         return signinPage(req, res, { username, error: err.message, status: err.status });
       }
       res.redirect(303, safeNext(field(req.body, 'next')));
@@ -106,7 +109,10 @@ export function accountPages(d: DashboardRouter): void {
       try {
         const user = await s.accounts.signup({ username, email, password: field(req.body, 'password') });
         await startSession(s, cfg, res, user);
-        setFlash(res, cfg, { kind: 'ok', text: `Welcome, ${user.username}! Your namespace is @${user.username}.` });
+        setFlash(res, cfg, {
+          kind: 'ok',
+          text: `Welcome, ${user.username}! Your namespace is @${user.username}. We mailed a link to ${user.email}: open it to verify your email (needed to join a team).`,
+        });
       } catch (err) {
         if (!(err instanceof DomainError) || err.status >= 500) throw err;
         return signupPage(req, res, { username, email, error: err.message, status: err.status });

@@ -43,6 +43,16 @@ export interface Resources {
   'team.remove': { namespace: string; targetRole: Role };
   'team.change-role': { namespace: string };
   'team.leave': { namespace: string };
+  /**
+   * Accept an invitation. One bound to an email needs an account whose email is that one AND is
+   * verified (a leaked link is no way in); an `--any-account` invitation takes any signed-in account.
+   */
+  'team.join': {
+    namespace: string;
+    invitedEmail: string;
+    bindEmail: boolean;
+    account: { email: string; emailVerified: boolean };
+  };
   'workspace.create': { namespace: string };
   /** Open a workspace: its skills and the gateway URL. Outsiders get a 404, as if it did not exist. */
   'workspace.read': WorkspaceRef;
@@ -64,6 +74,10 @@ export interface Resources {
   /** Create an `aer_` user token; a read-only token may create only read-only ones. */
   'account.token.create': { readonly: boolean };
   'account.token.revoke': Record<string, never>;
+  /** Change one's password (the current one is checked by the service). */
+  'account.password.change': Record<string, never>;
+  /** Have the verification link mailed again. */
+  'account.email.resend': Record<string, never>;
 }
 export type Action = keyof Resources;
 
@@ -142,6 +156,21 @@ const RULES: { [A in Action]: Rule<A> } = {
     if (a.role === 'owner') return deny(403, `You own @${r.namespace}; an owner cannot leave its own namespace`);
     return a.role ? allow : deny(404, `You are not a member of @${r.namespace}`);
   },
+  'team.join': (a, r) => {
+    if (!a.user) return deny(401, 'Sign in (or sign up) first, then join');
+    if (!r.bindEmail) return allow;
+    if (r.invitedEmail.toLowerCase() !== r.account.email.toLowerCase())
+      return deny(
+        403,
+        `This invitation was sent to ${r.invitedEmail}; sign in with the account that uses that email (you are ${a.user.username}, ${r.account.email})`,
+      );
+    return r.account.emailVerified
+      ? allow
+      : deny(
+          403,
+          `Verify your email before you join @${r.namespace}: open the link we mailed to ${r.account.email}, or run aerostack account verify --resend for a new one`,
+        );
+  },
   'workspace.create': (a, r) => {
     if (!a.user) return deny(401, SIGN_IN);
     if (!manages(a.role)) return deny(403, `Only the owner and admins of @${r.namespace} can create its workspaces`);
@@ -214,6 +243,11 @@ const RULES: { [A in Action]: Rule<A> } = {
     if (!a.user) return deny(401, 'Authentication required');
     return a.readonly ? deny(403, READ_ONLY) : allow;
   },
+  'account.password.change': (a) => {
+    if (!a.user) return deny(401, SIGN_IN);
+    return a.readonly ? deny(403, 'This token is read-only; it cannot change the password') : allow;
+  },
+  'account.email.resend': (a) => (a.user ? allow : deny(401, SIGN_IN)),
 };
 
 function manageTeam(a: Actor, namespace: string): Decision {

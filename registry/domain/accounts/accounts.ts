@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import { EMAIL_RE } from '@aerostack/contract/names.js';
 import { badRequest, conflict, unauthorized } from '@aerostack/contract/errors.js';
 import { USERNAME_RE } from '@aerostack/contract/names.js';
-import { hashPassword, verifyPassword } from './secrets.js';
+import type { AttemptThrottle } from '../throttle/attempt-throttle.js';
+import { hashPassword, needsRehash, verifyPassword } from './secrets.js';
 
 export interface SignupInput {
   username: string;
@@ -28,11 +29,20 @@ const RESERVED = new Set([
   'www',
 ]);
 
+/** Where a sign-in comes from: the request's client address (express's `req.ip`). */
+export interface SignInSource {
+  address: string | undefined;
+}
+
 /** Sign-up and password checks. A username is also the user's namespace (`@username/…`). */
 export class Accounts {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Every password check goes through it: per account and per client address, with lockouts. */
+    private readonly signIns: AttemptThrottle,
+    /** Told of every new account (email verification mails the link, registry/domain/accounts/email-verification.ts). */
+    private readonly onSignup: (user: User) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   async signup(input: SignupInput): Promise<User> {
@@ -49,8 +59,9 @@ export class Accounts {
     if (input.password.length > 1024) throw badRequest('Password is too long (at most 1024 characters)');
     const passwordHash = await hashPassword(input.password);
     const now = this.clock.now();
+    let created: User;
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      created = await this.db.transaction().execute(async (trx) => {
         const user = await trx
           .insertInto('users')
           .values({ username, email, password_hash: passwordHash, created_at: now })
@@ -64,29 +75,48 @@ export class Accounts {
         return user;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        const taken = await this.db
-          .selectFrom('users')
-          .select('username')
-          .where('username', '=', username)
-          .executeTakeFirst();
-        throw conflict(
-          taken ? `The username "${username}" is already taken` : 'An account with that email already exists',
-        );
-      }
+      // Only usernames (and so namespaces) are unique: an address may be named by several accounts
+      // until one proves it (migration 0009), so a sign-up never tells whether an email is taken.
+      if (isUniqueViolation(err)) throw conflict(`The username "${username}" is already taken`);
       throw err;
     }
+    await this.onSignup(created);
+    return created;
   }
 
-  /** The user if the password is right; the same 401 otherwise, whether or not the user exists. */
-  async authenticate(username: string, password: string): Promise<User> {
+  /**
+   * The user if the password is right; the same 401 otherwise, whether or not the user exists. Too
+   * many failures for the account or from the address answer 429 (TooManyAttempts) without checking.
+   */
+  authenticate(username: string, password: string, from: SignInSource): Promise<User> {
+    return this.signIns.guard({ account: username, address: from.address }, () =>
+      this.checkPassword(username, password),
+    );
+  }
+
+  private async checkPassword(username: string, password: string): Promise<User> {
     const user = await this.findByUsername(username);
     // Hash even for unknown users so response time does not reveal which usernames exist.
     const ok = user
       ? await verifyPassword(password, user.password_hash)
       : await hashPassword(password).then(() => false);
     if (!user || !ok) throw unauthorized('Incorrect username or password');
-    return user;
+    return needsRehash(user.password_hash) ? this.rehash(user, password) : user;
+  }
+
+  /**
+   * Re-hashes a password stored with older parameters, now that it is known to be right. Only if the
+   * row still holds the hash that was checked: a password changed meanwhile is not overwritten.
+   */
+  private async rehash(user: User, password: string): Promise<User> {
+    const passwordHash = await hashPassword(password);
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', user.id)
+      .where('password_hash', '=', user.password_hash)
+      .execute();
+    return { ...user, password_hash: passwordHash };
   }
 
   findByUsername(username: string): Promise<User | undefined> {

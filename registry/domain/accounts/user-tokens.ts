@@ -20,18 +20,42 @@ export type TokenStatus = TokenSummary['status'];
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 export const LAST_USED_GRANULARITY_MS = 60_000;
 
+export const DEFAULT_SESSION_DAYS = 30;
+const DAY_MS = 86_400_000;
+export const SESSION_EXPIRED = 'Your session has expired; sign in again (aerostack login)';
+
 export interface AuthenticatedToken {
   viewer: Viewer;
   expiresAt: Date | null;
   lastUsedAt: Date;
 }
 
-/** `aer_…` user tokens: CLI sessions and CI automation. Stored as SHA-256 only. */
+/**
+ * `aer_…` user tokens: CLI sessions and CI automation. Stored as SHA-256 only. Sessions (login, signup,
+ * npm adduser, the dashboard) also expire after `sessionDays` without use; `token create` tokens only
+ * at the expiry they were given.
+ */
 export class UserTokens {
+  private readonly sessionIdleMs: number;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-  ) {}
+    sessionDays = DEFAULT_SESSION_DAYS,
+  ) {
+    this.sessionIdleMs = sessionDays * DAY_MS;
+  }
+
+  /**
+   * When a session left unused since `lastUsed` (the recorded last_used_at, or its creation) expires.
+   * last_used_at is written at most once a minute (LAST_USED_GRANULARITY_MS), so the true last use
+   * may be up to a minute later than the recorded one: that minute is added, so a session used within
+   * its lifetime is never refused. Null for other kinds.
+   */
+  private idleExpiry(kind: Token['kind'], lastUsed: Date): Date | null {
+    if (kind !== 'session') return null;
+    return new Date(lastUsed.getTime() + this.sessionIdleMs + LAST_USED_GRANULARITY_MS);
+  }
 
   /** Creates a token and returns its secret, which is shown once and never again. */
   async issue(user: Pick<User, 'id'>, input: IssueTokenInput): Promise<{ secret: string; token: Token }> {
@@ -75,7 +99,16 @@ export class UserTokens {
     const row = await this.db
       .selectFrom('tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id', 't.key', 't.readonly', 't.kind', 't.expires_at', 't.revoked_at', 't.last_used_at'])
+      .select([
+        't.id',
+        't.key',
+        't.readonly',
+        't.kind',
+        't.created_at',
+        't.expires_at',
+        't.revoked_at',
+        't.last_used_at',
+      ])
       .select(['u.id as user_id', 'u.username', 'u.email'])
       .where('t.token_hash', '=', sha256Hex(secret))
       .executeTakeFirst();
@@ -83,17 +116,22 @@ export class UserTokens {
     if (row.revoked_at) throw unauthorized('This token has been revoked; sign in again');
     const now = this.clock.now();
     if (row.expires_at && row.expires_at <= now) throw unauthorized('This token has expired; sign in again');
+    // Checked before last_used_at is written: the use that finds a session expired must not revive it.
+    const idle = this.idleExpiry(row.kind, row.last_used_at ?? row.created_at);
+    if (idle && idle <= now) throw unauthorized(SESSION_EXPIRED);
     let lastUsedAt = row.last_used_at;
     if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
       lastUsedAt = now;
     }
+    // What a cache of this answer must not outlive: the explicit expiry, or the session's idle one.
+    const expiresAt = earliest(row.expires_at, this.idleExpiry(row.kind, lastUsedAt));
     return {
       viewer: {
         user: { id: row.user_id, username: row.username, email: row.email },
         token: { id: row.id, key: row.key, readonly: row.readonly, kind: row.kind },
       },
-      expiresAt: row.expires_at,
+      expiresAt,
       lastUsedAt,
     };
   }
@@ -116,8 +154,14 @@ export class UserTokens {
       created: t.created_at.toISOString(),
       expires: t.expires_at?.toISOString() ?? null,
       lastUsed: t.last_used_at?.toISOString() ?? null,
-      status: t.revoked_at ? 'revoked' : t.expires_at && t.expires_at <= now ? 'expired' : 'active',
+      status: t.revoked_at ? 'revoked' : this.expired(t, now) ? 'expired' : 'active',
     }));
+  }
+
+  private expired(t: Token, now: Date): boolean {
+    if (t.expires_at && t.expires_at <= now) return true;
+    const idle = this.idleExpiry(t.kind, t.last_used_at ?? t.created_at);
+    return idle !== null && idle <= now;
   }
 
   /**
@@ -154,3 +198,5 @@ export class UserTokens {
     return this.issue(viewer.user!, { ...input, kind: 'automation' });
   }
 }
+
+const earliest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a < b ? a : b) : (a ?? b));

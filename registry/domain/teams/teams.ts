@@ -6,9 +6,10 @@ import type { Mailer } from '../../mail/mailer.js';
 import { MailDeliveryError } from '../../mail/mailer.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
+import { accountActor, assertCan } from '../access/policy.js';
 import { sha256Hex } from '../accounts/secrets.js';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict, DomainError, forbidden, notFound, unauthorized } from '@aerostack/contract/errors.js';
+import { badRequest, conflict, DomainError, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { displayNameFor, invitationMail } from './invitation-mail.js';
 import type { InviteResult, TeamRow } from '@aerostack/contract/api.js';
@@ -183,18 +184,26 @@ export class Teams {
   }
 
   /**
-   * Accepts an invitation for the signed-in user. Rule: the invitation binds to the invited email —
-   * the account's email must match — unless the inviter allowed any account (`--any-account`).
+   * Accepts an invitation for the signed-in user. Rule (policy `team.join`): the invitation binds to
+   * the invited email — the account's email must be that one, and verified — unless the inviter
+   * allowed any account (`--any-account`). A refusal leaves the invitation open.
    */
   async join(viewer: Viewer, code: string): Promise<{ namespace: string; role: Role }> {
     const user = viewer.user;
     if (!user) throw unauthorized('Sign in (or sign up) first, then join');
     const inv = await this.openInvitation(code);
-    if (inv.bind_email && inv.email.toLowerCase() !== user.email.toLowerCase()) {
-      throw forbidden(
-        `This invitation was sent to ${inv.email}; sign in with the account that uses that email (you are ${user.username}, ${user.email})`,
-      );
-    }
+    // Read now, not from the session: the address and whether it is proved.
+    const account = await this.deps.db
+      .selectFrom('users')
+      .select(['email', 'email_verified_at'])
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    assertCan(accountActor(viewer), 'team.join', {
+      namespace: inv.namespace,
+      invitedEmail: inv.email,
+      bindEmail: inv.bind_email,
+      account: { email: account.email, emailVerified: account.email_verified_at !== null },
+    });
     const owner = await this.deps.db
       .selectFrom('namespaces')
       .select('owner_id')

@@ -18,7 +18,7 @@ export function accountRoutes(s: Services): Router {
 
   r.post('/-/api/v1/login', async (req, res) => {
     const input = parseBody(api.LoginRequest, req.body);
-    const user = await s.accounts.authenticate(input.username, input.password);
+    const user = await s.accounts.authenticate(input.username, input.password, { address: req.ip });
     const { secret } = await s.userTokens.issue(user, { name: 'login session', kind: 'session' });
     res.json({ username: user.username, email: user.email, token: secret });
   });
@@ -49,7 +49,7 @@ export function accountRoutes(s: Services): Router {
     const existing = await s.accounts.findByUsername(username);
     let user;
     if (existing) {
-      user = await s.accounts.authenticate(username, body.password);
+      user = await s.accounts.authenticate(username, body.password, { address: req.ip });
     } else {
       if (typeof body.email !== 'string') throw unauthorized('Incorrect username or password');
       user = await s.accounts.signup({ username, email: body.email, password: body.password });

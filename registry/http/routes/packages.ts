@@ -16,10 +16,9 @@ import { splitPackagePath } from '../package-path.js';
 export function packageRoutes(s: Services): Router {
   const r = Router();
   r.use(async (req, res, next) => {
-    const target = splitPackagePath(req.path);
+    const target = packageRoute(req.method, req.path);
     if (!target) return next();
-    const { name, rest } = target;
-    const route = `${req.method} ${rest.map((p, i) => (i % 2 === 0 ? p : ':')).join(' ')}`.trim();
+    const { name, route } = target;
     switch (route) {
       case 'PUT':
         return putPackage(s, req, res, name, { removeMissing: false });
@@ -38,6 +37,28 @@ export function packageRoutes(s: Services): Router {
     }
   });
   return r;
+}
+
+/** `PUT /@ns%2fskill/-rev/3-abc` → `{ name: '@ns/skill', route: 'PUT -rev :' }`: the switch above's keys. */
+function packageRoute(method: string, path: string): { name: string; route: string } | null {
+  const target = splitPackagePath(path);
+  if (!target) return null;
+  const route = `${method} ${target.rest.map((p, i) => (i % 2 === 0 ? p : ':')).join(' ')}`.trim();
+  return { name: target.name, route };
+}
+
+/**
+ * Whether a request is one of the two package writes that may carry a tarball (npm publish sends
+ * it base64-encoded in the JSON body): only these get the body limit sized for tarballs.
+ */
+export function isPublishRoute(method: string, path: string): boolean {
+  if (method !== 'PUT' || !path.startsWith('/@')) return false;
+  try {
+    const route = packageRoute(method, path)?.route;
+    return route === 'PUT' || route === 'PUT -rev :';
+  } catch {
+    return false; // a malformed path: the router answers it, with the small limit
+  }
 }
 
 async function putPackage(s: Services, req: Request, res: Response, name: string, opts: { removeMissing: boolean }) {

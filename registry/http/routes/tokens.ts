@@ -58,7 +58,7 @@ export function tokenRoutes(s: Services): Router {
   r.post('/-/npm/v1/tokens', async (req, res) => {
     const user = requireUser(req);
     const input = parseBody(npmCreateSchema, req.body);
-    await s.accounts.authenticate(user.username, input.password);
+    await s.accounts.authenticate(user.username, input.password, { address: req.ip });
     const { secret, token } = await s.userTokens.create(req.viewer, {
       name: input.name ?? 'npm token',
       readonly: input.readonly ?? false,
