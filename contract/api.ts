@@ -147,6 +147,10 @@ export const Packument = z.looseObject({
 });
 export const Unpublished = Ok.extend({ unpublished: z.array(z.string()) });
 
+/** `/-/v1/search?scope=`: `public` (default) is the marketplace; `team` the team and private skills the caller may read. */
+export const SEARCH_SCOPES = ['public', 'team'] as const;
+export type SearchScope = (typeof SEARCH_SCOPES)[number];
+
 export const SearchResult = z.looseObject({
   total: z.number(),
   objects: z.array(
@@ -183,6 +187,14 @@ export const InviteResult = z.object({
   expires: iso,
   resent: z.boolean(),
   anyAccount: z.boolean(),
+  /**
+   * Where the mail went: `smtp` (sent), or `outbox` (no SMTP configured: written to `file` on the
+   * registry's disk, so whoever runs it passes `link` on).
+   */
+  delivery: z.discriminatedUnion('via', [
+    z.object({ via: z.literal('smtp') }),
+    z.object({ via: z.literal('outbox'), file: z.string(), link: z.string() }),
+  ]),
 });
 export const TeamRow = z.object({
   email: z.string(),
@@ -198,6 +210,16 @@ export const MyTeam = z.object({ namespace: z.string(), role, since: iso });
 export const MyTeams = z.object({ teams: z.array(MyTeam) });
 export const Joined = z.object({ namespace: z.string(), role });
 export const MemberRemoved = Ok.extend({ removed: z.object({ username: z.string(), email: z.string() }) });
+export const ChangeRoleRequest = z.object({ role: z.enum(['admin', 'member']) });
+/** `changed: false`: the member already had that role (nothing was done, nothing audited). */
+export const RoleChanged = z.object({
+  namespace: z.string(),
+  username: z.string(),
+  email: z.string(),
+  role: z.enum(['admin', 'member']),
+  previous: z.enum(['admin', 'member']),
+  changed: z.boolean(),
+});
 
 export const WorkspaceInfo = z.object({
   slug: z.string(),
@@ -269,6 +291,7 @@ export const AUDIT_ACTIONS = [
   'member_joined',
   'member_removed',
   'member_left',
+  'member_role_changed',
   'workspace_created',
   'workspace_deleted',
   'secret_set',
@@ -307,6 +330,7 @@ export type InviteResult = z.infer<typeof InviteResult>;
 export type TeamRow = z.infer<typeof TeamRow>;
 export type TeamMembers = z.infer<typeof TeamMembers>;
 export type MyTeam = z.infer<typeof MyTeam>;
+export type RoleChanged = z.infer<typeof RoleChanged>;
 export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
 export type CreatedWorkspace = z.infer<typeof CreatedWorkspace>;
 export type InstalledSkill = z.infer<typeof InstalledSkill>;

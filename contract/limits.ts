@@ -25,3 +25,13 @@ export const UNPUBLISH_WINDOW_MS = 72 * 3600 * 1000;
 
 /** Largest workspace secret value (a PEM key fits; an environment variable is no place for more). */
 export const MAX_SECRET_BYTES = 16 * 1024;
+
+/** Password length bounds, the same for sign-up, reset and change (and the dashboard's form hints). */
+export const PASSWORD_LENGTH = Object.freeze({ min: 8, max: 1024 });
+
+/** What is wrong with a new password, or null: the one rule sign-up, reset and change apply. */
+export function passwordProblem(password: string): string | null {
+  if (password.length < PASSWORD_LENGTH.min) return `Password must be at least ${PASSWORD_LENGTH.min} characters`;
+  if (password.length > PASSWORD_LENGTH.max) return `Password is too long (at most ${PASSWORD_LENGTH.max} characters)`;
+  return null;
+}

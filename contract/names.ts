@@ -79,3 +79,9 @@ export const shown = (s: string): string => (s.length > 100 ? `${s.slice(0, 100)
 
 /** The tarball file name npm expects for a scoped package: `slug-1.2.3.tgz`. */
 export const tarballFileName = (slug: string, version: string): string => `${slug}-${version}.tgz`;
+
+/**
+ * The unscoped npm name under which every registry serves the aerostack CLI itself (built from cli/):
+ * `npm install -g aerostack --registry URL`. Nobody may publish, tag or unpublish it there.
+ */
+export const CLI_PACKAGE_NAME = 'aerostack';

@@ -13,11 +13,13 @@ import { distTagRoutes } from './http/routes/dist-tags.js';
 import { healthRoutes } from './http/routes/health.js';
 import { packageRoutes } from './http/routes/packages.js';
 import { searchRoutes } from './http/routes/search.js';
+import { servedCliRoutes } from './http/routes/served-cli.js';
 import { skillRoutes } from './http/routes/skills.js';
 import { tokenRoutes } from './http/routes/tokens.js';
 import { teamRoutes } from './http/routes/teams.js';
 import { joinPageRoutes } from './dashboard/join-page.js';
 import { dashboardRoutes } from './dashboard/index.js';
+import { browserErrorPages } from './dashboard/error-pages.js';
 import { workspaceRoutes } from './http/routes/workspaces.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
@@ -112,6 +114,9 @@ export function createApp(deps: AppDependencies): {
   // Before any body is read: a bad token is refused without reading it, and only a signed-in
   // publisher is allowed the big body (below).
   app.use(authenticate(services.userTokens));
+  // The aerostack CLI (`npm install -g aerostack`): before the body parsers, so that publishing the
+  // reserved name is refused without reading a tarball-sized body.
+  app.use(servedCliRoutes(services));
   // A publish carries the tarball base64-encoded in JSON: 4/3 of the tarball limit, plus the metadata.
   // Every other body (login, API calls) gets the small limit: a 14 MB login body is only an attack.
   app.use(
@@ -132,8 +137,12 @@ export function createApp(deps: AppDependencies): {
   app.use(workspaceRoutes(services));
   app.use(distTagRoutes(services));
   app.use(packageRoutes(services));
+  // A browser gets the dashboard's HTML 404 and error pages; API clients and npm the JSON `{ error }`.
+  const pages = browserErrorPages(services);
+  app.use(pages.notFound);
   app.use(notFoundHandler);
   app.use(retryAfter);
+  app.use(pages.errors);
   app.use(errorHandler(deps.logger));
   const hot = hotReads(services.cachedReads, deps.logger);
   return {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TARBALL_LIMITS, UNPUBLISH_WINDOW_MS, type TarballLimits } from '@aerostack/contract/limits.js';
@@ -15,6 +16,8 @@ export interface RegistryConfig {
   smtpUrl: string | null;
   mailFrom: string;
   logLevel: string;
+  /** LOG_FORMAT: `pretty` (pino-pretty) or `json`; null: pretty on a terminal, JSON otherwise (registry/logger.ts). */
+  logFormat: LogFormat | null;
   limits: RegistryLimits;
   gateway: GatewayConfig;
   /** Memory for verified copies of small tarballs (npm's hot read); 0 turns the copies off. */
@@ -25,6 +28,11 @@ export interface RegistryConfig {
   secretKey: string | null;
   /** Sign-in throttling and session lifetime (registry/domain/throttle/, accounts/user-tokens.ts). */
   accounts: AccountsConfig;
+  /**
+   * AEROSTACK_WORKERS: HTTP worker processes on one port (registry/cluster.ts), `auto` being one per
+   * CPU. Only with DATABASE_URL: the embedded PGlite lives in one process.
+   */
+  workers: number;
 }
 
 export interface AccountsConfig {
@@ -86,6 +94,9 @@ export interface RegistryLimits extends TarballLimits {
   /** Versions may be unpublished only this long after they were published (npm: 72 hours). */
   unpublishWindowMs: number;
 }
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Raised for a bad variable; its message is the one line printed before exiting. */
 export class ConfigError extends Error {
@@ -151,6 +162,9 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).default('Aerostack <no-reply@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z
+    .enum(LOG_FORMATS, { error: 'must be "json" or "pretty" (unset: pretty on a terminal, JSON otherwise)' })
+    .optional(),
   AEROSTACK_MAX_TARBALL_BYTES: intIn(1024, 1024 ** 3).default(DEFAULT_TARBALL_LIMITS.maxTarballBytes),
   AEROSTACK_MAX_UNPACKED_BYTES: intIn(1024, 4 * 1024 ** 3).default(DEFAULT_TARBALL_LIMITS.maxUnpackedBytes),
   AEROSTACK_MAX_ENTRIES: intIn(1, 1_000_000).default(DEFAULT_TARBALL_LIMITS.maxEntries),
@@ -184,6 +198,11 @@ const envSchema = z.object({
   AEROSTACK_BODY_LIMIT_BYTES: intIn(1024, 1024 ** 3).default(1024 * 1024),
   AEROSTACK_GATEWAY_BODY_LIMIT_BYTES: intIn(1024, 1024 ** 3).default(1024 * 1024),
   AEROSTACK_MAX_CONNECTIONS: intIn(1, 1_000_000).default(1024),
+  AEROSTACK_WORKERS: z
+    .union([z.literal('auto'), intIn(1, 256)], {
+      error: 'must be a whole number from 1 to 256, or "auto" (one per CPU)',
+    })
+    .default(1),
   AEROSTACK_REQUEST_TIMEOUT_MS: intIn(1000, 3_600_000).default(300_000),
   AEROSTACK_ALLOWED_HOSTS: list((h) => {
     const host = parseHost(h);
@@ -238,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? null,
     limits: {
       maxTarballBytes: e.AEROSTACK_MAX_TARBALL_BYTES,
       maxUnpackedBytes: e.AEROSTACK_MAX_UNPACKED_BYTES,
@@ -273,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       maxConnections: e.AEROSTACK_MAX_CONNECTIONS,
       requestTimeoutMs: e.AEROSTACK_REQUEST_TIMEOUT_MS,
     },
+    workers: e.AEROSTACK_WORKERS === 'auto' ? os.availableParallelism() : e.AEROSTACK_WORKERS,
     accounts: {
       sessionDays: e.AEROSTACK_SESSION_DAYS,
       loginAttempts: e.AEROSTACK_LOGIN_ATTEMPTS,

@@ -1,7 +1,9 @@
-import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createMailer } from './mail/index.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { clusterPlan, runPrimary, workerId } from './cluster.js';
 import { openBackends, startRegistry } from './server.js';
 import { collectGarbage, formatGcReport, parseGcArgs } from './maintenance/gc.js';
 import path from 'node:path';
@@ -15,20 +17,30 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   // gc prints its report on stdout; its logs go to stderr so the two never mix.
-  const logger =
-    command === 'gc' ? pino({ level: config.logLevel }, pino.destination(2)) : pino({ level: config.logLevel });
+  const logger = createLogger(config, command === 'gc' ? 2 : 1);
   switch (command) {
     case 'serve': {
-      const registry = await startRegistry(config, { logger });
-      logger.info(
-        {
-          url: registry.url,
-          publicUrl: config.publicUrl,
-          database: config.databaseUrl ? 'postgres' : 'pglite',
-          storage: config.s3 ? 's3' : 'filesystem',
-        },
-        `Aerostack registry listening on ${registry.url}`,
-      );
+      const plan = clusterPlan(config);
+      if (plan.warning) logger.warn(plan.warning);
+      if (plan.primary) {
+        await runPrimary(config, logger);
+        return -1;
+      }
+      // With no SMTP, each link a mail carries (join, verification, reset) is printed as a plain line
+      // of its own, whatever the log format, for whoever runs the registry to pass on.
+      const mailer = createMailer(config, { announce: (line) => process.stderr.write(`${line}\n`) });
+      const registry = await startRegistry(config, { logger, mailer });
+      // Under AEROSTACK_WORKERS the primary says it once, for all of them.
+      if (workerId() === null)
+        logger.info(
+          {
+            url: registry.url,
+            publicUrl: config.publicUrl,
+            database: config.databaseUrl ? 'postgres' : 'pglite',
+            storage: config.s3 ? 's3' : 'filesystem',
+          },
+          `Aerostack registry listening on ${registry.url}`,
+        );
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         registry.close().then(

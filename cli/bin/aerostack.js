@@ -7,6 +7,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`aerostack/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
-  const { execute } = await import('@oclif/core');
+  // The bundle carries oclif itself (scripts/bundle-cli.mjs): the package has no runtime dependencies.
+  const { execute } = await import('../dist/aerostack.js');
   await execute({ dir: import.meta.url });
 }

@@ -134,8 +134,12 @@ export class RegistryClient {
 
   // Skills
   packument = (name: string) => this.json(api.Packument, 'GET', `/${encodeName(name)}`);
-  search = (text: string, size = 20) =>
-    this.json(api.SearchResult, 'GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=${size}`);
+  search = (text: string, size = 20, scope: api.SearchScope = 'public') =>
+    this.json(
+      api.SearchResult,
+      'GET',
+      `/-/v1/search?${new URLSearchParams({ text, size: String(size), scope }).toString()}`,
+    );
   mySkills = async () => (await this.json(api.SkillList, 'GET', '/-/api/v1/skills')).skills;
   setVisibility = (name: string, visibility: api.Visibility) =>
     this.json(api.VisibilityChanged, 'PUT', `/-/api/v1/skills/${encodeName(name)}/visibility`, { visibility });
@@ -166,6 +170,13 @@ export class RegistryClient {
       api.MemberRemoved,
       'DELETE',
       `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}`,
+    );
+  changeRole = (namespace: string, ref: string, role: 'admin' | 'member') =>
+    this.json(
+      api.RoleChanged,
+      'PUT',
+      `/-/api/v1/teams/${encodeURIComponent(namespace)}/members/${encodeURIComponent(ref)}/role`,
+      { role },
     );
   leaveTeam = (namespace: string) =>
     this.json(api.Ok, 'POST', `/-/api/v1/teams/${encodeURIComponent(namespace)}/leave`, {});

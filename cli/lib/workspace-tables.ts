@@ -33,12 +33,36 @@ export const auditDate = (iso: string): string => `${iso.slice(0, 10)} ${iso.sli
 export const auditSubject = (e: AuditEventRow): string =>
   e.action === 'tool_call' && e.tool ? e.tool : (e.skill ?? e.tool ?? '-');
 
-/** `DATE                  USER          SKILL                   ACTION`, newest first. */
+/**
+ * What the row's DETAIL column says, from the row's own fields: `ok 12 ms` for a tool call, the token's
+ * name in quotes (`"Alice Cursor"`), the member's email (`bob@acme.com`), the installed version.
+ */
+export function auditDetail(e: AuditEventRow): string {
+  switch (e.action) {
+    case 'tool_call':
+      return [e.status, e.durationMs === null ? null : `${e.durationMs} ms`].filter((x) => x !== null).join(' ');
+    case 'token_created':
+    case 'token_revoked':
+      return e.detail === null ? '' : `"${e.detail}"`;
+    case 'install': {
+      // Stored as `@acme/crm-skill@1.2.0` plus any network consent; the SKILL column already names it.
+      const d = e.detail ?? '';
+      return e.skill && d.startsWith(`${e.skill}@`) ? d.slice(e.skill.length + 1) : d;
+    }
+    default:
+      return e.detail ?? '';
+  }
+}
+
+/**
+ * `DATE                  USER          SKILL                   ACTION`, newest first: the product
+ * page's four columns at its widths, and a fifth, DETAIL. A row with no detail prints as the page shows it.
+ */
 export function auditTable(events: AuditEventRow[]): string {
   return seedTable(
-    ['DATE', 'USER', 'SKILL', 'ACTION'],
-    [22, 14, 24],
-    events.map((e) => [auditDate(e.at), e.user, auditSubject(e), e.action]),
+    ['DATE', 'USER', 'SKILL', 'ACTION', 'DETAIL'],
+    [22, 14, 24, 15],
+    events.map((e) => [auditDate(e.at), e.user, auditSubject(e), e.action, auditDetail(e)]),
   );
 }
 

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import type { Services } from '../domain/services.js';
 import type { Viewer } from '../domain/access/viewer.js';
 import { DomainError, forbidden, unauthorized } from '@aerostack/contract/errors.js';
+import { PASSWORD_LENGTH } from '@aerostack/contract/limits.js';
 import { CSRF_FIELD, CSRF_REFUSED, csrfMatches, sameOrigin } from './csrf.js';
 import { csrfField } from './layout.js';
 import { DashboardRouter, send } from './render.js';
@@ -46,7 +47,7 @@ export function joinPageRoutes(s: Services): Router {
 <form method="post" action="${action}" class="stack card" aria-labelledby="join-signup-h"><h2 id="join-signup-h">I am new here</h2>${csrfField(ctx)}<input type="hidden" name="action" value="signup">
 <label for="join-signup-username">Username</label><input id="join-signup-username" name="username" autocomplete="username" required pattern="[a-z0-9][a-z0-9-]{0,38}" title="1-39 lowercase letters, digits or -" value="${opts.username ?? ''}">
 <label for="join-signup-email">Email</label><input id="join-signup-email" name="email" type="email" value="${opts.email ?? (inv.anyAccount ? '' : inv.email)}" autocomplete="email" required>
-<label for="join-signup-password">Password (at least 8 characters)</label><input id="join-signup-password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+<label for="join-signup-password">Password (at least ${PASSWORD_LENGTH.min} characters)</label><input id="join-signup-password" name="password" type="password" autocomplete="new-password" minlength="${PASSWORD_LENGTH.min}" required>
 <button type="submit">Sign up and join @${inv.namespace}</button></form></div>`;
     send(
       res,

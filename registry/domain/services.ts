@@ -12,6 +12,7 @@ import { SkillChanges } from './packages/skill-changes.js';
 import type { PublishDeps } from './packages/publish.js';
 import { SkillSearch } from './packages/search.js';
 import { PackageDocuments } from './packages/package-documents.js';
+import { SERVED_CLI_TARBALL, ServedCli } from './packages/served-cli.js';
 import { MemberSkills } from './packages/skill-list.js';
 import { Readiness } from './readiness.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
@@ -71,6 +72,8 @@ export interface Services {
   passwords: Passwords;
   /** Account mail sent off the request's path (flushed at shutdown). */
   accountMail: BackgroundMail;
+  /** The aerostack CLI, served as the unscoped npm package `aerostack`. */
+  servedCli: ServedCli;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -106,17 +109,19 @@ export function createServices(deps: AppDependencies): Services {
     publicUrl: config.publicUrl,
     // A member who leaves or is removed loses the workspace tokens bound to them, and it is audited.
     onMemberChange: async (e) => {
-      if (e.action !== 'member_joined') await workspaceTokens.revokeForMember(e.namespace, e.user.id);
+      if (e.action === 'member_removed' || e.action === 'member_left')
+        await workspaceTokens.revokeForMember(e.namespace, e.user.id);
       await audit.record({
         namespace: e.namespace,
         actorUserId: e.actor.id,
         actor: actorLabel(e.actor.username, e.namespace),
         action: e.action,
-        detail: e.user.username,
+        // The audit table's DETAIL: who, by email (`bob@acme.com`), and for a role change the roles.
+        detail: e.roles ? `${e.user.email}: ${e.roles.from} → ${e.roles.to}` : e.user.email,
       });
     },
   });
-  const accountMail = new BackgroundMail(mailer, logger);
+  const accountMail = new BackgroundMail(mailer, logger, throttles.mailsPerRecipient);
   const codes = new AccountCodes(db, clock);
   const verification = new EmailVerification({
     db,
@@ -149,6 +154,7 @@ export function createServices(deps: AppDependencies): Services {
     secrets: new WorkspaceSecrets(db, workspaces, secretBox, audit, clock),
     publishDeps: { db, blobs, access, clock, limits: config.limits, schemas },
     search: new SkillSearch(db, access),
+    servedCli: new ServedCli({ tarball: SERVED_CLI_TARBALL, publicUrl: config.publicUrl, access }),
     memberSkills: new MemberSkills(db, access),
     readiness: new Readiness(db, blobs),
     schemas,

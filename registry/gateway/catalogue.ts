@@ -74,16 +74,18 @@ export async function workspaceCatalogue(
   const { workspaces, secrets, pool, logger } = deps;
   const rows = await workspaces.runnableSkills(p);
   let complete = true;
-  const manifests = new Map<number, AerostackManifest>();
+  // Parsed once; a manifest that fails is reported with its skill below.
+  const manifests = new Map<number, AerostackManifest | Error>();
   for (const r of rows) {
     try {
       manifests.set(r.version_id, pool.manifestOf(r.version_id, r.aerostack));
-    } catch {
-      // Reported with the skill below.
+    } catch (err) {
+      manifests.set(r.version_id, err instanceof Error ? err : new Error(String(err)));
     }
   }
   // One read for every secret any of these skills declares.
-  const wanted = [...new Set([...manifests.values()].flatMap((m) => declaredSecrets(m).map((s) => s.name)))];
+  const parsed = [...manifests.values()].filter((m): m is AerostackManifest => !(m instanceof Error));
+  const wanted = [...new Set(parsed.flatMap((m) => declaredSecrets(m).map((s) => s.name)))];
   const { values, unreadable } = await secrets.valuesFor(p.workspace.id, wanted);
   if (unreadable.size > 0)
     logger.error(
@@ -93,13 +95,15 @@ export async function workspaceCatalogue(
   const perSkill = await Promise.all(
     rows.map(async (r) => {
       try {
+        const manifest = manifests.get(r.version_id);
+        if (manifest === undefined || manifest instanceof Error) throw manifest ?? new Error('no manifest');
         const version: RunnableVersion = {
           versionId: r.version_id,
           name: r.name,
           version: r.version,
           integrity: r.integrity,
           blobKey: r.blob_key,
-          manifest: manifests.get(r.version_id) ?? pool.manifestOf(r.version_id, r.aerostack),
+          manifest,
         };
         const declared = declaredSecrets(version.manifest);
         const approved = new Set(r.approved_network);

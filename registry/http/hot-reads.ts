@@ -5,6 +5,7 @@ import type { CachedReads } from '../domain/cache/cached-reads.js';
 import { bearerSecret } from './authenticate.js';
 import { describeError, sendError } from './errors.js';
 import { splitPackagePath } from './package-path.js';
+import { isPageRequest } from './wants-page.js';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 
@@ -30,6 +31,8 @@ export function hotReads(cached: CachedReads, logger: Logger): (req: IncomingMes
     }
     if (!target) return false;
     const { name, rest } = target;
+    // A person's browser (npm never asks for text/html) is sent to the skill's page by express.
+    if (rest.length === 0 && isPageRequest(req.headers.accept)) return false;
     let answer: Promise<void>;
     if (rest.length === 0) answer = sendPackument(cached, req, res, name);
     else if (rest.length === 2 && rest[0] === '-') answer = sendTarball(cached, req, res, name, rest[1]!);
@@ -38,9 +41,10 @@ export function hotReads(cached: CachedReads, logger: Logger): (req: IncomingMes
     return true;
 
     function fail(err: unknown) {
-      const { status, message } = describeError(err);
+      const { status, message, fields } = describeError(err);
       if (status >= 500) logger.error({ err, method: req.method, url }, 'request failed');
-      sendError(res, status, message);
+      // Fields beside `error` too: an unpublished skill's 404 carries npm's `time.unpublished` stub.
+      sendError(res, status, message, fields);
       done(status);
     }
     // The same access log lines as pino-http gives the other routes: failures at info/error, the rest at debug.

@@ -4,6 +4,18 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /**
+   * The links the mail carries, for whoever runs a registry with no SMTP: when the message goes to
+   * the outbox each is printed as a line of its own (`Join link for bob@acme.com: https://…`).
+   * Never part of the mail itself.
+   */
+  links?: MailLink[];
+}
+
+export interface MailLink {
+  /** What the link is and for whom: "Join link for bob@acme.com". */
+  label: string;
+  url: string;
 }
 
 /** How a message left: over SMTP, or written to the outbox folder (no SMTP configured). */

@@ -21,7 +21,7 @@ export class SmtpMailer implements Mailer {
     } as SMTPTransport.Options);
   }
 
-  async send(message: MailMessage): Promise<Delivery> {
+  async send({ links: _links, ...message }: MailMessage): Promise<Delivery> {
     try {
       const info = await this.transport.sendMail({ from: this.from, ...message });
       return { via: 'smtp', messageId: info.messageId };
@@ -37,20 +37,24 @@ export class SmtpMailer implements Mailer {
 
 /**
  * No SMTP configured: nodemailer renders the exact message it would send, and it is written to
- * `<data dir>/outbox/<id>.eml`, where a developer can open it.
+ * `<data dir>/outbox/<id>.eml`, where a developer can open it. The links it carries also go to
+ * `announce`, one plain line each (the registry's binary prints them on stderr), so whoever runs the
+ * registry can pass a join link on without digging through a JSON log line or a MIME file.
  */
 export class OutboxMailer implements Mailer {
   private readonly transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   constructor(
     private readonly dir: string,
     private readonly from: string,
+    private readonly announce?: (line: string) => void,
   ) {}
 
-  async send(message: MailMessage): Promise<Delivery> {
+  async send({ links, ...message }: MailMessage): Promise<Delivery> {
     const info = await this.transport.sendMail({ from: this.from, ...message });
     await mkdir(this.dir, { recursive: true });
     const file = path.join(this.dir, `${randomUUID()}.eml`);
     await writeFile(file, info.message as Buffer, { mode: 0o600 });
+    for (const link of links ?? []) this.announce?.(`${link.label}: ${link.url}`);
     return { via: 'outbox', file };
   }
 }

@@ -66,7 +66,11 @@ export interface CpuShares {
  */
 export async function cpuDuring<T>(
   pids: Record<string, number>,
-  opts: { postgres?: boolean },
+  opts: {
+    postgres?: boolean;
+    /** CPU (ms) of a load generator that ran in its own, already exited, process (wrk). */
+    generatorCpuMs?: (result: T) => number;
+  },
   fn: () => Promise<T>,
 ): Promise<{ result: T; cpu: CpuShares }> {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procMs(pid)]));
@@ -89,7 +93,7 @@ export async function cpuDuring<T>(
     shares.postgres = (100 * used) / wallMs;
   }
   const self = process.cpuUsage(selfBefore);
-  const selfMs = (self.user + self.system) / 1000;
+  const selfMs = (self.user + self.system) / 1000 + (opts.generatorCpuMs?.(result) ?? 0);
   ours += selfMs;
   shares['load generator'] = (100 * selfMs) / wallMs;
   const machine = machineBusyMs() - machineBefore;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { forkChild, type Child } from './proc.js';
 import { median, percentile } from './util.js';
 
 export async function connectGateway(base: string, workspace: string, mwt: string): Promise<Client> {
@@ -117,5 +118,39 @@ export async function measureGateway(
     };
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * tools/call p50 against the bare SDK server (sdk-server-process.ts) serving `files`' tool in its own
+ * process: the denominator of `gateway_call_ratio`, measured the same way as the gateway's calls.
+ */
+export async function bareSdkCallP50(
+  files: Record<string, string>,
+  toolName: string,
+  n: number,
+  logFile: string,
+): Promise<number> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'aerostack-bench-bare-sdk-'));
+  let child: Child<{ pid: number; url: string }> | undefined;
+  let client: Client | undefined;
+  try {
+    for (const [rel, body] of Object.entries(files)) await writeFile(path.join(dir, rel), body);
+    child = await forkChild<{ pid: number; url: string }>('sdk-server-process', {
+      env: { ...process.env, BENCH_SKILL_DIR: dir },
+      logFile,
+    });
+    client = new Client({ name: 'aerostack-bench', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(child.ready.url)));
+    const input = { message: 'ping' };
+    const call = await timeSeq(n, 10, async () => {
+      const res = (await client!.callTool({ name: toolName, arguments: input })) as { isError?: boolean };
+      if (res.isError) throw new Error(`bare SDK server: tools/call ${toolName} failed`);
+    });
+    return median(call);
+  } finally {
+    await client?.close();
+    await child?.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -20,6 +20,8 @@ export interface LoadOptions {
   warmupS: number;
   /** The body length every response must have (checked on one request first). */
   expectBytes?: number;
+  /** The status every response must have (default 200; a refusal run expects 401, 403 or 404). */
+  expectStatus?: number;
 }
 
 /**
@@ -53,23 +55,29 @@ async function once(
 /** A short warm-up run (JIT, pools, caches), then the measured run. */
 export async function load(o: LoadOptions): Promise<LoadFigures> {
   const headers = o.headers ?? {};
+  const expectStatus = o.expectStatus ?? 200;
   const probe = await timedGet(o.url, headers);
-  if (probe.status !== 200)
+  if (probe.status !== expectStatus)
     throw new Error(`GET ${o.url}: HTTP ${probe.status} ${probe.body.toString('utf8').slice(0, 200)}`);
-  if (o.expectBytes !== undefined && probe.body.length !== o.expectBytes) {
+  if (expectStatus === 200 && o.expectBytes !== undefined && probe.body.length !== o.expectBytes) {
     throw new Error(`GET ${o.url}: ${probe.body.length} bytes, expected ${o.expectBytes}`);
   }
   if (o.warmupS > 0) await once(o.url, o.connections, o.warmupS, headers);
   const r = await once(o.url, o.connections, o.durationS, headers);
-  if (r.non2xx > 0 || r.errors > 0) {
-    throw new Error(`GET ${o.url}: ${r.non2xx} non-2xx responses and ${r.errors} errors out of ${r.requests.total}`);
+  // autocannon counts by class only: a refusal run must get nothing but 4xx.
+  const answered = expectStatus === 200 ? r['2xx'] : r['4xx'];
+  const wrong = expectStatus === 200 ? r.non2xx : r['1xx'] + r['2xx'] + r['3xx'] + r['5xx'];
+  if (wrong > 0 || r.errors > 0) {
+    throw new Error(
+      `GET ${o.url}: ${wrong} responses other than ${expectStatus} and ${r.errors} errors out of ${r.requests.total}`,
+    );
   }
   return {
-    rps: r['2xx'] / r.duration,
+    rps: answered / r.duration,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     bytesPerSec: r.throughput.average,
-    requests: r['2xx'],
+    requests: answered,
     non2xx: r.non2xx,
     errors: r.errors,
   };

@@ -4,33 +4,48 @@
  * The registry runs twice, each time in a child process: `embedded` (PGlite + filesystem store in a
  * temporary data directory) and `postgres+s3` (a fresh database on DATABASE_URL's server, dropped at
  * the end, and s3rver in another child). Each is seeded (100,000 skills by SQL, the rest through the
- * HTTP API) and measured with autocannon and sequential latency loops; a bare node:http server (also a
- * child) serving the very same bytes gives the ceiling that throughputs are divided by.
+ * HTTP API) and measured with wrk (autocannon when wrk is missing) and sequential latency loops; a bare
+ * node:http server (also a child) serving the very same bytes gives the ceiling that throughputs are
+ * divided by, and Verdaccio 6 on the same bytes gives the peer figures.
  *
  * Environment:
  *   BENCH_QUICK=1            shorter runs (the whole thing in under 5 minutes)
  *   BENCH_CONFIGS=…          comma-separated subset of `embedded,postgres+s3`
  *   BENCH_DATABASE_URL       the Postgres server to use (default: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
  *   BENCH_SKILLS=100000      skills seeded for the search benchmark
- *   BENCH_CONNECTIONS=16     autocannon connections for the throughput runs
+ *   BENCH_CONNECTIONS=16     autocannon connections (only when wrk is missing)
+ *   BENCH_WRK_CONNECTIONS=50 wrk connections (one thread) for the throughput runs
+ *   BENCH_PEERS=verdaccio    other registries measured in the same run (default: verdaccio; none with BENCH_QUICK)
  *   BENCH_PROFILE=1          CPU-profile the registry child during each measured phase (figures are then perturbed)
  *   BENCH_KEEP=1             keep the temporary data directories and the Postgres database
  * Output: a table on stdout, progress on stderr, and bench-results.json in the package folder.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { cpuDuring, formatShares } from './cpu.js';
+import { cpuDuring, formatShares, type CpuShares } from './cpu.js';
 import { measureBundledMcp } from './bundled-mcp.js';
-import { measureGateway } from './gateway.js';
-import { load, sequentialLatency } from './load.js';
+import { bareSdkCallP50, measureGateway } from './gateway.js';
+import { sequentialLatency } from './load.js';
+import { generatorName, throughput, type Throughput, type ThroughputOptions } from './wrk.js';
 import { forkChild, rssOf, type Child } from './proc.js';
 import { summarize } from './profile-summary.js';
-import { CALL_TOOL, GATEWAY_SKILLS, publish, seedThroughApi, skillTgz, WORKSPACE, type ApiSeed } from './seed-api.js';
+import {
+  CALL_TOOL,
+  GATEWAY_SKILLS,
+  publish,
+  seedThroughApi,
+  skillTgz,
+  TEAM_SKILL,
+  WORKSPACE,
+  type ApiSeed,
+} from './seed-api.js';
+import { startVerdaccio } from './verdaccio.js';
 import { SEARCH_WORDS, seedStatements } from './seed-sql.js';
 import { freePort, log, median, round, sleep, timedGet, type BenchConfig, type BenchResult } from './util.js';
 
@@ -39,6 +54,11 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const KEEP = process.env.BENCH_KEEP === '1';
 const SKILLS = Number(process.env.BENCH_SKILLS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Other registries measured in the same run (on by default in the full run). */
+const PEERS = (process.env.BENCH_PEERS ?? (QUICK ? '' : 'verdaccio'))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const PG_URL = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const CONFIGS = (process.env.BENCH_CONFIGS ?? 'embedded,postgres+s3')
   .split(',')
@@ -52,32 +72,74 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RESULTS_FILE = path.join(ROOT, 'bench-results.json');
 const MB = 1024 * 1024;
 
-/** Targets from the issue: printed next to the figures, never asserted. */
-const TARGETS: Record<string, { text: string; ok(r: BenchResult): boolean }> = {
+/** Targets from the issues: printed next to the figures, never asserted. */
+const REFUSAL_TARGET = { text: '≥ 0.25 × packument ceiling', ok: (r: BenchResult) => (r.ratio ?? 0) >= 0.25 };
+const TARGETS: Record<string, { text: string | ((r: BenchResult) => string); ok(r: BenchResult): boolean }> = {
   packument_auth_rps: { text: '≥ 0.4 × ceiling', ok: (r) => (r.ratio ?? 0) >= 0.4 },
   tarball_auth_rps: { text: '≥ 0.5 × ceiling', ok: (r) => (r.ratio ?? 0) >= 0.5 },
+  refusal_anon_rps: REFUSAL_TARGET,
+  refusal_nonmember_rps: REFUSAL_TARGET,
+  notfound_rps: REFUSAL_TARGET,
+  badtoken_rps: REFUSAL_TARGET,
+  packument_auth_vs_verdaccio: { text: '≥ 20×', ok: (r) => r.value >= 20 },
+  tarball_auth_vs_verdaccio: { text: '≥ 20×', ok: (r) => r.value >= 20 },
   search_p99_ms_100k: { text: '< 25 ms', ok: (r) => r.value < 25 },
   gateway_call_overhead_p50_ms: { text: '< 2 ms', ok: (r) => r.value < 2 },
+  gateway_call_ratio: { text: '≤ 1.5', ok: (r) => r.value <= 1.5 },
   cli_cold_start_ms: { text: '< 300 ms', ok: (r) => r.value < 300 },
   skill_cold_start_ms: { text: '< 300 ms', ok: (r) => r.value < 300 },
   bundled_mcp_cold_start_ms: { text: '< 1000 ms', ok: (r) => r.value < 1000 },
-  idle_rss_mb: { text: '< 120 MB', ok: (r) => r.value < 120 },
+  idle_rss_mb: {
+    text: (r) => (r.config === 'embedded' ? '< 200 MB' : '< 100 MB'),
+    ok: (r) => r.value < (r.config === 'embedded' ? 200 : 100),
+  },
 };
 
 const results: BenchResult[] = [];
+/** Rows timed by the MCP SDK's Client, and by one-at-a-time requests from this process. */
+const SDK = { generator: 'mcp-sdk-client' };
+const SEQ = { generator: 'sequential' };
 const notes: string[] = [];
-function record(name: string, value: number, unit: string, config: BenchConfig, ceiling?: number): BenchResult {
-  const r: BenchResult = { name, value: round(value, unit === 'rps' ? 0 : 2), unit, config };
-  if (ceiling !== undefined) {
-    r.ceiling = round(ceiling, 0);
-    r.ratio = round(value / ceiling, 3);
+interface RecordExtra {
+  ceiling?: number;
+  generator?: string;
+  cpu?: CpuShares;
+}
+
+function record(name: string, value: number, unit: string, config: BenchConfig, extra: RecordExtra = {}): BenchResult {
+  const r: BenchResult = {
+    name,
+    value: round(value, unit === 'rps' ? 0 : 2),
+    unit,
+    config,
+    generator: extra.generator ?? 'n/a',
+  };
+  if (extra.ceiling !== undefined) {
+    r.ceiling = round(extra.ceiling, 0);
+    r.ratio = round(value / extra.ceiling, 3);
+  }
+  if (extra.cpu) {
+    r.cpu = {
+      generator: Math.round(extra.cpu.shares['load generator'] ?? 0),
+      registry: Math.round(extra.cpu.shares.registry ?? extra.cpu.shares.ceiling ?? extra.cpu.shares.peer ?? 0),
+    };
   }
   results.push(r);
   log(
-    `${config.padEnd(11)} ${name} = ${r.value} ${unit}${r.ratio !== undefined ? ` (${r.ratio} of ${r.ceiling})` : ''}`,
+    `${config.padEnd(11)} ${name} = ${r.value} ${unit}${r.ratio !== undefined ? ` (${r.ratio} of ${r.ceiling})` : ''}` +
+      (r.cpu ? ` [${r.generator} ${r.cpu.generator}% / server ${r.cpu.registry}% of a core]` : ''),
   );
   return r;
 }
+
+/** A throughput row: requests/s over `ceiling`, with its generator and the CPU each process used. */
+const recordThroughput = (
+  name: string,
+  run: { result: Throughput; cpu: CpuShares },
+  config: BenchConfig,
+  ceiling?: number,
+): BenchResult =>
+  record(name, run.result.rps, 'rps', config, { ceiling, generator: run.result.generator, cpu: run.cpu });
 
 /** Everything to undo at the end, newest first. */
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -124,7 +186,9 @@ function measureCli(): void {
     return ms;
   };
   time(['--version']);
-  record('cli_cold_start_ms', median(Array.from({ length: T.cliRuns }, () => time(['--version']))), 'ms', 'n/a');
+  record('cli_cold_start_ms', median(Array.from({ length: T.cliRuns }, () => time(['--version']))), 'ms', 'n/a', {
+    generator: 'spawn',
+  });
   // For scale: a command that loads oclif (help for one topic).
   time(['skill', '--help']);
   record(
@@ -132,12 +196,28 @@ function measureCli(): void {
     median(Array.from({ length: Math.min(5, T.cliRuns) }, () => time(['skill', '--help']))),
     'ms',
     'n/a',
+    { generator: 'spawn' },
   );
 }
 
 interface Ceiling {
   packumentRps: number;
   tarballRps: number;
+}
+
+/**
+ * A warm-up run (JIT, pools, caches; not measured), then the measured run with the CPU share of each
+ * process over it, the load generator's included (wrk's own process, or this one for autocannon).
+ */
+async function measuredThroughput(
+  pids: Record<string, number>,
+  postgres: boolean,
+  o: Omit<ThroughputOptions, 'durationS' | 'warmupS'>,
+): Promise<{ result: Throughput; cpu: CpuShares }> {
+  if (T.warmupS > 0) await throughput({ ...o, durationS: T.warmupS, warmupS: 0 });
+  return cpuDuring(pids, { postgres, generatorCpuMs: (t) => t.generatorCpuMs }, () =>
+    throughput({ ...o, durationS: T.loadS, warmupS: 0 }),
+  );
 }
 
 /** The bare node:http server with the registry's bytes; measured once, with the first configuration's bytes. */
@@ -151,21 +231,100 @@ async function measureCeiling(packument: Buffer, tarball: Buffer): Promise<Ceili
     logFile: path.join(tmpRoot, 'ceiling.log'),
   });
   try {
-    const common = { connections: CONNECTIONS, durationS: T.loadS, warmupS: T.warmupS };
     const pids = { ceiling: child.pid };
-    const { result: p, cpu: pc } = await cpuDuring(pids, {}, () =>
-      load({ ...common, url: `${child.ready.url}/packument`, expectBytes: packument.length }),
-    );
-    const { result: t, cpu: tc } = await cpuDuring(pids, {}, () =>
-      load({ ...common, url: `${child.ready.url}/tarball`, expectBytes: tarball.length }),
-    );
-    notes.push(`ceiling: CPU during the packument run (% of one core): ${formatShares(pc)}`);
-    notes.push(`ceiling: CPU during the tarball run (% of one core): ${formatShares(tc)}`);
-    record('ceiling_packument_rps', p.rps, 'rps', 'n/a');
-    record('ceiling_tarball_rps', t.rps, 'rps', 'n/a');
-    return { packumentRps: p.rps, tarballRps: t.rps };
+    const p = await measuredThroughput(pids, false, {
+      url: `${child.ready.url}/packument`,
+      expectBytes: packument.length,
+    });
+    const t = await measuredThroughput(pids, false, { url: `${child.ready.url}/tarball`, expectBytes: tarball.length });
+    notes.push(`ceiling: CPU during the packument run (% of one core): ${formatShares(p.cpu)}`);
+    notes.push(`ceiling: CPU during the tarball run (% of one core): ${formatShares(t.cpu)}`);
+    recordThroughput('ceiling_packument_rps', p, 'n/a');
+    recordThroughput('ceiling_tarball_rps', t, 'n/a');
+    return { packumentRps: p.result.rps, tarballRps: t.result.rps };
   } finally {
     await child.stop();
+  }
+}
+
+/**
+ * The registry binary with AEROSTACK_WORKERS=2 on the configuration's database and store (cluster
+ * mode needs Postgres): a packument run, with the CPU of the primary and both workers as `registry`.
+ */
+async function measureWorkers(
+  b: Backend,
+  packumentPath: string,
+  headers: Record<string, string>,
+  bytes: number,
+): Promise<{ result: Throughput; cpu: CpuShares }> {
+  const port = await freePort();
+  const logFile = path.join(tmpRoot, 'registry-workers.log');
+  const out = await open(logFile, 'a');
+  const proc = spawn(process.execPath, [path.join(ROOT, 'registry', 'bin', 'aerostack-registry.js'), 'serve'], {
+    env: { ...b.env, PORT: String(port), AEROSTACK_WORKERS: '2', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', out.fd, out.fd],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const deadline = Date.now() + 120_000;
+    while ((await timedGet(`${url}/readyz`).catch(() => null))?.status !== 200) {
+      if (proc.exitCode !== null || Date.now() > deadline)
+        throw new Error(`AEROSTACK_WORKERS=2 did not start (see ${logFile})`);
+      await sleep(200);
+    }
+    await sleep(2000); // the second worker
+    const pids = {
+      registry: proc.pid!,
+      ...Object.fromEntries(childPids(proc.pid!).map((p, i) => [`worker ${i + 1}`, p])),
+    };
+    const run = await measuredThroughput(pids, true, { url: url + packumentPath, headers, expectBytes: bytes });
+    const workersCpu = Object.entries(run.cpu.shares)
+      .filter(([k]) => k === 'registry' || k.startsWith('worker '))
+      .reduce((n, [, v]) => n + v, 0);
+    notes.push(`postgres+s3: CPU during the 2-worker packument run (% of one core): ${formatShares(run.cpu)}`);
+    return { result: run.result, cpu: { ...run.cpu, shares: { ...run.cpu.shares, registry: workersCpu } } };
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((resolve) => (proc.exitCode !== null ? resolve(null) : proc.once('exit', resolve)));
+    await out.close();
+  }
+}
+
+/** The direct children of `pid` (Linux /proc): the cluster's workers. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Verdaccio's authenticated reads of the same team skill (scripts/bench/verdaccio.ts); null if it failed. */
+let verdaccio: Ceiling | null | undefined;
+
+async function measureVerdaccio(seed: ApiSeed): Promise<Ceiling | null> {
+  let peer;
+  try {
+    peer = await startVerdaccio(tmpRoot, TEAM_SKILL, seed.teamTarballs);
+  } catch (err) {
+    notes.push(`verdaccio: not measured: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+  try {
+    const pids = { peer: peer.pid };
+    const headers = { authorization: peer.authorization };
+    const p = await measuredThroughput(pids, false, { url: peer.url + peer.packumentPath, headers });
+    const t = await measuredThroughput(pids, false, {
+      url: peer.url + peer.tarballPath,
+      headers,
+      expectBytes: seed.tarballBytes,
+    });
+    recordThroughput('peer_verdaccio_packument_auth_rps', p, 'n/a');
+    recordThroughput('peer_verdaccio_tarball_auth_rps', t, 'n/a');
+    notes.push(`verdaccio 6: CPU during the packument run (% of one core): ${formatShares(p.cpu)}`);
+    return { packumentRps: p.result.rps, tarballRps: t.result.rps };
+  } finally {
+    await peer.stop();
   }
 }
 
@@ -304,7 +463,7 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
     }
     return out;
   });
-  record('publish_p50_ms', median(publishTimes), 'ms', config);
+  record('publish_p50_ms', median(publishTimes), 'ms', config, { generator: 'sequential' });
 
   // 5. Gateway: tools/list with 20 skills; tools/call overhead against a direct in-process call.
   const g = await measured('gateway', () =>
@@ -316,19 +475,28 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
       coldTools: { prefix: 'lookup_', input: { query: 'cold' } },
     }),
   );
-  record('gateway_list_ms_20', g.listP50, 'ms', config);
-  record('gateway_call_overhead_p50_ms', g.callP50 - g.directP50Ms, 'ms', config);
+  record('gateway_list_ms_20', g.listP50, 'ms', config, SDK);
+  record('gateway_call_overhead_p50_ms', g.callP50 - g.directP50Ms, 'ms', config, SDK);
   // A first call's extra time over a warm one: starting the skill's sandboxed process.
-  if (g.coldCallP50 !== null) record('skill_cold_start_ms', g.coldCallP50 - g.callP50, 'ms', config);
-  record('gateway_call_p50_ms', g.callP50, 'ms', config);
-  record('gateway_ping_p50_ms', g.pingP50, 'ms', config);
+  if (g.coldCallP50 !== null) record('skill_cold_start_ms', g.coldCallP50 - g.callP50, 'ms', config, SDK);
+  record('gateway_call_p50_ms', g.callP50, 'ms', config, SDK);
+  record('gateway_ping_p50_ms', g.pingP50, 'ms', config, SDK);
   const gm = await measureGateway(base, WORKSPACE, seed.memberMwt, {
     n: Math.ceil(T.gatewayN / 2),
     callTool: CALL_TOOL,
     callSkillFiles: seed.callSkillFiles,
     expectTools: GATEWAY_SKILLS,
   });
-  record('gateway_list_ms_20_member_token', gm.listP50, 'ms', config);
+  record('gateway_list_ms_20_member_token', gm.listP50, 'ms', config, SDK);
+  // The same tool on a bare SDK server (no auth, sandbox or audit), called the same way.
+  const bareP50 = await bareSdkCallP50(
+    seed.callSkillFiles,
+    CALL_TOOL,
+    T.gatewayN,
+    path.join(tmpRoot, `bare-sdk-${config.replace(/\W/g, '-')}.log`),
+  );
+  record('sdk_bare_call_p50_ms', bareP50, 'ms', config, SDK);
+  record('gateway_call_ratio', g.callP50 / bareP50, '×', config, SDK);
   notes.push(
     `${config}: gateway direct in-process call p50 ${(g.directP50Ms * 1000).toFixed(1)} µs; tools/call p99 ${g.callP99.toFixed(2)} ms; tools/list p99 ${g.listP99.toFixed(2)} ms; ` +
       `member-bound token: tools/call p50 ${gm.callP50.toFixed(2)} ms`,
@@ -336,7 +504,7 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
 
   // 5b. An MCP server on the SDK with its node_modules bundled: the cold start of its sandboxed process.
   const bundled = await measured('bundled-mcp', () => measureBundledMcp(base, seed.ownerToken, QUICK ? 3 : 7));
-  record('bundled_mcp_cold_start_ms', bundled.coldStartMs, 'ms', config);
+  record('bundled_mcp_cold_start_ms', bundled.coldStartMs, 'ms', config, SDK);
   notes.push(
     `${config}: bundled MCP server (skill init --type mcp + npm install): tarball ${(bundled.tarballBytes / MB).toFixed(1)} MiB, ` +
       `${bundled.files} files, ${bundled.bundledPackages} packages bundled; warm tools/list ${bundled.warmListMs.toFixed(2)} ms`,
@@ -355,19 +523,48 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   }
 
   // 7. Authenticated reads under load: packument and 200 KB tarball, a member with an aer_ token.
-  const common = { connections: CONNECTIONS, durationS: T.loadS, warmupS: T.warmupS, headers: auth };
-  const pk = await measured('packument', () =>
-    load({ ...common, url: base + seed.packumentPath, expectBytes: packumentBytes.length }),
-  );
-  record('packument_auth_rps', pk.rps, 'rps', config, ceiling.packumentRps);
-  notes.push(`${config}: packument under ${CONNECTIONS} connections: p50 ${pk.p50Ms} ms, p99 ${pk.p99Ms} ms`);
-  const tb = await measured('tarball', () =>
-    load({ ...common, url: base + seed.tarballPath, expectBytes: tarballBytes.length }),
-  );
-  record('tarball_auth_rps', tb.rps, 'rps', config, ceiling.tarballRps);
+  const postgres = config === 'postgres+s3';
+  const loadRun = (label: string, o: Omit<ThroughputOptions, 'durationS' | 'warmupS'>) =>
+    withProfile(child, `${config}-${label}`, async () => {
+      const run = await measuredThroughput(pids, postgres, o);
+      notes.push(`${config}: CPU during ${label} (% of one core): ${formatShares(run.cpu)}`);
+      return run;
+    });
+  const pk = await loadRun('packument', {
+    url: base + seed.packumentPath,
+    headers: auth,
+    expectBytes: packumentBytes.length,
+  });
+  recordThroughput('packument_auth_rps', pk, config, ceiling.packumentRps);
+  notes.push(`${config}: packument under load: p50 ${pk.result.p50Ms} ms, p99 ${pk.result.p99Ms} ms`);
+  const tb = await loadRun('tarball', {
+    url: base + seed.tarballPath,
+    headers: auth,
+    expectBytes: tarballBytes.length,
+  });
+  recordThroughput('tarball_auth_rps', tb, config, ceiling.tarballRps);
   notes.push(
-    `${config}: tarball under ${CONNECTIONS} connections: p50 ${tb.p50Ms} ms, p99 ${tb.p99Ms} ms, ${(tb.bytesPerSec / MB).toFixed(0)} MB/s`,
+    `${config}: tarball under load: p50 ${tb.result.p50Ms} ms, p99 ${tb.result.p99Ms} ms, ${(tb.result.bytesPerSec / MB).toFixed(0)} MB/s`,
   );
+
+  // 7a. Verdaccio on the same bytes, once (with the first configuration); our ratio to it in each.
+  if (PEERS.includes('verdaccio') && verdaccio === undefined) verdaccio = await measureVerdaccio(seed);
+  if (verdaccio) {
+    record('packument_auth_vs_verdaccio', pk.result.rps / verdaccio.packumentRps, '×', config);
+    record('tarball_auth_vs_verdaccio', tb.result.rps / verdaccio.tarballRps, '×', config);
+  }
+
+  // 7b. Refusals, which must cost what hits cost: each against the packument ceiling.
+  const refusals: Array<[string, number, string, Record<string, string>]> = [
+    ['refusal_anon_rps', 401, seed.packumentPath, {}],
+    ['refusal_nonmember_rps', 403, seed.packumentPath, { authorization: `Bearer ${seed.outsiderAer}` }],
+    ['notfound_rps', 404, '/@acme/no-such-skill', auth],
+    ['badtoken_rps', 401, seed.packumentPath, { authorization: `Bearer aer_${'0'.repeat(43)}` }],
+  ];
+  for (const [name, status, urlPath, headers] of refusals) {
+    const run = await loadRun(name, { url: base + urlPath, headers, expectStatus: status });
+    recordThroughput(name, run, config, ceiling.packumentRps);
+  }
 
   // 8. Search over 100k skills: one request at a time, rotating through a handful of words.
   const searchUrls = SEARCH_WORDS.map((w) => `${base}/-/v1/search?text=${encodeURIComponent(w)}`);
@@ -376,8 +573,8 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   const s = await measured('search', () =>
     sequentialLatency(searchUrls, auth, T.searchS, { warmupRounds: 3, minRounds: T.searchRounds }),
   );
-  record(`search_p99_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, s.p99, 'ms', config);
-  record(`search_p50_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, s.p50, 'ms', config);
+  record(`search_p99_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, s.p99, 'ms', config, SEQ);
+  record(`search_p50_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, s.p50, 'ms', config, SEQ);
   notes.push(
     `${config}: search (member token, ${s.samples} requests) per word p50/p99 ms: ` +
       s.perUrl
@@ -387,12 +584,18 @@ async function runConfig(config: Exclude<BenchConfig, 'n/a'>, ceiling: Ceiling |
   const sa = await sequentialLatency(searchUrls, {}, Math.max(2, Math.round(T.searchS / 2)), {
     minRounds: Math.ceil(T.searchRounds / 2),
   });
-  record(`search_anon_p99_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, sa.p99, 'ms', config);
+  record(`search_anon_p99_ms_${SKILLS === 100_000 ? '100k' : SKILLS}`, sa.p99, 'ms', config, SEQ);
 
   const rssAfter = rssOf(child.pid) ?? (await child.call<{ rss: number }>('rss')).rss;
   record('rss_after_load_mb', rssAfter / MB, 'MB', config);
 
   await child.stop();
+
+  // 9. All cores: the same packument read from `aerostack-registry serve` with AEROSTACK_WORKERS=2.
+  if (config === 'postgres+s3') {
+    const workers = await measureWorkers(backend, seed.packumentPath, auth, packumentBytes.length);
+    recordThroughput('packument_auth_rps_workers_2', workers, config, ceiling.packumentRps);
+  }
   return ceiling;
 }
 
@@ -407,10 +610,12 @@ function printTable(): void {
       `${r.value} ${r.unit}`,
       r.ceiling !== undefined ? `${r.ceiling} ${r.unit}` : '',
       r.ratio !== undefined ? r.ratio.toFixed(3) : '',
-      t ? `${t.text} ${t.ok(r) ? '✓' : '✗'}` : '',
+      t ? `${typeof t.text === 'string' ? t.text : t.text(r)} ${t.ok(r) ? '✓' : '✗'}` : '',
+      r.generator,
+      r.cpu ? `${r.cpu.generator}% / ${r.cpu.registry}%` : '',
     ];
   });
-  const head = ['metric', 'config', 'value', 'ceiling', 'ratio', 'target'];
+  const head = ['metric', 'config', 'value', 'ceiling', 'ratio', 'target', 'generator', 'CPU gen / server'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 2 || i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
@@ -439,6 +644,12 @@ async function main(): Promise<number> {
   log(
     `${QUICK ? 'quick' : 'full'} run: ${CONFIGS.join(', ')}; ${os.cpus().length} CPUs, load average ${load1.toFixed(2)}; ${CONNECTIONS} connections, ${T.loadS} s per load run`,
   );
+  if (generatorName() !== 'wrk') {
+    const warning =
+      'wrk is not installed (apt-get install wrk): throughputs are measured with autocannon, which runs in Node and may be what bounds them (generator: autocannon)';
+    log(warning);
+    notes.push(warning);
+  }
   if (load1 > 0.5)
     notes.push(
       `the machine was not idle at the start (1-min load average ${load1.toFixed(2)} on ${os.cpus().length} CPUs): figures are noisy`,

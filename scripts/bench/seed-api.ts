@@ -27,11 +27,15 @@ export interface ApiSeed {
   memberToken: string;
   /** The member's `aer_` automation token (what CI and the CLI send). */
   memberAer: string;
+  /** A signed-in account outside @acme (its session token). */
+  outsiderAer: string;
   packumentPath: string;
   tarballPath: string;
   tarballBytes: number;
   sharedMwt: string;
   memberMwt: string;
+  /** The team skill's tarballs as published (a peer registry gets the very same ones). */
+  teamTarballs: Array<{ version: string; tgz: Buffer }>;
   /** The files of CALL_SKILL (its index.js is also called directly, in-process, for comparison). */
   callSkillFiles: Record<string, string>;
 }
@@ -115,23 +119,49 @@ export async function publish(
   return ms;
 }
 
-/** The join code of the newest invitation mail for `email` in the registry's outbox folder. */
-async function joinCodeFromOutbox(dataDir: string, email: string): Promise<string | null> {
+/**
+ * The code of the newest `/join/…` or `/verify/…` link mailed to `email` (the outbox, as no SMTP is
+ * configured). Account mail is sent in the background, so it is waited for, briefly.
+ */
+async function codeFromOutbox(dataDir: string, email: string, kind: 'join' | 'verify'): Promise<string | null> {
   const dir = path.join(dataDir, 'outbox');
-  const files = await readdir(dir).catch(() => [] as string[]);
-  for (const f of files) {
-    // Quoted-printable soft line breaks may split the link.
-    const text = (await readFile(path.join(dir, f), 'utf8')).replace(/=\r?\n/g, '');
-    if (!text.includes(email)) continue;
-    const m = /\/join\/([A-Za-z0-9_-]{16,})/.exec(text);
-    if (m) return m[1]!;
-  }
+  const re = kind === 'join' ? /\/join\/([A-Za-z0-9_-]{16,})/ : /\/verify\/([0-9a-f]{48})/;
+  const deadline = Date.now() + 10_000;
+  do {
+    const files = (await readdir(dir).catch(() => [] as string[])).sort().reverse();
+    for (const f of files) {
+      // Quoted-printable soft line breaks may split the link.
+      const text = (await readFile(path.join(dir, f), 'utf8')).replace(/=\r?\n/g, '');
+      if (!text.includes(email)) continue;
+      const m = re.exec(text);
+      if (m) return m[1]!;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } while (Date.now() < deadline);
   return null;
+}
+
+/** The team skill: 12 versions; the last one carries ~200 KB of incompressible data. */
+export function teamSkillTarballs(): Array<{ version: string; tgz: Buffer }> {
+  return Array.from({ length: TEAM_SKILL_VERSIONS }, (_, i) => {
+    const version = `1.0.${i}`;
+    // Random bytes do not compress, so the .tgz ends up ~200 KB (tar and gzip overhead trimmed off).
+    const extra: Record<string, Buffer> =
+      i === TEAM_SKILL_VERSIONS - 1 ? { 'assets/model.bin': randomBytes(BIG_TARBALL_BYTES - 3 * 1024) } : {};
+    return { version, tgz: skillTgz(TEAM_SKILL, version, extra) };
+  });
 }
 
 export async function seedThroughApi(base: string, dataDir: string): Promise<ApiSeed> {
   const ownerToken = await signup(base, OWNER, 'bench-owner-password');
   const memberToken = await signup(base, MEMBER, 'bench-member-password');
+  // Signed in, not a member of @acme: the 403 of the refusal runs.
+  const outsiderAer = await signup(base, 'outsider', 'bench-outsider-password');
+
+  // An invitation binds to a verified address: alice opens the verification link first.
+  const verifyCode = await codeFromOutbox(dataDir, `${MEMBER}@example.com`, 'verify');
+  if (!verifyCode) throw new Error(`no verification mail for ${MEMBER} in ${dataDir}/outbox`);
+  await must(request(base, 'POST', '/-/api/v1/account/verify', { body: { code: verifyCode } }), 200, 'verify');
 
   // The team: an invitation mailed to alice (the outbox, as no SMTP is configured), joined with its code.
   await must(
@@ -142,7 +172,7 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
     201,
     'invite',
   );
-  const code = await joinCodeFromOutbox(dataDir, `${MEMBER}@example.com`);
+  const code = await codeFromOutbox(dataDir, `${MEMBER}@example.com`, 'join');
   if (!code) throw new Error(`no invitation mail for ${MEMBER} in ${dataDir}/outbox`);
   await must(request(base, 'POST', '/-/api/v1/teams/join', { token: memberToken, body: { code } }), 200, 'join');
   const memberAer = (
@@ -154,17 +184,9 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
   ).token;
   if (!memberAer.startsWith('aer_')) throw new Error(`expected an aer_ token, got ${memberAer.slice(0, 6)}…`);
 
-  // The team skill: 12 versions; the last one carries ~200 KB of incompressible data.
-  let tarballBytes = 0;
-  for (let i = 0; i < TEAM_SKILL_VERSIONS; i++) {
-    const version = `1.0.${i}`;
-    const last = i === TEAM_SKILL_VERSIONS - 1;
-    // Random bytes do not compress, so the .tgz ends up ~200 KB (tar and gzip overhead trimmed off).
-    const extra: Record<string, Buffer> = last ? { 'assets/model.bin': randomBytes(BIG_TARBALL_BYTES - 3 * 1024) } : {};
-    const tgz = skillTgz(TEAM_SKILL, version, extra);
-    if (last) tarballBytes = tgz.length;
-    await publish(base, ownerToken, TEAM_SKILL, version, tgz, 'team');
-  }
+  const teamTarballs = teamSkillTarballs();
+  for (const { version, tgz } of teamTarballs) await publish(base, ownerToken, TEAM_SKILL, version, tgz, 'team');
+  const tarballBytes = teamTarballs.at(-1)!.tgz.length;
   const slug = TEAM_SKILL.split('/')[1]!;
   const packumentPath = `/${TEAM_SKILL}`;
   const tarballPath = `/${TEAM_SKILL}/-/${slug}-1.0.${TEAM_SKILL_VERSIONS - 1}.tgz`;
@@ -242,11 +264,13 @@ export async function seedThroughApi(base: string, dataDir: string): Promise<Api
     ownerToken,
     memberToken,
     memberAer,
+    outsiderAer,
     packumentPath,
     tarballPath,
     tarballBytes,
     sharedMwt,
     memberMwt,
+    teamTarballs,
     callSkillFiles: greetFiles,
   };
 }

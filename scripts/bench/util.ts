@@ -11,6 +11,14 @@ export interface BenchResult {
   ceiling?: number;
   ratio?: number;
   config: BenchConfig;
+  /**
+   * What produced the load or the timing: `wrk` or `autocannon` for throughputs (autocannon figures
+   * may be bound by the generator itself), `sequential` for one-at-a-time loops in the bench process,
+   * `mcp-sdk-client` for gateway timings, `n/a` for the rest (memory, start-up).
+   */
+  generator: string;
+  /** % of one core over the run, for throughputs: the load generator's and the registry's. */
+  cpu?: { generator: number; registry: number };
 }
 
 /** The p-th percentile (0-100) by nearest rank; NaN for no samples. */

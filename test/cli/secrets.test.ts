@@ -5,10 +5,8 @@
  * workspace only with the installer's consent, and `workspace skills` shows what was approved.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { signup } from '../helpers/api.js';
-import { cliUser, type CliUser } from '../helpers/cli.js';
+import { cliUser, signInAs, type CliUser } from '../helpers/cli.js';
 import { cliExpect } from '../helpers/cli-expect.js';
 import { createWorkspace, publishFolder, skillFolder, withManifestFields } from '../helpers/gateway.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -44,14 +42,8 @@ describe('aerostack workspace secret, skill install --allow-network (CLI end to 
     );
     [acme, alice] = await Promise.all([cliUser(r.url), cliUser(r.url)]);
     names.set(acme, 'acme').set(alice, 'alice');
-    for (const [u, name] of [
-      [acme, 'acme'],
-      [alice, 'alice'],
-    ] as const)
-      await writeFile(
-        path.join(u.configDir, 'config.json'),
-        JSON.stringify({ auth: { [new URL(r.url).origin]: { token: tokens[name], username: name } } }),
-      );
+    await signInAs(acme, r.url, 'acme', tokens.acme!);
+    await signInAs(alice, r.url, 'alice', tokens.alice!);
   });
   after(async () => {
     await Promise.all([acme, alice].map((u) => u?.cleanup()));

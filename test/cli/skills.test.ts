@@ -614,28 +614,55 @@ describe('aerostack skill (CLI end to end)', function () {
       assert.deepEqual(a.rows, [[MCP, '0.1.0', 'public', '0.1.0']], describeRun(nobody));
     });
 
-    it('search finds the team skill for a member only, never for others or anonymous', async () => {
-      const [member, memberText, other, nobody, pub] = await Promise.all([
-        sh(alice, ['skill', 'search', 'crm', '--json']),
+    it('search is the public marketplace for everyone: member, owner and anonymous see public skills only', async () => {
+      const [member, memberText, owner, other, nobody, pub] = await Promise.all([
+        sh(alice, ['skill', 'search', 'acme', '--json']),
         sh(alice, ['skill', 'search', 'crm']),
+        sh(acme, ['skill', 'search', 'acme', '--json']),
         sh(bob, ['skill', 'search', 'crm']),
-        sh(anon, ['skill', 'search', 'crm', '--json']),
+        sh(anon, ['skill', 'search', 'acme', '--json']),
         sh(anon, ['skill', 'search', 'files']),
       ]);
+      const publicOnly = {
+        total: 1,
+        results: [{ name: MCP, version: '0.1.0', visibility: 'public', description: 'The files-mcp MCP server' }],
+      };
       const found = parseJson(ok(member));
       assert.deepEqual(keys(found), ['results', 'total']);
-      assert.equal(found.total, 1);
       for (const row of found.results) assert.deepEqual(keys(row), SEARCH_ROW_KEYS);
-      assert.deepEqual(found.results, [
-        { name: CRM, version: '0.1.0', visibility: 'team', description: 'The internal-crm-skill skill' },
+      assert.deepEqual(found, publicOnly, 'a member does not find the team skill in the marketplace');
+      assert.deepEqual(parseJson(ok(owner)), publicOnly, 'nor does the owner find its team and private skills');
+      assert.deepEqual(parseJson(ok(nobody)), publicOnly);
+      assert.equal(ok(memberText).stdout, 'No skills match "crm"\n');
+      assert.equal(ok(other).stdout, 'No skills match "crm"\n');
+      const t = table(ok(pub));
+      assert.deepEqual(t.header, ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION']);
+      assert.deepEqual(t.rows, [[MCP, '0.1.0', 'public', 'The files-mcp MCP server']]);
+    });
+
+    it('search --team finds the team and private skills each may read: member the team skill, owner both, others none', async () => {
+      const [member, memberText, owner, other, nobody] = await Promise.all([
+        sh(alice, ['skill', 'search', 'acme', '--team', '--json']),
+        sh(alice, ['skill', 'search', 'crm', '--team']),
+        sh(acme, ['skill', 'search', 'acme', '--team', '--json']),
+        sh(bob, ['skill', 'search', 'crm', '--team']),
+        sh(anon, ['skill', 'search', 'acme', '--team', '--json']),
       ]);
+      assert.deepEqual(parseJson(ok(member)), {
+        total: 1,
+        results: [{ name: CRM, version: '0.1.0', visibility: 'team', description: 'The internal-crm-skill skill' }],
+      });
       const t = table(ok(memberText));
       assert.deepEqual(t.header, ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION']);
       assert.deepEqual(t.rows, [[CRM, '0.1.0', 'team', 'The internal-crm-skill skill']]);
-
+      const mine = parseJson(ok(owner));
+      assert.equal(mine.total, 2);
+      assert.deepEqual(mine.results.map((r: any) => [r.name, r.visibility]).sort(), [
+        [CRM, 'team'],
+        [DEV_TOOL, 'private'],
+      ]);
       assert.equal(ok(other).stdout, 'No skills match "crm"\n');
       assert.deepEqual(parseJson(ok(nobody)), { total: 0, results: [] });
-      assert.deepEqual(table(ok(pub)).rows, [[MCP, '0.1.0', 'public', 'The files-mcp MCP server']]);
     });
 
     it('info shows visibility, dist-tags, versions, type and the readme summary (text and --json)', async () => {

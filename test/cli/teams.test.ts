@@ -410,7 +410,16 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
         json(acme, ['team', 'invite', 'dave@acme.com', '--role', 'admin']),
         signup(dave, 'dave', 'dave@acme.com'),
       ]);
-      assert.deepEqual(keys(invited), ['anyAccount', 'email', 'expires', 'name', 'namespace', 'resent', 'role']);
+      assert.deepEqual(keys(invited), [
+        'anyAccount',
+        'delivery',
+        'email',
+        'expires',
+        'name',
+        'namespace',
+        'resent',
+        'role',
+      ]);
       assert.deepEqual(
         { ...invited, expires: undefined },
         {
@@ -421,6 +430,7 @@ describe('aerostack team (CLI end to end, mail over SMTP)', function () {
           expires: undefined,
           resent: false,
           anyAccount: false,
+          delivery: { via: 'smtp' },
         },
       );
       assert.equal(

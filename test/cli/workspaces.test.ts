@@ -5,20 +5,19 @@
  * alice (member) and bob (outsider) are refused or allowed as the rules say; acme issues mwt_ tokens
  * (with each editor's config block), alice's token reaches the MCP gateway, `token list` shows it used,
  * revoking it cuts the gateway off at once; `workspace audit` prints who installed and called what;
- * the generated team-setup.sh is run twice by bash on a "new laptop" (PATH shim, AEROSTACK_TOKEN, stdin
- * closed); `skill uninstall` leaves the workspace too; `workspace delete`. Lines are asserted exactly.
+ * the generated team-setup.sh is printed (test/cli/onboarding.test.ts runs it on a new laptop);
+ * `skill uninstall` leaves the workspace too; `workspace delete`. Lines are asserted exactly.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { publishBody, request, signup } from '../helpers/api.js';
-import { AEROSTACK_BIN, cliUser, type CliResult, type CliUser } from '../helpers/cli.js';
+import { AEROSTACK_BIN, cliUser, signInAs, type CliUser } from '../helpers/cli.js';
 import { cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
-import { skillTarball } from '../helpers/skills.js';
+import { createIssueSkillTarball, skillTarball } from '../helpers/skills.js';
 
 const WS = 'acme-team';
 const CRM = '@acme/crm-skill'; // team
@@ -59,7 +58,6 @@ describe('aerostack workspace (CLI end to end)', function () {
   let alice: CliUser; // member of @acme
   let bob: CliUser; // signed in, not a member
   let anon: CliUser; // never signs in
-  let laptop: CliUser; // alice's new machine: only AEROSTACK_TOKEN, no login
   let work: string;
   const tokens: Record<string, string> = {};
   let url: string; // the gateway URL of acme-team
@@ -80,12 +78,7 @@ describe('aerostack workspace (CLI end to end)', function () {
   }
 
   /** Signs `u` in as `username` by writing the login the way `aerostack login` saves it. */
-  async function loginAs(u: CliUser, username: string) {
-    await writeFile(
-      path.join(u.configDir, 'config.json'),
-      JSON.stringify({ auth: { [new URL(r.url).origin]: { token: tokens[username], username } } }, null, 2),
-    );
-  }
+  const loginAs = (u: CliUser, username: string) => signInAs(u, r.url, username, tokens[username]!);
 
   before(async () => {
     r = await startTestRegistry();
@@ -111,48 +104,26 @@ describe('aerostack workspace (CLI end to end)', function () {
       [GITHUB, 'public', 'johndoe'],
     ];
     for (const [name, visibility, owner] of skills) {
-      const tgz =
-        name === GITHUB
-          ? skillTarball(name, '1.0.0', {
-              manifest: {
-                tool: {
-                  name: 'create_issue',
-                  description: 'Open an issue',
-                  input_schema: { type: 'object', properties: { title: { type: 'string' } } },
-                },
-              },
-              files: {
-                'index.js':
-                  'export default async ({ title }) => ({ content: [{ type: "text", text: `created issue: ${title}` }] });\n',
-              },
-            })
-          : skillTarball(name, '1.0.0');
+      const tgz = name === GITHUB ? createIssueSkillTarball(name, '1.0.0') : skillTarball(name, '1.0.0');
       const res = await request(r.url, 'PUT', `/${name.replace('/', '%2f')}`, {
         token: tokens[owner],
         body: publishBody(name, '1.0.0', tgz, { visibility }),
       });
       assert.equal(res.status, 201, `publish ${name}: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    [acme, carol, alice, bob, anon, laptop] = await Promise.all([
-      cliUser(r.url),
+    [acme, carol, alice, bob, anon] = await Promise.all([
       cliUser(r.url),
       cliUser(r.url),
       cliUser(r.url),
       cliUser(r.url),
       cliUser(r.url),
     ]);
-    names
-      .set(acme, 'acme')
-      .set(carol, 'carol')
-      .set(alice, 'alice')
-      .set(bob, 'bob')
-      .set(anon, 'anonymous')
-      .set(laptop, "alice's laptop");
+    names.set(acme, 'acme').set(carol, 'carol').set(alice, 'alice').set(bob, 'bob').set(anon, 'anonymous');
     await Promise.all([loginAs(acme, 'acme'), loginAs(carol, 'carol'), loginAs(alice, 'alice'), loginAs(bob, 'bob')]);
   });
 
   after(async () => {
-    await Promise.all([acme, carol, alice, bob, anon, laptop].map((u) => u?.cleanup()));
+    await Promise.all([acme, carol, alice, bob, anon].map((u) => u?.cleanup()));
     if (work) await rm(work, { recursive: true, force: true });
     await r?.close();
   });
@@ -680,33 +651,47 @@ describe('aerostack workspace (CLI end to end)', function () {
 
   // -------------------------------------------------------------------------------------------------
   describe('workspace audit', () => {
-    it("prints the product page's table, newest first, at the seed's widths (--user alice)", async () => {
+    it("prints the product page's table, newest first, at the seed's widths, and DETAIL (--user alice)", async () => {
       // alice is a member: she calls tools; her installs never reached the workspace.
       const { events } = await json(acme, ['workspace', 'audit', WS, '--user', 'alice']);
       assert.deepEqual(
         events.map((e: any) => [e.user, e.action, e.skill, e.tool]),
         [['alice@acme', 'tool_call', GITHUB, 'github__create_issue']],
       );
+      assert.equal(events[0].status, 'ok');
       await prints(
         acme,
         ['workspace', 'audit', WS, '--user', 'alice'],
         [
-          'DATE                  USER          SKILL                   ACTION',
-          `${utcMinute(events[0].at)}  alice@acme    github__create_issue    tool_call`,
+          'DATE                  USER          SKILL                   ACTION         DETAIL',
+          `${utcMinute(events[0].at)}  alice@acme    github__create_issue    tool_call      ok ${events[0].durationMs} ms`,
         ],
       );
     });
 
     it('the whole log (widened for a long skill name): installs, tool calls, tokens, creation', async () => {
       const { events } = await json(carol, ['workspace', 'audit', WS]);
+      // DETAIL: `ok 12 ms` for a tool call, a token's name in quotes, an install's version.
+      const detail = (e: any): string =>
+        e.action === 'tool_call'
+          ? `${e.status} ${e.durationMs} ms`
+          : e.action.startsWith('token_')
+            ? `"${e.detail}"`
+            : e.action === 'install'
+              ? e.detail.slice(e.skill.length + 1)
+              : (e.detail ?? '');
+      const width = Math.max(15, ...events.map((e: any) => e.action.length + 2));
       const fmt = (e: any) => {
         const subject = e.action === 'tool_call' ? e.tool : (e.skill ?? '-');
-        return `${utcMinute(e.at)}  ${e.user.padEnd(14)}${subject.padEnd(26)}${e.action}`;
+        return `${utcMinute(e.at)}  ${e.user.padEnd(14)}${subject.padEnd(26)}${e.action.padEnd(width)}${detail(e)}`.trimEnd();
       };
       await prints(
         carol,
         ['workspace', 'audit', WS],
-        ['DATE                  USER          SKILL                     ACTION', ...events.map(fmt)],
+        [
+          `DATE                  USER          SKILL                     ${'ACTION'.padEnd(width)}DETAIL`,
+          ...events.map(fmt),
+        ],
       );
       const actions = events.map((e: any) => e.action);
       assert.equal(actions.at(-1), 'workspace_created', 'oldest last');
@@ -783,46 +768,41 @@ describe('aerostack workspace (CLI end to end)', function () {
 
   // -------------------------------------------------------------------------------------------------
   describe('workspace onboarding-script', () => {
-    const scriptFor = (skills: string[], u = url) =>
-      [
-        '#!/bin/bash',
-        '# team-setup.sh — run this when a new dev joins',
-        '#',
-        '# Non-interactive and safe to re-run. Signs in with AEROSTACK_TOKEN when it is set (CI, a fresh',
-        '# machine), otherwise with the saved `aerostack login`; AEROSTACK_REGISTRY picks the registry.',
-        'set -euo pipefail',
-        '',
-        'command -v aerostack >/dev/null || { echo "✗ aerostack CLI not found on PATH" >&2; exit 127; }',
-        '',
-        `aerostack workspace use ${WS}`,
-        '',
-        ...skills.map((s) => `aerostack skill install ${s}`),
-        '',
-        'echo "✓ All team skills installed."',
-        'echo "Add this to your editor MCP config:"',
-        `echo "URL: ${u}"`,
-        '',
-      ].join('\n');
+    /** The product page's core of the script: its `aerostack` and `echo` lines (test/cli/onboarding.test.ts runs it). */
+    const coreOf = (script: string) => linesOf(script).filter((l) => /^(aerostack |echo ")/.test(l));
+    const coreFor = (skills: string[], u = url) => [
+      `aerostack workspace use ${WS}`,
+      ...skills.map((s) => `aerostack skill install ${s}`),
+      'echo "✓ All team skills installed."',
+      'echo "Add this to your editor MCP config:"',
+      `echo "URL: ${u}"`,
+      `aerostack workspace connect ${WS} \${CLIENT:+--client "$CLIENT"}`,
+    ];
+    const local = (s: string) => s.replace(/^(\S+)/, '$1 --local');
 
-    it("prints a team-setup.sh like the product page's: the workspace's skills, exact names, public ones remarked", async () => {
+    it("prints a team-setup.sh like the product page's: the registry baked in, the workspace's skills, exact names, public ones remarked", async () => {
       const res = await run(acme, ['workspace', 'onboarding-script', WS]);
       assert.equal(res.code, 0, describeRun(acme, ['workspace', 'onboarding-script'], res));
       assert.equal(res.stderr, '');
-      assert.equal(
-        res.stdout,
-        scriptFor([CRM, DEPLOY, INTERNAL_CRM, `${JIRA}  # public skill`, `${GITHUB}  # public skill`]),
+      assert.ok(res.stdout.startsWith('#!/bin/bash\n# team-setup.sh — run this when a new dev joins\n'));
+      assert.ok(linesOf(res.stdout).includes(`export AEROSTACK_REGISTRY=${r.url}`), res.stdout);
+      assert.deepEqual(
+        coreOf(res.stdout),
+        coreFor([CRM, DEPLOY, INTERNAL_CRM, `${JIRA}  # public skill`, `${GITHUB}  # public skill`].map(local)),
       );
     });
 
-    it("--skills names them; with the product page's skills it is scripts/team-setup.sh (but for the URL); --json; --output", async () => {
+    it("--skills names them; with the product page's skills it is scripts/team-setup.sh (but for the URLs); --json; --output", async () => {
       const seedSkills = ['@acme/internal-crm-skill', '@acme/deploy-skill', '@acme/jira-skill', 'johndoe/github-skill'];
       const res = await run(acme, ['workspace', 'onboarding-script', WS, '--skills', seedSkills.join(',')]);
       assert.equal(res.code, 0, res.stderr);
-      assert.equal(res.stdout, scriptFor(seedSkills));
+      assert.deepEqual(coreOf(res.stdout), coreFor(seedSkills.map(local)));
       const shipped = await readFile(SHIPPED_SCRIPT, 'utf8');
       assert.equal(
         shipped.replace('  # public skill', ''),
-        scriptFor(seedSkills, 'https://gateway.aerostack.dev/ws/acme-team'),
+        res.stdout
+          .replaceAll(url, 'https://gateway.aerostack.dev/ws/acme-team')
+          .replaceAll(r.url, 'https://registry.acme.dev'),
       );
       assert.ok(((await stat(SHIPPED_SCRIPT)).mode & 0o111) !== 0, 'scripts/team-setup.sh is executable');
 
@@ -839,98 +819,15 @@ describe('aerostack workspace (CLI end to end)', function () {
         fails(acme, ['workspace', 'onboarding-script', WS, '--skills', ' , '], 2, '✗ invalid: --skills names no skill'),
         fails(bob, ['workspace', 'onboarding-script', WS], 5, `✗ 404: No workspace "${WS}"`),
       ]);
-      assert.deepEqual(keys(body), ['script', 'skills', 'url', 'workspace']);
+      assert.deepEqual(keys(body), ['registry', 'script', 'skills', 'url', 'workspace']);
       assert.deepEqual(body.skills, [CRM, `${JIRA}@^1`]);
-      assert.equal(body.script, scriptFor([CRM, `'${JIRA}@^1'`]));
-      assert.equal(
-        await readFile(out, 'utf8'),
-        scriptFor([CRM, DEPLOY, INTERNAL_CRM, `${JIRA}  # public skill`, `${GITHUB}  # public skill`]),
+      assert.equal(body.registry, r.url);
+      assert.deepEqual(coreOf(body.script), coreFor([CRM, `'${JIRA}@^1'`].map(local)));
+      assert.deepEqual(
+        coreOf(await readFile(out, 'utf8')),
+        coreFor([CRM, DEPLOY, INTERNAL_CRM, `${JIRA}  # public skill`, `${GITHUB}  # public skill`].map(local)),
       );
       assert.equal((await stat(out)).mode & 0o777, 0o755);
-    });
-
-    it('runs non-interactively on a new laptop (AEROSTACK_TOKEN, stdin closed), twice: both exit 0, skills installed, audited as alice', async function () {
-      this.timeout(60_000);
-      const script = path.join(work, 'team-setup.sh');
-      const bin = await mkdtemp(path.join(tmpdir(), 'aerostack-bin-'));
-      await writeFile(path.join(bin, 'aerostack'), `#!/bin/sh\nexec "${process.execPath}" "${AEROSTACK_BIN}" "$@"\n`);
-      await chmod(path.join(bin, 'aerostack'), 0o755);
-      const baseEnv = Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => !k.startsWith('AEROSTACK_') && k !== 'CI' && !k.startsWith('npm_')),
-      );
-      const bash = (token: string) =>
-        new Promise<CliResult>((resolve, reject) => {
-          const child = spawn('bash', [script], {
-            cwd: work,
-            env: {
-              ...baseEnv,
-              PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-              AEROSTACK_TOKEN: token,
-              AEROSTACK_REGISTRY: r.url,
-              AEROSTACK_CONFIG_DIR: laptop.configDir,
-            },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let stdout = '';
-          let stderr = '';
-          const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-          child.stdout.on('data', (d) => (stdout += d));
-          child.stderr.on('data', (d) => (stderr += d));
-          child.on('error', reject);
-          child.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr });
-          });
-        });
-      try {
-        // alice is a member: the script installs her local copies and leaves the workspace as it is.
-        const before = await r.db.selectFrom('workspace_skills').selectAll().orderBy('skill_id').execute();
-        const unchanged = `! Workspace ${WS} is unchanged: only the owner and admins of @acme add skills to it (you are a member)`;
-        const first = await bash(tokens.alice!);
-        assert.equal(first.code, 0, `first run: ${first.stdout}\n${first.stderr}`);
-        assert.deepEqual(linesOf(first.stderr), Array(5).fill(unchanged));
-        assert.deepEqual(linesOf(first.stdout), [
-          `✓ Using workspace ${WS}`,
-          '✓ Installed (team membership verified)',
-          '✓ Installed (team membership verified)',
-          '✓ Installed (team membership verified)',
-          `✓ Installed ${JIRA}@1.0.0`,
-          `✓ Installed ${GITHUB}@1.0.0`,
-          '✓ All team skills installed.',
-          'Add this to your editor MCP config:',
-          `URL: ${url}`,
-        ]);
-        const second = await bash(tokens.alice!);
-        assert.equal(second.code, 0, `second run: ${second.stdout}\n${second.stderr}`);
-        assert.deepEqual(linesOf(second.stderr), Array(5).fill(unchanged));
-        assert.deepEqual(linesOf(second.stdout), [
-          `✓ Using workspace ${WS}`,
-          ...[CRM, DEPLOY, INTERNAL_CRM, JIRA, GITHUB].map((s) => `✓ ${s}@1.0.0 is already installed`),
-          '✓ All team skills installed.',
-          'Add this to your editor MCP config:',
-          `URL: ${url}`,
-        ]);
-        assert.deepEqual(
-          await r.db.selectFrom('workspace_skills').selectAll().orderBy('skill_id').execute(),
-          before,
-          'two runs changed nothing in the workspace',
-        );
-        const lock = await readLock(laptop);
-        assert.deepEqual(Object.keys(lock).sort(), [CRM, DEPLOY, INTERNAL_CRM, JIRA, GITHUB].sort());
-        for (const s of Object.values(lock)) assert.equal(s.version, '1.0.0');
-        assert.equal((await readConfig(laptop)).workspace, WS);
-
-        // An outsider's token: the script stops at the first failure (set -e) with the CLI's exit code.
-        const refused = await bash(tokens.bob!);
-        assert.equal(refused.code, 5, refused.stdout + refused.stderr);
-        assert.equal(refused.stderr, `✗ 404: No workspace "${WS}"\n`);
-        assert.equal(refused.stdout, '');
-      } finally {
-        await rm(bin, { recursive: true, force: true });
-      }
-
-      const { events } = await json(acme, ['workspace', 'audit', WS, '--user', 'alice', '--action', 'install']);
-      assert.deepEqual(events, [], 'no install was recorded for her: she changed nothing');
     });
   });
 
@@ -1021,6 +918,7 @@ describe('aerostack workspace (CLI end to end)', function () {
         'token revoke',
         'audit',
         'onboarding-script',
+        'connect',
       ];
       const outs = await Promise.all(commands.map((c) => run(anon, ['workspace', ...c.split(' '), '--help'])));
       outs.forEach((o, i) => {

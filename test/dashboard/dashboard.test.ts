@@ -190,7 +190,7 @@ describe('admin dashboard in a real headless Chromium', function () {
     await nav(owner, 'Team');
     await owner.getByRole('heading', { name: 'Team @acme' }).waitFor();
     await owner.getByLabel('Email').fill('alice@acme.test');
-    await owner.getByLabel('Role').selectOption('member');
+    await owner.getByLabel('Role', { exact: true }).selectOption('member');
     await owner.getByRole('button', { name: 'Send invitation' }).click();
     assert.equal(await flash(owner).textContent(), 'Invitation sent. Alice will receive an email with a join link.');
     assert.match(

@@ -338,7 +338,7 @@ describe('gateway: MCP over Streamable HTTP, with the SDK’s own Client', funct
     );
     assert.deepEqual(
       (await audit('?action=member_removed')).map((e) => e.detail),
-      ['alice'],
+      ['alice@example.com'],
     );
     assert.deepEqual(
       (await audit('?action=token_revoked')).map((e) => e.detail),

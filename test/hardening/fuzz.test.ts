@@ -203,6 +203,13 @@ describe('hardening: fuzzing the JSON endpoints (fast-check)', function () {
     { auth: true },
   );
   endpoint('team join', 'POST', fc.constant('/-/api/v1/teams/join'), body(['code']), { auth: true });
+  endpoint(
+    'team role',
+    'PUT',
+    fc.oneof(fc.constant('acme'), segment).map((ns) => `/-/api/v1/teams/${ns}/members/bob/role`),
+    body(['role']),
+    { auth: true },
+  );
   endpoint('workspace create', 'POST', fc.constant('/-/api/v1/workspaces'), body(['slug', 'namespace']), {
     auth: true,
   });

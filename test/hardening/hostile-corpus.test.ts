@@ -792,8 +792,10 @@ const CASES: Case[] = [
   },
   {
     kind: 'header',
-    label: 'Accept: text/html on a missing skill',
-    send: (c) => call(c.r.url, 'GET', '/@acme/nope', { headers: { accept: 'text/html' } }),
+    // A browser (text/html first) is sent to the skill's page (test/dashboard/pages.test.ts); a client
+    // that prefers JSON keeps the JSON answer whatever else its Accept names.
+    label: 'Accept naming text/html after JSON on a missing skill',
+    send: (c) => call(c.r.url, 'GET', '/@acme/nope', { headers: { accept: 'application/json, text/html;q=0.9' } }),
     status: 404,
   },
   {

@@ -251,7 +251,7 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
     if (v === undefined) continue;
     if (
       /^(AEROSTACK_|S3_|SMTP_|npm_)/.test(k) ||
-      ['DATABASE_URL', 'PORT', 'HOST', 'PUBLIC_URL', 'LOG_LEVEL', 'MAIL_FROM', 'CI'].includes(k)
+      ['DATABASE_URL', 'PORT', 'HOST', 'PUBLIC_URL', 'LOG_LEVEL', 'LOG_FORMAT', 'MAIL_FROM', 'CI'].includes(k)
     )
       continue;
     env[k] = v;
@@ -264,6 +264,9 @@ export interface ChildRegistry {
   proc: ChildProcess;
   /** stdout + stderr so far (for failure messages). */
   output(): string;
+  /** Each stream alone, from the start (the log on stdout; outbox links and fatal lines on stderr). */
+  stdout(): string;
+  stderr(): string;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -281,12 +284,14 @@ export async function spawnRegistry(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const keep = (d: Buffer) => {
+  const streams = { stdout: '', stderr: '' };
+  const keep = (name: keyof typeof streams) => (d: Buffer) => {
     out += d.toString('utf8');
     if (out.length > 200_000) out = out.slice(-100_000);
+    if (streams[name].length < 1_000_000) streams[name] += d.toString('utf8');
   };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
+  proc.stdout.on('data', keep('stdout'));
+  proc.stderr.on('data', keep('stderr'));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -313,6 +318,8 @@ export async function spawnRegistry(
     url,
     proc,
     output: () => out,
+    stdout: () => streams.stdout,
+    stderr: () => streams.stderr,
     exited,
     kill: async (signal) => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

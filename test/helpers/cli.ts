@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +84,12 @@ export async function cliUser(registryUrl: string): Promise<CliUser> {
     },
     cleanup: () => rm(configDir, { recursive: true, force: true }),
   };
+}
+
+/** Signs `u` in as `username` with `token` by writing the login the way `aerostack login` saves it. */
+export async function signInAs(u: CliUser, registryUrl: string, username: string, token: string): Promise<void> {
+  await writeFile(
+    path.join(u.configDir, 'config.json'),
+    JSON.stringify({ auth: { [new URL(registryUrl).origin]: { token, username } } }, null, 2),
+  );
 }

@@ -207,7 +207,7 @@ describe('npm CLI against the registry', function () {
     assert.equal(packument.body.versions['1.1.0'].deprecated, undefined);
   });
 
-  it('npm search finds public skills, and restricted (team) skills only for those who may read them', async () => {
+  it('npm search is the public marketplace, for the owner too; ?scope=team finds the team skills the caller may read', async () => {
     const teamDir = await alice.dir('weather-internal');
     await writeFiles(
       teamDir,
@@ -221,9 +221,20 @@ describe('npm CLI against the registry', function () {
     assert.equal((await request(r.url, 'GET', doc(TEAM_SKILL))).status, 401);
     assert.equal((await request(r.url, 'GET', doc(TEAM_SKILL), { token: (await bob.savedToken())! })).status, 403);
 
+    // The marketplace lists public skills only, even to the team skill's owner.
     const mine = ok(await alice.run(['search', 'weather']));
     assert.ok(mine.stdout.includes(SKILL), describeRun(mine));
-    assert.ok(mine.stdout.includes(TEAM_SKILL), describeRun(mine));
+    assert.ok(!mine.stdout.includes(TEAM_SKILL), describeRun(mine));
+    // npm's client cannot add `scope` to its search query; `aerostack skill search --team` does.
+    const team = await request(r.url, 'GET', '/-/v1/search?text=weather&scope=team', { token: aliceToken });
+    assert.deepEqual(
+      team.body.objects.map((o: { package: { name: string } }) => o.package.name),
+      [TEAM_SKILL],
+    );
+    const othersTeam = await request(r.url, 'GET', '/-/v1/search?text=weather&scope=team', {
+      token: (await bob.savedToken())!,
+    });
+    assert.deepEqual(othersTeam.body, { ...othersTeam.body, objects: [], total: 0 });
 
     // Anonymous and another signed-in user see the public skill only.
     const anonymous = ok(await anon.run(['search', 'weather']));
@@ -282,5 +293,28 @@ describe('npm CLI against the registry', function () {
     assert.match(late.stderr, /72 hours/);
     const still = await request(r.url, 'GET', doc(TEAM_SKILL), { token: aliceToken });
     assert.deepEqual(Object.keys(still.body.versions), ['1.0.0']);
+  });
+
+  it('npm view names the maintainer with an email; a fully unpublished skill is a 404 "was unpublished", not ETARGET', async () => {
+    const name = `@${USER}/sunset`;
+    const dir = await alice.dir('sunset');
+    await writeFiles(dir, skillFolder(name, '1.0.0'));
+    ok(await alice.run(['publish'], { cwd: dir }));
+    const view = ok(await anon.run(['view', name]));
+    assert.match(view.stdout, new RegExp(`maintainers:\\n- ${USER} <${USER}@example\\.com>\\n`), describeRun(view));
+    assert.doesNotMatch(view.stdout, /undefined/, describeRun(view));
+
+    ok(await alice.run(['unpublish', name, '--force']));
+    const res = await request(r.url, 'GET', doc(name));
+    assert.equal(res.status, 404);
+    assert.match(res.body.error, new RegExp(`^${name} was unpublished on \\d{4}-\\d{2}-\\d{2}T`));
+    assert.deepEqual(res.body.time.unpublished.versions, ['1.0.0']);
+
+    const gone = failed(await anon.run(['view', name, 'version']));
+    assert.match(gone.stderr, /E404/, describeRun(gone));
+    assert.match(gone.stderr, /was unpublished/, describeRun(gone));
+    const install = failed(await anon.run(['install', name], { cwd: await anon.dir('consumer') }));
+    assert.match(install.stderr, /E404/, describeRun(install));
+    assert.doesNotMatch(install.stderr, /ETARGET/, describeRun(install));
   });
 });

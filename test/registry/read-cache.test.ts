@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request, publishBody, signup } from '../helpers/api.js';
 import { startSecondInstance, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
@@ -135,6 +136,48 @@ describe('read cache: npm reads from memory, never stale', function () {
       200,
     );
     assert.deepEqual(await statusOnBoth('/@acme/crm', undefined), [200, 200]);
+  });
+
+  it('refusals are cached too, and never stale: a token created, a skill published, a visibility switched', async () => {
+    // An aer_ token nobody has yet: refused (and that refusal cached) on both instances, then created
+    // behind the API, as an operator would. The next read with it is let in.
+    const secret = `aer_${'x'.repeat(43)}`;
+    assert.equal((await readTwiceOnBoth('/@acme/crm', secret)).status, 401);
+    const aliceId = (
+      await r.db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow()
+    ).id;
+    await r.db
+      .insertInto('tokens')
+      .values({
+        key: 'late-token',
+        user_id: aliceId,
+        token_hash: createHash('sha256').update(secret).digest('hex'),
+        token_prefix: secret.slice(0, 10),
+        name: 'late',
+        kind: 'automation',
+        readonly: true,
+        created_at: r.clock.now(),
+      })
+      .execute();
+    assert.deepEqual(await statusOnBoth('/@acme/crm', secret), [200, 200]);
+
+    // A 404 for a skill not yet published, then published.
+    assert.equal((await readTwiceOnBoth('/@acme/later', alice)).status, 404);
+    const published = await request(r.url, 'PUT', '/@acme%2flater', {
+      token: acme,
+      body: publishBody('@acme/later', '1.0.0', skillTarball('@acme/later', '1.0.0'), { visibility: 'team' }),
+    });
+    assert.equal(published.status, 201);
+    assert.deepEqual(await statusOnBoth('/@acme/later', alice), [200, 200]);
+
+    // A 401 for an anonymous read of a team skill, then the skill made public.
+    assert.equal((await readTwiceOnBoth('/@acme/later')).status, 401);
+    const visibility = await request(r.url, 'PUT', '/-/api/v1/skills/@acme%2flater/visibility', {
+      token: acme,
+      body: { visibility: 'public' },
+    });
+    assert.equal(visibility.status, 200);
+    assert.deepEqual(await statusOnBoth('/@acme/later'), [200, 200]);
   });
 
   it('answers a repeated read with 304 until the document changes; tarballs are byte for byte', async () => {

@@ -458,14 +458,25 @@ async function checkItem(
   }
 }
 
+/**
+ * The marketplace (default scope) lists the readable public skills; `scope=team` the readable team
+ * and private ones. Together: exactly what the viewer may read.
+ */
 async function checkSearch(world: World, viewer: Viewer, ctx: string) {
-  const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(world.prefix)}&size=250`, {
+  for (const scope of ['public', 'team'] as const)
+    await checkSearchScope(world, viewer, scope, `${ctx} scope=${scope}`);
+}
+
+async function checkSearchScope(world: World, viewer: Viewer, scope: 'public' | 'team', ctx: string) {
+  const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(world.prefix)}&size=250&scope=${scope}`, {
     token: viewer?.token,
   });
   assert.equal(res.status, 200, `${ctx}: ${describeRes(res)}`);
   const body = parse(res, ctx);
   const got = (body.objects as any[]).map((o) => o.package?.name as string).sort();
-  const want = world.skills.filter((s) => expectedOutcome(world, viewer, s) === 200);
+  const want = world.skills.filter(
+    (s) => expectedOutcome(world, viewer, s) === 200 && (s.visibility === 'public') === (scope === 'public'),
+  );
   const wantNames = want.map((s) => s.name).sort();
   const hidden = world.skills
     .filter((s) => !wantNames.includes(s.name) && got.includes(s.name))

@@ -100,11 +100,13 @@ async function fetchSurface(
   return raw('GET', path, { token, accept });
 }
 
+/** `scope` public: the marketplace; team: the team and private skills the viewer may read. */
 async function search(
   text: string,
   token: string | undefined,
+  scope: 'public' | 'team' = 'public',
 ): Promise<{ res: Raw; names: string[]; total: number; objects: any[] }> {
-  const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=250`, { token });
+  const res = await raw('GET', `/-/v1/search?text=${encodeURIComponent(text)}&size=250&scope=${scope}`, { token });
   assert.equal(res.status, 200, `search ${text}: ${describeRes(res)}`);
   const body = parse(res);
   return { res, names: body.objects.map((o: any) => o.package.name), total: body.total, objects: body.objects };
@@ -239,8 +241,29 @@ async function checkItemSurface(
   }
 }
 
-async function checkSearch(skill: SkillDef, viewer: ViewerName, shouldAppear: boolean, ctx: string) {
-  const { names, total, objects } = await search(skill.word, tokens[viewer]);
+/**
+ * A readable skill appears in exactly one search: the marketplace if it is public (for everyone),
+ * `scope=team` if not; an unreadable one in neither.
+ */
+async function checkSearch(skill: SkillDef, viewer: ViewerName, readable: boolean, ctx: string) {
+  for (const scope of ['public', 'team'] as const)
+    await checkSearchScope(
+      skill,
+      viewer,
+      readable && (scope === 'public') === (skill.visibility === 'public'),
+      scope,
+      `${ctx} scope=${scope}`,
+    );
+}
+
+async function checkSearchScope(
+  skill: SkillDef,
+  viewer: ViewerName,
+  shouldAppear: boolean,
+  scope: 'public' | 'team',
+  ctx: string,
+) {
+  const { names, total, objects } = await search(skill.word, tokens[viewer], scope);
   if (shouldAppear) {
     assert.deepEqual(
       names,
@@ -320,11 +343,18 @@ describe('visibility: the access table on every read surface', function () {
         }
       }
 
-      const visible = SKILLS.filter((s) => SPEC_TABLE[s.visibility][viewer.relation] === 200).map((s) => s.name);
-      it(`search "acme" lists exactly ${JSON.stringify(visible)}`, async () => {
-        const { names, total } = await search('acme', tokens[viewer.name]);
-        assert.deepEqual([...names].sort(), [...visible].sort(), `viewer=${viewer.name} surface=search listing`);
-        assert.equal(total, visible.length, `viewer=${viewer.name}: total counts hidden skills`);
+      const readable = SKILLS.filter((s) => SPEC_TABLE[s.visibility][viewer.relation] === 200);
+      const market = readable.filter((s) => s.visibility === 'public').map((s) => s.name);
+      const team = readable.filter((s) => s.visibility !== 'public').map((s) => s.name);
+      it(`search "acme" lists exactly ${JSON.stringify(market)}, and with scope=team ${JSON.stringify(team)}`, async () => {
+        for (const [scope, visible] of [
+          ['public', market],
+          ['team', team],
+        ] as const) {
+          const { names, total } = await search('acme', tokens[viewer.name], scope);
+          assert.deepEqual([...names].sort(), [...visible].sort(), `viewer=${viewer.name} search scope=${scope}`);
+          assert.equal(total, visible.length, `viewer=${viewer.name} scope=${scope}: total counts hidden skills`);
+        }
       });
     });
   }

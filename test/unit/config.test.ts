@@ -60,6 +60,12 @@ describe('configuration from the environment', () => {
     assert.equal(custom.gateway.sandboxUidBase, 300000);
   });
 
+  it('reads LOG_FORMAT; unset, the log picks pretty on a terminal and JSON otherwise', () => {
+    assert.equal(loadConfig({}).logFormat, null);
+    assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json');
+    assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+  });
+
   it('reads the secret key and the test-only egress switch; both off by default', () => {
     const defaults = loadConfig({});
     assert.equal(defaults.secretKey, null);
@@ -96,6 +102,10 @@ describe('configuration from the environment', () => {
     [{ S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
     [{ SMTP_URL: 'http://mail' }, /SMTP_URL must be a URL starting with smtp:\/\/ or smtps:\/\//],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [
+      { LOG_FORMAT: 'xml' },
+      /^Invalid configuration: LOG_FORMAT must be "json" or "pretty" \(unset: pretty on a terminal, JSON otherwise\) \(got "xml"\)$/,
+    ],
     // A secret's wrong value is not echoed: it may be a real key with a typo.
     [
       { AEROSTACK_SECRET_KEY: 'hunter2-not-32-bytes' },

@@ -75,7 +75,21 @@ const TABLE: Array<[Action, Resources[Action], Row]> = [
     { namespace: 'acme', targetRole: 'owner' },
     ['remove the owner', 403, 403, 403, 403, 401, 403, 403, 403],
   ],
-  ['team.change-role', { namespace: 'acme' }, ['change a role', '✓', 403, 403, 403, 401, 403, 403, 403]],
+  [
+    'team.change-role',
+    { namespace: 'acme', targetRole: 'member' },
+    ['change a member’s role', '✓', 403, 403, 403, 401, 403, 403, 403],
+  ],
+  [
+    'team.change-role',
+    { namespace: 'acme', targetRole: 'admin' },
+    ['change an admin’s role', '✓', 403, 403, 403, 401, 403, 403, 403],
+  ],
+  [
+    'team.change-role',
+    { namespace: 'acme', targetRole: 'owner' },
+    ['change the owner’s role', 403, 403, 403, 403, 401, 403, 403, 403],
+  ],
   ['team.leave', { namespace: 'acme' }, ['leave the team', 403, '✓', '✓', 404, 401, 403, 403, 403]],
   ['workspace.create', { namespace: 'acme' }, ['create a workspace', '✓', '✓', 403, 403, 401, 403, 403, 403]],
   ['workspace.read', ws, ['open a workspace', '✓', '✓', '✓', 404, 401, '✓', '✓', '✓']],
@@ -130,6 +144,8 @@ const TABLE: Array<[Action, Resources[Action], Row]> = [
   ],
   ['account.password.change', {}, ['change one’s password', '✓', '✓', '✓', '✓', 401, 403, 403, 403]],
   ['account.email.resend', {}, ['mail a new verification link', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓']],
+  ['cli.read', {}, ['install the served aerostack CLI', '✓', '✓', '✓', '✓', '✓', '✓', '✓', '✓']],
+  ['cli.publish', {}, ['publish the name aerostack', 403, 403, 403, 403, 403, 403, 403, 403]],
 ];
 
 describe('policy: who may do what (the decision table)', () => {

@@ -18,12 +18,18 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     '<%= config.bin %> skill install @acme/deploy-skill@beta',
     '<%= config.bin %> skill install @acme/jira-skill --workspace acme-team',
     '<%= config.bin %> skill install @acme/crm-skill --workspace acme-team --allow-network',
+    '<%= config.bin %> skill install @acme/crm-skill --local',
   ];
   static override args = {
     name: Args.string({ description: '@ns/skill or ns/skill, optionally @version, @range or @tag', required: true }),
   };
   static override flags = {
     workspace: workspaceFlag,
+    local: Flags.boolean({
+      description:
+        "install the local copy only, never changing the workspace; a skill the workspace in use holds is installed at the workspace's version (as team-setup.sh does)",
+      exclusive: ['allow-network'],
+    }),
     'allow-network': Flags.boolean({
       description:
         "approve the hosts the skill's aerostack.json `network` declares, for the workspace (asked on a terminal otherwise)",
@@ -34,6 +40,7 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
     const ctx = await this.context();
     const spec = parseSkillSpec(this.args.name);
     const doc = await ctx.client.packument(spec.full);
+    if (this.flags.local) return this.installLocally(ctx, doc, await this.localVersion(ctx, doc, spec.spec));
     const version = resolveVersion(doc, spec.spec);
     // With a workspace in use the skill goes into it too, and first: the registry may refuse (a
     // private skill, say) and then nothing is installed anywhere. Only those the registry lets change
@@ -53,6 +60,17 @@ export default class SkillInstall extends AerostackCommand<typeof SkillInstall> 
       `Added to workspace ${workspace.slug}${added.network.length ? `; it may reach ${added.network.join(', ')}` : ''}`,
     );
     return { ...local, workspace: { slug: workspace.slug, version: added.version, changed: added.changed } };
+  }
+
+  /**
+   * `--local`: the version named, else the one the workspace in use runs (what its gateway serves
+   * every member), else the latest. Reads the workspace only; a member may.
+   */
+  private async localVersion(ctx: Context, doc: Packument, spec: string | null): Promise<string> {
+    const slug = this.flags.workspace ?? ctx.config.workspace;
+    if (spec !== null || !slug || !ctx.client.hasToken) return resolveVersion(doc, spec);
+    const held = (await ctx.client.workspaceSkills(checkSlug(slug))).skills.find((s) => s.name === doc.name);
+    return held && doc.versions[held.version] ? held.version : resolveVersion(doc, spec);
   }
 
   /**

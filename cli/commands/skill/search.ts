@@ -3,9 +3,14 @@ import { AerostackCommand } from '../../base-command.js';
 import { table } from '../../lib/format.js';
 
 export default class SkillSearch extends AerostackCommand<typeof SkillSearch> {
-  static override summary = 'Search the skills you can see (public search never shows team or private skills).';
+  static override summary =
+    'Search the public marketplace; with --team, the team and private skills you may read instead.';
+  static override description =
+    'The marketplace lists public skills only, to everyone (team and private skills never appear in it). ' +
+    '--team searches the team skills of the namespaces you belong to and your own private skills.';
   static override examples = [
     '<%= config.bin %> skill search crm',
+    '<%= config.bin %> skill search crm --team',
     '<%= config.bin %> skill search "jira issues" --limit 5 --json',
   ];
   static override args = {
@@ -13,11 +18,12 @@ export default class SkillSearch extends AerostackCommand<typeof SkillSearch> {
   };
   static override flags = {
     limit: Flags.integer({ description: 'at most this many results', default: 20, min: 1, max: 250 }),
+    team: Flags.boolean({ description: 'search the team and private skills you may read, not the marketplace' }),
   };
 
   async run() {
     const ctx = await this.context();
-    const res = await ctx.client.search(this.args.query, this.flags.limit);
+    const res = await ctx.client.search(this.args.query, this.flags.limit, this.flags.team ? 'team' : 'public');
     const results = res.objects.map((o) => ({
       name: o.package.name,
       version: o.package.version,

@@ -52,6 +52,11 @@ export default class TeamInvite extends AerostackCommand<typeof TeamInvite> {
       ...(this.flags['any-account'] ? { anyAccount: true } : {}),
     });
     this.log(`Invitation sent. ${result.name} will receive an email with a join link.`);
+    // No SMTP on the registry: nobody was mailed. Say where the mail is and give the link to pass on.
+    if (result.delivery.via === 'outbox')
+      this.log(
+        `  No mail server is configured: the mail is in ${result.delivery.file}; join link: ${result.delivery.link}`,
+      );
     if (result.resent) this.log('  (this replaces the earlier invitation: its link no longer works)');
     return result;
   }

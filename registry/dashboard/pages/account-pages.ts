@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { DomainError } from '@aerostack/contract/errors.js';
+import { PASSWORD_LENGTH } from '@aerostack/contract/limits.js';
 import { TooManyAttempts } from '../../domain/throttle/throttles.js';
 import { html } from '../html.js';
 import { csrfField } from '../layout.js';
@@ -88,7 +89,7 @@ export function accountPages(d: DashboardRouter): void {
 <form method="post" action="/signup" class="stack">${csrfField(dash(res))}<input type="hidden" name="next" value="${next}">
 <label for="signup-username">Username</label><input id="signup-username" name="username" autocomplete="username" required pattern="[a-z0-9][a-z0-9-]{0,38}" title="1-39 lowercase letters, digits or -" value="${opts.username ?? ''}">
 <label for="signup-email">Email</label><input id="signup-email" name="email" type="email" autocomplete="email" required value="${opts.email ?? ''}">
-<label for="signup-password">Password (at least 8 characters)</label><input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+<label for="signup-password">Password (at least ${PASSWORD_LENGTH.min} characters)</label><input id="signup-password" name="password" type="password" autocomplete="new-password" minlength="${PASSWORD_LENGTH.min}" required>
 <button type="submit">Sign up</button></form>
 <p>Already have an account? <a href="/signin?next=${encodeURIComponent(next)}">Sign in</a>.</p>
 <p class="cli">CLI: <code>aerostack signup --username NAME --email EMAIL</code></p></div>`,

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { badRequest } from '@aerostack/contract/errors.js';
+import { PASSWORD_LENGTH } from '@aerostack/contract/limits.js';
 import { html } from '../html.js';
 import { cli, csrfField } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
@@ -32,8 +33,8 @@ ${cli('aerostack account verify --resend')}`;
 <form method="post" action="/account/password" class="stack">${csrfField(ctx)}
 <label for="account-username">Username</label><input id="account-username" name="username" value="${me.username}" autocomplete="username" readonly>
 <label for="current-password">Current password</label><input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required>
-<label for="new-password">New password (at least 8 characters)</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" minlength="8" required>
-<label for="confirm-password">New password, again</label><input id="confirm-password" name="confirm" type="password" autocomplete="new-password" minlength="8" required>
+<label for="new-password">New password (at least ${PASSWORD_LENGTH.min} characters)</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" minlength="${PASSWORD_LENGTH.min}" required>
+<label for="confirm-password">New password, again</label><input id="confirm-password" name="confirm" type="password" autocomplete="new-password" minlength="${PASSWORD_LENGTH.min}" required>
 <button type="submit">Change password</button></form>${cli('aerostack password change')}</section>`,
     });
   });

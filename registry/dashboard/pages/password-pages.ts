@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { DomainError } from '@aerostack/contract/errors.js';
+import { PASSWORD_LENGTH } from '@aerostack/contract/limits.js';
 import { TooManyAttempts } from '../../domain/throttle/throttles.js';
 import { param } from '../../http/context.js';
 import { html } from '../html.js';
@@ -78,8 +79,8 @@ export function passwordPages(d: DashboardRouter): void {
 <p>For the account <strong>${username}</strong>. Every session of the account is signed out; tokens made with <code>aerostack token create</code> keep working.</p>
 <form method="post" action="/reset/${encodeURIComponent(code)}" class="stack">${csrfField(dash(res))}
 <label for="reset-username">Username</label><input id="reset-username" name="username" value="${username}" autocomplete="username" readonly>
-<label for="reset-password">New password (at least 8 characters)</label><input id="reset-password" name="password" type="password" autocomplete="new-password" minlength="8" required autofocus>
-<label for="reset-confirm">New password, again</label><input id="reset-confirm" name="confirm" type="password" autocomplete="new-password" minlength="8" required>
+<label for="reset-password">New password (at least ${PASSWORD_LENGTH.min} characters)</label><input id="reset-password" name="password" type="password" autocomplete="new-password" minlength="${PASSWORD_LENGTH.min}" required autofocus>
+<label for="reset-confirm">New password, again</label><input id="reset-confirm" name="confirm" type="password" autocomplete="new-password" minlength="${PASSWORD_LENGTH.min}" required>
 <button type="submit">Set the new password</button></form></div>`,
       },
       opts.status ?? 200,

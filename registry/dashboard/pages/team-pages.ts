@@ -11,7 +11,7 @@ const field = (req: Request, name: string): string => {
   return typeof v === 'string' ? v : '';
 };
 
-/** The Team tab: members, pending invitations, invite, remove, revoke, leave. */
+/** The Team tab: members, pending invitations, invite, roles, remove, revoke, leave. */
 export function teamPages(d: DashboardRouter): void {
   const { s } = d;
   const teamUrl = (ns: string) => `/team?ns=${encodeURIComponent(ns)}`;
@@ -34,13 +34,19 @@ export function teamPages(d: DashboardRouter): void {
         ? html`<nav class="subnav" aria-label="Teams">${teams.map((t) => html`<a href="${teamUrl(t.namespace)}" class="button secondary"${t.namespace === ns ? html` aria-current="true"` : ''}>@${t.namespace} <span class="muted">(${t.role})</span></a>`)}</nav>`
         : html``;
 
+    // The owner alone changes roles (policy `team.change-role`): one small form per member.
+    const roleForm = (m: (typeof members)[number], i: number) => {
+      const who = m.username ?? m.email;
+      return html`<form method="post" action="/team/${ns}/members/role" class="inline">${csrfField(ctx)}<input type="hidden" name="ref" value="${who}"><label for="member-role-${i}">Role of ${who}</label> <select id="member-role-${i}" name="role">${(['member', 'admin'] as const).map((r) => html`<option value="${r}"${r === m.role ? html` selected` : ''}>${r}</option>`)}</select> <button type="submit" class="secondary" aria-label="Save the role of ${who}">Change role</button></form>`;
+    };
+
     const memberTable = html`<table><caption>Members of @${ns}</caption>
 <thead><tr><th scope="col">User</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Joined</th>${manager ? html`<th scope="col"><span class="muted">Actions</span></th>` : ''}</tr></thead>
 <tbody>${members.map(
-      (m) =>
+      (m, i) =>
         html`<tr><td>${m.username ?? ''}</td><td>${m.email}</td><td>${m.role}</td><td><span class="status-active">active</span></td><td>${time(m.since)}</td>${
           manager
-            ? html`<td>${m.role === 'owner' ? html`<span class="muted">owner</span>` : buttonForm(ctx, `/team/${ns}/members/remove`, 'Remove', { ref: m.username ?? m.email }, { ariaLabel: `Remove ${m.username ?? m.email} from @${ns}`, danger: true })}</td>`
+            ? html`<td>${m.role === 'owner' ? html`<span class="muted">owner</span>` : html`${myRole === 'owner' ? roleForm(m, i) : ''}${buttonForm(ctx, `/team/${ns}/members/remove`, 'Remove', { ref: m.username ?? m.email }, { ariaLabel: `Remove ${m.username ?? m.email} from @${ns}`, danger: true })}`}</td>`
             : ''
         }</tr>`,
     )}</tbody></table>`;
@@ -89,7 +95,15 @@ ${inviteForm}${leave}`,
       const ns = nsOf(req);
       const role = field(req, 'role') === 'admin' ? 'admin' : 'member';
       const sent = await s.teams.invite(dash(res).viewer, ns, { email: field(req, 'email'), role });
-      return { redirect: teamUrl(ns), flash: `Invitation sent. ${sent.name} will receive an email with a join link.` };
+      // As the CLI says it: with no mail server, nobody was mailed; the page says where the mail is.
+      const outbox =
+        sent.delivery.via === 'outbox'
+          ? ` No mail server is configured: the mail is in ${sent.delivery.file}; join link: ${sent.delivery.link}`
+          : '';
+      return {
+        redirect: teamUrl(ns),
+        flash: `Invitation sent. ${sent.name} will receive an email with a join link.${outbox}`,
+      };
     },
     (req) => teamUrl(param(req, 'ns')),
   );
@@ -111,6 +125,23 @@ ${inviteForm}${leave}`,
       const ns = nsOf(req);
       const removed = await s.teams.remove(dash(res).viewer, ns, field(req, 'ref'));
       return { redirect: teamUrl(ns), flash: `✓ Removed ${removed.username || removed.email} from @${ns}.` };
+    },
+    (req) => teamUrl(param(req, 'ns')),
+  );
+
+  d.post(
+    '/team/:ns/members/role',
+    async (req, res) => {
+      const ns = nsOf(req);
+      const role = field(req, 'role') === 'admin' ? 'admin' : 'member';
+      const done = await s.teams.changeRole(dash(res).viewer, ns, field(req, 'ref'), role);
+      const a = role === 'admin' ? 'an admin' : 'a member';
+      return {
+        redirect: teamUrl(ns),
+        flash: done.changed
+          ? `✓ ${done.email} is now ${a} of @${ns} (was ${done.previous}).`
+          : `${done.email} is already ${a} of @${ns}; nothing changed.`,
+      };
     },
     (req) => teamUrl(param(req, 'ns')),
   );

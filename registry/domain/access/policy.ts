@@ -8,6 +8,7 @@
  */
 import type { Role, Visibility } from '@aerostack/contract/api.js';
 import { DomainError } from '@aerostack/contract/errors.js';
+import { CLI_PACKAGE_NAME } from '@aerostack/contract/names.js';
 import { decideRead } from './visibility.js';
 
 export interface Actor {
@@ -41,7 +42,8 @@ export interface Resources {
   'team.read': { namespace: string };
   'team.invite': { namespace: string; role: 'member' | 'admin' };
   'team.remove': { namespace: string; targetRole: Role };
-  'team.change-role': { namespace: string };
+  /** Make a member an admin or an admin a member; `targetRole` is the member's role now. */
+  'team.change-role': { namespace: string; targetRole: Role };
   'team.leave': { namespace: string };
   /**
    * Accept an invitation. One bound to an email needs an account whose email is that one AND is
@@ -78,6 +80,10 @@ export interface Resources {
   'account.password.change': Record<string, never>;
   /** Have the verification link mailed again. */
   'account.email.resend': Record<string, never>;
+  /** Read the CLI every registry serves as the unscoped `aerostack` package: packument, tarball, dist-tags. */
+  'cli.read': Record<string, never>;
+  /** Publish, tag, deprecate or unpublish that name: the registry builds it from its own code. */
+  'cli.publish': Record<string, never>;
 }
 export type Action = keyof Resources;
 
@@ -87,6 +93,7 @@ const allow: Decision = { allowed: true };
 const deny = (status: 401 | 403 | 404, reason: string): Decision => ({ allowed: false, status, reason });
 const READ_ONLY = 'This token is read-only';
 const SIGN_IN = 'Sign in first (aerostack login)';
+const CLI_RESERVED = `The name ${CLI_PACKAGE_NAME} is reserved for the Aerostack CLI, which every registry serves itself; publish skills as @<username>/<skill>`;
 const manages = (role: Role | null) => role === 'owner' || role === 'admin';
 
 export function can<A extends Action>(actor: Actor, action: A, resource: Resources[A]): Decision {
@@ -148,7 +155,11 @@ const RULES: { [A in Action]: Rule<A> } = {
   'team.change-role': (a, r) => {
     const managing = manageTeam(a, r.namespace);
     if (!managing.allowed) return managing;
-    return a.role === 'owner' ? allow : deny(403, `Only the owner of @${r.namespace} can change roles`);
+    if (a.role !== 'owner') return deny(403, `Only the owner of @${r.namespace} can change roles`);
+    // The owner is the namespace's account itself: a role change would hand the namespace away.
+    return r.targetRole === 'owner'
+      ? deny(403, `The owner of @${r.namespace} keeps the owner role; it cannot be changed with team role`)
+      : allow;
   },
   'team.leave': (a, r) => {
     if (!a.user) return deny(401, SIGN_IN);
@@ -248,6 +259,10 @@ const RULES: { [A in Action]: Rule<A> } = {
     return a.readonly ? deny(403, 'This token is read-only; it cannot change the password') : allow;
   },
   'account.email.resend': (a) => (a.user ? allow : deny(401, SIGN_IN)),
+  // Like a public package: anyone, signed in or not, installs the CLI (`npm install -g aerostack`).
+  'cli.read': () => allow,
+  // Nobody, the registry's own operator included: a published `aerostack` would shadow the real CLI.
+  'cli.publish': () => deny(403, CLI_RESERVED),
 };
 
 function manageTeam(a: Actor, namespace: string): Decision {

@@ -22,7 +22,13 @@ export function verificationMail(input: {
     'If you did not sign up, ignore this mail: the account cannot use your address without this link.',
   ].join('\n');
   const html = `<p>Hi ${esc(input.username)},</p><p>Confirm that ${esc(input.to)} is your address on Aerostack:</p><p><a href="${esc(input.link)}">Verify my email</a></p><p>Or run <code>aerostack account verify ${esc(input.code)}</code>. The link works once and expires at ${utc(input.expiresAt)}.</p><p>If you did not sign up, ignore this mail.</p>`;
-  return { to: input.to, subject: 'Verify your email for Aerostack', text, html };
+  return {
+    to: input.to,
+    subject: 'Verify your email for Aerostack',
+    text,
+    html,
+    links: [{ label: `Verification link for ${input.to}`, url: input.link }],
+  };
 }
 
 /**
@@ -74,5 +80,11 @@ export function resetMail(input: {
         `<p><a href="${esc(l.link)}">Reset the password of ${esc(l.username)}</a><br>Or run <code>aerostack password reset ${esc(l.code)} --password-stdin</code></p>`,
     )
     .join('')}<p>The link works once and expires at ${utc(input.expiresAt)}. If you did not ask, ignore this mail.</p>`;
-  return { to: input.to, subject: 'Reset your Aerostack password', text, html };
+  return {
+    to: input.to,
+    subject: 'Reset your Aerostack password',
+    text,
+    html,
+    links: input.links.map((l) => ({ label: `Password reset link for ${input.to} (${l.username})`, url: l.link })),
+  };
 }

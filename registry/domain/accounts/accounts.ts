@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { EMAIL_RE } from '@aerostack/contract/names.js';
 import { badRequest, conflict, unauthorized } from '@aerostack/contract/errors.js';
 import { USERNAME_RE } from '@aerostack/contract/names.js';
+import { passwordProblem } from '@aerostack/contract/limits.js';
 import type { AttemptThrottle } from '../throttle/attempt-throttle.js';
 import { hashPassword, needsRehash, verifyPassword } from './secrets.js';
 
@@ -11,8 +12,6 @@ export interface SignupInput {
   email: string;
   password: string;
 }
-
-export const MIN_PASSWORD_LENGTH = 8;
 
 /** Names that would shadow registry routes or confuse people. */
 const RESERVED = new Set([
@@ -53,10 +52,8 @@ export class Accounts {
     }
     if (RESERVED.has(username)) throw badRequest(`The username "${username}" is reserved`);
     if (!EMAIL_RE.test(email) || email.length > 254) throw badRequest('Invalid email address');
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw badRequest(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-    }
-    if (input.password.length > 1024) throw badRequest('Password is too long (at most 1024 characters)');
+    const weak = passwordProblem(input.password);
+    if (weak) throw badRequest(weak);
     const passwordHash = await hashPassword(input.password);
     const now = this.clock.now();
     let created: User;

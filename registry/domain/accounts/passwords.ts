@@ -11,7 +11,8 @@ import { EMAIL_RE } from '@aerostack/contract/names.js';
 import type { PasswordChanged } from '@aerostack/contract/api.js';
 import type { AccountCodes } from './account-codes.js';
 import { resetMail } from './account-mail.js';
-import { MIN_PASSWORD_LENGTH, type Accounts } from './accounts.js';
+import { type Accounts } from './accounts.js';
+import { passwordProblem } from '@aerostack/contract/limits.js';
 import { hashPassword } from './secrets.js';
 
 export const RESET_TTL_MS = 3600 * 1000;
@@ -151,7 +152,6 @@ export class Passwords {
 
 /** The rules sign-up applies to a password. */
 function assertAcceptable(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH)
-    throw badRequest(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > 1024) throw badRequest('Password is too long (at most 1024 characters)');
+  const weak = passwordProblem(password);
+  if (weak) throw badRequest(weak);
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import ssri from 'ssri';
+import { DomainError } from '@aerostack/contract/errors.js';
 import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Skill } from '../../db/schema.js';
 import { anonymousViewer, type Viewer } from '../access/viewer.js';
@@ -12,6 +13,8 @@ import { CredentialCache } from './credential-cache.js';
 import { EpochCache } from './epoch-cache.js';
 
 const MB = 1024 * 1024;
+/** What the access module answers for a name the viewer may not read, or that does not exist. */
+const REFUSALS = new Set([401, 403, 404]);
 /** Larger tarballs are streamed from the store every time. */
 const MAX_CACHED_TARBALL_BYTES = MB;
 
@@ -31,6 +34,12 @@ export class CachedReads {
   private readonly tokens = new CredentialCache<Viewer>(LAST_USED_GRANULARITY_MS);
   /** `<user id or anon>|<name>` → the skill, once the access module has let that viewer read it. */
   private readonly grants = new EpochCache<Skill>({ max: 50_000 });
+  /**
+   * `<user id or anon>|<name>` → why the access module refused (401, 403, 404). Kept apart from the
+   * grants, so that requests for made-up names cannot push those out: refusals then cost what hits
+   * cost, and a publish, a new member or a visibility switch still shows on the next request.
+   */
+  private readonly refusals = new EpochCache<DomainError>({ max: 20_000 });
   private readonly documents = new EpochCache<PackumentBody>({
     max: 5_000,
     maxSize: 64 * MB,
@@ -86,7 +95,7 @@ export class CachedReads {
     return { ...ref, bytes, size: bytes.length };
   }
 
-  /** The viewer a bearer secret stands for (anonymous without one); 401s are never cached. */
+  /** The viewer a bearer secret stands for (anonymous without one); refusals are cached as answers are. */
   private async viewer(bearer: string | null, epoch: number): Promise<Viewer> {
     if (bearer === null) return anonymousViewer;
     return this.tokens.get('aer', bearer, epoch, this.deps.clock.now().getTime(), async () => {
@@ -95,9 +104,15 @@ export class CachedReads {
     });
   }
 
-  private readable(viewer: Viewer, name: string, epoch: number): Promise<Skill> {
-    return this.grants.getOrLoad(`${viewer.user?.id ?? 'anon'}|${name}`, epoch, () =>
-      this.deps.reads.findReadable(viewer, name),
-    );
+  private async readable(viewer: Viewer, name: string, epoch: number): Promise<Skill> {
+    const key = `${viewer.user?.id ?? 'anon'}|${name}`;
+    const refusal = this.refusals.get(key, epoch);
+    if (refusal) throw refusal;
+    try {
+      return await this.grants.getOrLoad(key, epoch, () => this.deps.reads.findReadable(viewer, name));
+    } catch (err) {
+      if (err instanceof DomainError && REFUSALS.has(err.status)) this.refusals.set(key, err, epoch);
+      throw err;
+    }
   }
 }

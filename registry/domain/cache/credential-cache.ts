@@ -1,3 +1,4 @@
+import { DomainError } from '@aerostack/contract/errors.js';
 import { sha256Hex } from '../accounts/secrets.js';
 import { EpochCache } from './epoch-cache.js';
 
@@ -10,13 +11,20 @@ export interface CheckedCredential<T> {
   lastUsedAt: number;
 }
 
+/** Refusals a check gives for the secret itself (unknown, revoked, expired, not allowed here): kept. */
+const KEPT_REFUSALS = new Set([401, 403, 404]);
+
 /**
  * Bearer secrets (user and workspace tokens) already checked, reused under one change epoch. Keyed by
- * the secret's hash — the cache must not become a heap full of live secrets — and never holding a
- * refusal: a bad secret is checked (and refused) every time.
+ * the secret's hash — the cache must not become a heap full of live secrets. Refusals are kept too,
+ * apart from the accepted secrets so that a flood of made-up ones cannot push those out: a scanner
+ * or a CI job with a stale token would otherwise cost a database read per request. A refusal can
+ * only turn into an acceptance through a write the epoch covers (a token created, a member added);
+ * the time-based ones (expired, idle) never turn back.
  */
 export class CredentialCache<T> {
-  private readonly cache = new EpochCache<CheckedCredential<T>>({ max: 10_000 });
+  private readonly accepted = new EpochCache<CheckedCredential<T>>({ max: 10_000 });
+  private readonly refused = new EpochCache<DomainError>({ max: 10_000 });
 
   constructor(private readonly lastUsedEveryMs: number) {}
 
@@ -28,11 +36,19 @@ export class CredentialCache<T> {
     check: () => Promise<CheckedCredential<T>>,
   ): Promise<T> {
     const key = `${scope}|${sha256Hex(secret)}`;
-    const hit = this.cache.get(key, epoch);
+    const hit = this.accepted.get(key, epoch);
     if (hit && (hit.expiresAt === null || hit.expiresAt > now) && now - hit.lastUsedAt <= this.lastUsedEveryMs)
       return hit.value;
-    const checked = await check();
-    this.cache.set(key, checked, epoch);
+    const refusal = this.refused.get(key, epoch);
+    if (refusal) throw refusal;
+    let checked: CheckedCredential<T>;
+    try {
+      checked = await check();
+    } catch (err) {
+      if (err instanceof DomainError && KEPT_REFUSALS.has(err.status)) this.refused.set(key, err, epoch);
+      throw err;
+    }
+    this.accepted.set(key, checked, epoch);
     return checked.value;
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Skill } from '../../db/schema.js';
-import { abbreviatedPackument, fullPackument } from './packument.js';
+import { DomainError } from '@aerostack/contract/errors.js';
+import { abbreviatedPackument, fullPackument, unpublishedStub } from './packument.js';
 import type { SkillReads } from './skill-reads.js';
 
 /** A package document as sent: serialized once, with its ETag. */
@@ -19,6 +20,8 @@ export class PackageDocuments {
 
   async render(skill: Skill, opts: { abbreviated: boolean }): Promise<PackumentBody> {
     const input = await this.reads.packumentInput(skill);
+    const gone = unpublishedStub(input);
+    if (gone) throw new DomainError(404, gone.message, undefined, gone.fields);
     const body = Buffer.from(JSON.stringify(opts.abbreviated ? abbreviatedPackument(input) : fullPackument(input)));
     return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
   }

@@ -8,6 +8,8 @@ export interface PackumentInput {
   versions: SkillVersion[];
   tags: Record<string, string>;
   publicUrl: string;
+  /** The namespace's owner, as npm lists maintainers (`npm view` prints `name <email>`). */
+  maintainer: { name: string; email: string };
 }
 
 export const tarballUrl = (publicUrl: string, skill: Pick<Skill, 'name' | 'slug'>, version: string): string =>
@@ -33,6 +35,29 @@ function revision(input: PackumentInput): string {
     h.update(`${v.version}:${v.deprecated ?? ''}:${v.unpublished_at?.toISOString() ?? ''};`);
   for (const [t, v] of Object.entries(input.tags)) h.update(`${t}=${v};`);
   return `${input.versions.length + 1}-${h.digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * A skill whose every version was unpublished is gone for npm clients: 404, as npm's registry answers
+ * (`npm install` then says E404, not ETARGET), with the same `time.unpublished` stub npm's registry
+ * keeps; the version numbers stay taken. Null while any version is live.
+ */
+export function unpublishedStub(input: PackumentInput) {
+  const { skill } = input;
+  if (!input.versions.length || live(input.versions).length) return null;
+  const at = modified(input).toISOString();
+  return {
+    message: `${skill.name} was unpublished on ${at}`,
+    fields: {
+      _id: skill.name,
+      name: skill.name,
+      time: {
+        created: skill.created_at.toISOString(),
+        modified: at,
+        unpublished: { time: at, versions: input.versions.map((v) => v.version) },
+      },
+    },
+  };
 }
 
 /** npm's full package document (`GET /@ns/skill`), plus Aerostack's `visibility`. */
@@ -66,7 +91,7 @@ export function fullPackument(input: PackumentInput) {
       ]),
     ),
     time,
-    maintainers: [{ name: skill.namespace }],
+    maintainers: [input.maintainer],
     keywords: skill.keywords,
     readme: latest?.readme ?? '',
     readmeFilename: latest?.readme ? 'README.md' : '',
@@ -75,7 +100,7 @@ export function fullPackument(input: PackumentInput) {
 }
 
 /** Fields npm's installer needs (`Accept: application/vnd.npm.install-v1+json`). */
-const INSTALL_FIELDS = [
+export const INSTALL_FIELDS = [
   'dependencies',
   'optionalDependencies',
   'peerDependencies',

@@ -3,11 +3,14 @@ import type { Db } from '../../db/schema.js';
 import type { AccessControl } from '../access/access-control.js';
 import type { Viewer } from '../access/viewer.js';
 import { badRequest } from '@aerostack/contract/errors.js';
+import { SEARCH_SCOPES, type SearchScope } from '@aerostack/contract/api.js';
 
 export interface SearchQuery {
   text: string;
   size: number;
   from: number;
+  /** `public`: the marketplace (public skills only, whoever asks); `team`: the team and private skills the viewer may read. */
+  scope: SearchScope;
 }
 
 export interface SearchHit {
@@ -22,8 +25,11 @@ export interface SearchHit {
 
 export const MAX_SEARCH_SIZE = 250;
 
-/** Parses `/-/v1/search` query parameters with npm's defaults (size 20, from 0). */
+/** Parses `/-/v1/search` query parameters with npm's defaults (size 20, from 0), and `scope` (default public). */
 export function parseSearchQuery(q: Record<string, unknown>): SearchQuery {
+  const scope = q.scope === undefined || q.scope === '' ? 'public' : q.scope;
+  if (!(SEARCH_SCOPES as readonly unknown[]).includes(scope))
+    throw badRequest(`scope must be one of ${SEARCH_SCOPES.join(', ')}`);
   const text = typeof q.text === 'string' ? q.text.trim().slice(0, 200) : '';
   const num = (v: unknown, dflt: number, name: string, max: number) => {
     if (v === undefined || v === '') return dflt;
@@ -31,13 +37,19 @@ export function parseSearchQuery(q: Record<string, unknown>): SearchQuery {
     if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`${name} must be a whole number from 0 to ${max}`);
     return n;
   };
-  return { text, size: Math.max(1, num(q.size, 20, 'size', MAX_SEARCH_SIZE)), from: num(q.from, 0, 'from', 100_000) };
+  return {
+    text,
+    size: Math.max(1, num(q.size, 20, 'size', MAX_SEARCH_SIZE)),
+    from: num(q.from, 0, 'from', 100_000),
+    scope: scope as SearchScope,
+  };
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
- * Text search over the skills the viewer may read (public search never sees team or private skills).
+ * Text search. The marketplace (scope `public`) lists public skills only, to everyone, as the product
+ * page says; scope `team` lists the team and private skills the viewer may read (none for anonymous).
  * Every word must appear in the skill's `search_text` (name, description, keywords), which a trigram
  * index serves; the total comes from the same query as the page.
  */
@@ -50,7 +62,11 @@ export class SkillSearch {
   async search(viewer: Viewer, q: SearchQuery): Promise<{ total: number; hits: SearchHit[] }> {
     const { db, access } = this;
     const terms = q.text.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
-    let base = db.selectFrom('skills').where(access.visibleSkills(viewer)).where('latest_version', 'is not', null);
+    let base = db.selectFrom('skills').where('latest_version', 'is not', null);
+    base =
+      q.scope === 'public'
+        ? base.where('visibility', '=', 'public')
+        : base.where('visibility', '!=', 'public').where(access.visibleSkills(viewer));
     for (const term of terms) base = base.where('search_text', 'like', `%${escapeLike(term)}%`);
     const first = terms[0] ?? '';
     const rows = await base

@@ -92,11 +92,23 @@ export class SkillReads {
   }
 
   async packumentInput(skill: Skill): Promise<PackumentInput> {
-    const [versions, tags] = await Promise.all([
+    const [versions, tags, owner] = await Promise.all([
       this.db.selectFrom('skill_versions').selectAll().where('skill_id', '=', skill.id).orderBy('id').execute(),
       this.tagsOf(skill.id),
+      this.db
+        .selectFrom('namespaces as n')
+        .innerJoin('users as u', 'u.id', 'n.owner_id')
+        .select(['u.username', 'u.email'])
+        .where('n.name', '=', skill.namespace)
+        .executeTakeFirstOrThrow(),
     ]);
-    return { skill, versions, tags, publicUrl: this.publicUrl };
+    return {
+      skill,
+      versions,
+      tags,
+      publicUrl: this.publicUrl,
+      maintainer: { name: owner.username, email: owner.email },
+    };
   }
 
   async tagsOf(skillId: number): Promise<Record<string, string>> {

@@ -32,5 +32,11 @@ export function invitationMail(input: {
   ].join('\n');
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const html = `<p>Hi ${esc(name)},</p><p>${esc(input.inviter)} invited you to join the <b>@${esc(input.namespace)}</b> team on Aerostack as ${input.role === 'admin' ? 'an admin' : 'a member'}.</p><p><a href="${esc(input.link)}">Join @${esc(input.namespace)}</a></p><p>Or run <code>aerostack team join ${esc(input.code)}</code>. The link works once and expires on ${expires} (UTC).</p>`;
-  return { to: input.to, subject: `${input.inviter} invited you to join @${input.namespace} on Aerostack`, text, html };
+  return {
+    to: input.to,
+    subject: `${input.inviter} invited you to join @${input.namespace} on Aerostack`,
+    text,
+    html,
+    links: [{ label: `Join link for ${input.to}`, url: input.link }],
+  };
 }

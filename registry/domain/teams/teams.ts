@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { badRequest, conflict, DomainError, notFound, unauthorized } from '@aerostack/contract/errors.js';
 import { USERNAME_RE } from '@aerostack/contract/names.js';
 import { displayNameFor, invitationMail } from './invitation-mail.js';
-import type { InviteResult, TeamRow } from '@aerostack/contract/api.js';
+import type { InviteResult, RoleChanged, TeamRow } from '@aerostack/contract/api.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -29,9 +29,12 @@ export interface TeamsDeps {
 
 export interface MemberChange {
   namespace: string;
-  action: 'member_joined' | 'member_removed' | 'member_left';
-  user: { id: number; username: string };
+  action: 'member_joined' | 'member_removed' | 'member_left' | 'member_role_changed';
+  /** The member whose membership changed (the audit row's DETAIL names them by email). */
+  user: { id: number; username: string; email: string };
   actor: { id: number; username: string };
+  /** For `member_role_changed`: the roles before and after. */
+  roles?: { from: Role; to: Role };
 }
 
 /**
@@ -95,14 +98,17 @@ export class Teams {
     });
 
     const link = `${this.deps.publicUrl}/join/${code}`;
+    let delivery: InviteResult['delivery'];
     try {
-      const delivery = await this.deps.mailer.send(
+      const sent = await this.deps.mailer.send(
         invitationMail({ to: email, namespace, inviter: viewer.user!.username, role, link, code, expiresAt }),
       );
-      if (delivery.via === 'outbox') {
-        // No SMTP configured (development): the link is logged so whoever runs the registry can pass it on.
-        this.deps.logger.info({ namespace, email, file: delivery.file, link }, 'invitation written to the outbox');
-      }
+      if (sent.via === 'outbox') {
+        // No SMTP configured (development): the link is logged, and answered to the inviter, so
+        // whoever runs the registry can pass it on; nobody was mailed, and the answer says so.
+        this.deps.logger.info({ namespace, email, file: sent.file, link }, 'invitation written to the outbox');
+        delivery = { via: 'outbox', file: sent.file, link };
+      } else delivery = { via: 'smtp' };
     } catch (err) {
       // An invitation nobody received is no invitation: withdraw it and say so.
       await db
@@ -122,6 +128,7 @@ export class Teams {
       expires: expiresAt.toISOString(),
       resent: invitation.resent,
       anyAccount: Boolean(input.anyAccount),
+      delivery,
     };
   }
 
@@ -235,7 +242,12 @@ export class Teams {
       return { role: inv.role as Role, isNew: true };
     });
     if (joined.isNew)
-      await this.deps.onMemberChange?.({ namespace: inv.namespace, action: 'member_joined', user, actor: user });
+      await this.deps.onMemberChange?.({
+        namespace: inv.namespace,
+        action: 'member_joined',
+        user: { ...user, email: account.email },
+        actor: user,
+      });
     return { namespace: inv.namespace, role: joined.role };
   }
 
@@ -293,15 +305,7 @@ export class Teams {
     // Whoever may not manage the team learns nothing about who is in it.
     await this.deps.access.assertCan(viewer, 'team.remove', { namespace, targetRole: 'member' });
     const target = ref.trim().toLowerCase();
-    const member = await this.deps.db
-      .selectFrom('memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['u.id', 'u.username', 'u.email', 'm.role'])
-      .where('m.namespace', '=', namespace)
-      .where((eb) =>
-        target.includes('@') ? eb(eb.fn('lower', ['u.email']), '=', target) : eb('u.username', '=', target),
-      )
-      .executeTakeFirst();
+    const member = await this.findMember(namespace, ref);
     if (!member) {
       // A pending invitation is "removed" by withdrawing it, as people expect from the team list.
       if (target.includes('@')) {
@@ -327,15 +331,68 @@ export class Teams {
     return { username: member.username, email: member.email };
   }
 
+  /**
+   * Makes a member an admin, or an admin a member (policy `team.change-role`: the owner only, never
+   * the owner's own role). Asking for the role the member already has changes nothing and is not audited.
+   */
+  async changeRole(viewer: Viewer, namespace: string, ref: string, role: 'admin' | 'member'): Promise<RoleChanged> {
+    // Whoever may not change roles learns nothing about who is in the team.
+    await this.deps.access.assertCan(viewer, 'team.change-role', { namespace, targetRole: 'member' });
+    const member = await this.findMember(namespace, ref);
+    if (!member) throw notFound(`${ref.trim()} is not a member of @${namespace}`);
+    const current: Role =
+      (await this.namespaceOwner(namespace)) === member.id || member.role === 'owner' ? 'owner' : member.role;
+    await this.deps.access.assertCan(viewer, 'team.change-role', { namespace, targetRole: current });
+    const previous = current as 'admin' | 'member';
+    const answer = { namespace, username: member.username, email: member.email, role, previous };
+    if (previous === role) return { ...answer, changed: false };
+    // Conditional on the role read above: of two concurrent changes, the second finds nothing to change.
+    const res = await this.deps.db
+      .updateTable('memberships')
+      .set({ role })
+      .where('namespace', '=', namespace)
+      .where('user_id', '=', member.id)
+      .where('role', '=', previous)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return { ...answer, changed: false };
+    await this.deps.onMemberChange?.({
+      namespace,
+      action: 'member_role_changed',
+      user: member,
+      actor: viewer.user!,
+      roles: { from: previous, to: role },
+    });
+    return { ...answer, changed: true };
+  }
+
   async leave(viewer: Viewer, namespace: string): Promise<void> {
     await this.deps.access.assertCan(viewer, 'team.leave', { namespace });
     const user = viewer.user!;
+    const { email } = await this.deps.db
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     await this.deps.db
       .deleteFrom('memberships')
       .where('namespace', '=', namespace)
       .where('user_id', '=', user.id)
       .execute();
-    await this.deps.onMemberChange?.({ namespace, action: 'member_left', user, actor: user });
+    await this.deps.onMemberChange?.({ namespace, action: 'member_left', user: { ...user, email }, actor: user });
+  }
+
+  /** An active member of `namespace`, by email or username. */
+  private findMember(namespace: string, ref: string) {
+    const target = ref.trim().toLowerCase();
+    return this.deps.db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.username', 'u.email', 'm.role'])
+      .where('m.namespace', '=', namespace)
+      .where((eb) =>
+        target.includes('@') ? eb(eb.fn('lower', ['u.email']), '=', target) : eb('u.username', '=', target),
+      )
+      .executeTakeFirst();
   }
 
   private async namespaceOwner(namespace: string): Promise<number | null> {

@@ -1,5 +1,6 @@
 import type { AccountsConfig } from '../../config.js';
 import { AttemptThrottle } from './attempt-throttle.js';
+import { BackoffCounter } from './backoff-counter.js';
 import type { LimiterStore } from './limiter-store.js';
 
 export { TooManyAttempts, type Attempt } from './attempt-throttle.js';
@@ -12,6 +13,8 @@ export interface Throttles {
   passwordReset: AttemptThrottle;
   /** `take` it (account = the username) before mailing a verification link again. */
   verificationResend: AttemptThrottle;
+  /** Account mails to one address per hour, whoever asks (BackgroundMail drops the rest). */
+  mailsPerRecipient: BackoffCounter;
 }
 
 const HOUR = 3_600;
@@ -29,5 +32,12 @@ export function createThrottles(store: LimiterStore, cfg: AccountsConfig): Throt
     }),
     passwordReset: new AttemptThrottle(store, { name: 'password_reset', ...MAIL_POLICY }),
     verificationResend: new AttemptThrottle(store, { name: 'verify_resend', ...MAIL_POLICY }),
+    // Twice one account's allowance: a sign-up, a resend and a reset to one address all fit.
+    mailsPerRecipient: new BackoffCounter(store, {
+      name: 'mail_recipient',
+      points: 2 * MAIL_POLICY.perAccount,
+      windowSeconds: HOUR,
+      lockoutSeconds: HOUR,
+    }),
   };
 }

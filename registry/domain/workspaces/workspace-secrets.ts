@@ -42,7 +42,7 @@ export class WorkspaceSecrets {
       name,
       setBy: user.username,
       setAt: now.toISOString(),
-      usedBy: (await this.declaredBy(ws)).get(name) ?? [],
+      usedBy: (await this.declaredBy(ws)).all.get(name) ?? [],
     };
   }
 
@@ -55,8 +55,7 @@ export class WorkspaceSecrets {
       .where('s.workspace_id', '=', ws.id)
       .orderBy('s.name')
       .execute();
-    const declared = await this.declaredBy(ws);
-    const required = await this.declaredBy(ws, { requiredOnly: true });
+    const { all: declared, required } = await this.declaredBy(ws);
     const set = new Set(rows.map((r) => r.name));
     return {
       workspace: ws.slug,
@@ -134,8 +133,8 @@ export class WorkspaceSecrets {
     }
   }
 
-  /** Secret name → the installed skills whose manifest declares it. */
-  private async declaredBy(ws: Workspace, opts: { requiredOnly?: boolean } = {}): Promise<Map<string, string[]>> {
+  /** Secret name → the installed skills whose manifest declares it: all, and those that require it. */
+  private async declaredBy(ws: Workspace): Promise<{ all: Map<string, string[]>; required: Map<string, string[]> }> {
     const rows = await this.db
       .selectFrom('workspace_skills as w')
       .innerJoin('skills as s', 's.id', 'w.skill_id')
@@ -144,7 +143,10 @@ export class WorkspaceSecrets {
       .where('w.workspace_id', '=', ws.id)
       .orderBy('s.name')
       .execute();
-    const out = new Map<string, string[]>();
+    const all = new Map<string, string[]>();
+    const required = new Map<string, string[]>();
+    const add = (map: Map<string, string[]>, name: string, skill: string) =>
+      map.set(name, [...(map.get(name) ?? []), skill]);
     for (const r of rows) {
       let secrets: ReturnType<typeof declaredSecrets>;
       try {
@@ -153,11 +155,11 @@ export class WorkspaceSecrets {
         continue; // A stored manifest the rules no longer accept runs nowhere: it needs nothing.
       }
       for (const s of secrets) {
-        if (opts.requiredOnly && !s.required) continue;
-        out.set(s.name, [...(out.get(s.name) ?? []), r.name]);
+        add(all, s.name, r.name);
+        if (s.required) add(required, s.name, r.name);
       }
     }
-    return out;
+    return { all, required };
   }
 }
 

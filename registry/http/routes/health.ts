@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { workerId } from '../../cluster.js';
 import type { Services } from '../../domain/services.js';
 import type { SandboxReport } from '../../gateway/runtime/sandbox/sandbox.js';
 
@@ -18,7 +19,15 @@ export function healthRoutes(s: Services, sandbox: () => Promise<SandboxReport>)
   r.get('/readyz', async (_req, res) => {
     const [{ database, storage }, skills] = await Promise.all([s.readiness.check(), sandbox()]);
     const ready = database === 'ok' && storage === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, storage, sandbox: skills });
+    const worker = workerId();
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
+      database,
+      storage,
+      sandbox: skills,
+      // Which of the AEROSTACK_WORKERS answered (only when there are several).
+      ...(worker === null ? {} : { worker }),
+    });
   });
   return r;
 }

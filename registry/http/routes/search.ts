@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Services } from '../../domain/services.js';
 import { parseSearchQuery } from '../../domain/packages/search.js';
 
-/** npm's search API (`npm search`), over the skills the caller may read. */
+/** npm's search API (`npm search`): the public marketplace, or with `?scope=team` the team and private skills the caller may read. */
 export function searchRoutes(s: Services): Router {
   const r = Router();
   r.get('/-/v1/search', async (req, res) => {

@@ -5,7 +5,7 @@ import { parseNamespace } from '../../domain/teams/teams.js';
 import { param, requireUser } from '../context.js';
 import { parseBody } from '../validate.js';
 
-/** Teams: invitations, joining, the member list, removal and leaving. */
+/** Teams: invitations, joining, the member list, roles, removal and leaving. */
 export function teamRoutes(s: Services): Router {
   const r = Router();
   const ns = (req: Parameters<typeof param>[0]) => parseNamespace(param(req, 'ns'));
@@ -27,6 +27,11 @@ export function teamRoutes(s: Services): Router {
   });
   r.delete('/-/api/v1/teams/:ns/members/:ref', async (req, res) => {
     res.json({ ok: true, removed: await s.teams.remove(req.viewer, ns(req), param(req, 'ref')) });
+  });
+  r.put('/-/api/v1/teams/:ns/members/:ref/role', async (req, res) => {
+    const { role } = parseBody(api.ChangeRoleRequest, req.body);
+    const answer: api.RoleChanged = await s.teams.changeRole(req.viewer, ns(req), param(req, 'ref'), role);
+    res.json(answer);
   });
   r.post('/-/api/v1/teams/:ns/leave', async (req, res) => {
     await s.teams.leave(req.viewer, ns(req));
