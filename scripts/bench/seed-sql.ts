@@ -342,7 +342,9 @@ const pick = (xs: string[], expr: string) => `${arr(xs)}[1 + ((${expr}) % ${xs.l
 
 /** The statements, in order; run them in one transaction. */
 export function seedStatements(skills = 100_000): string[] {
-  const perNs = 25;
+  // 25 skills a namespace up to 100,000 skills (4,000 namespaces, all the names the lists make);
+  // past that, more skills a namespace (a million: 250 each).
+  const perNs = Math.max(25, Math.ceil(skills / (ADJECTIVES.length * NOUNS.length)));
   const namespaces = Math.ceil(skills / perNs);
   if (namespaces > ADJECTIVES.length * NOUNS.length) throw new Error(`too many skills for the name lists: ${skills}`);
   const nsName = (k: string) => `${pick(ADJECTIVES, k)} || '-' || ${pick(NOUNS, `(${k}) / ${ADJECTIVES.length}`)}`;
@@ -355,7 +357,8 @@ export function seedStatements(skills = 100_000): string[] {
     `insert into namespaces (name, owner_id, created_at)
      select username, id, created_at from users where password_hash = '${SEEDED_PASSWORD_HASH}'`,
     // Skill i lives in namespace k = i % N as its j-th skill (j = i / N); topic (7j + k) % 60 is a
-    // different topic for every j < 60, so slugs never collide within a namespace.
+    // different topic for every j < 60, and past 60 skills a namespace the slug also carries j / 60,
+    // so slugs never collide within a namespace.
     `insert into skills (name, namespace, slug, visibility, description, keywords, latest_version, created_at, updated_at)
      select '@' || ns || '/' || slug, ns, slug,
             case when i % 20 < 17 then 'public' when i % 20 < 19 then 'team' else 'private' end,
@@ -365,7 +368,7 @@ export function seedStatements(skills = 100_000): string[] {
             (1 + i % 3) || '.' || (i % 7) || '.' || (i % 11),
             created, least(now(), created + ((i * 31) % 120) * interval '1 day')
      from (
-       select i, k, j, ${nsName('k')} as ns, topic, topic || '-' || ${pick(ACTIONS, 'k * 3 + j')} as slug,
+       select i, k, j, ${nsName('k')} as ns, topic, topic || '-' || ${pick(ACTIONS, 'k * 3 + j')} || case when j >= 60 then '-' || (j / 60) else '' end as slug,
               now() - ((i * 7919) % 730) * interval '1 day' - (i % 86400) * interval '1 second' as created
        from (
          select i, i % ${namespaces} as k, i / ${namespaces} as j, ${pick(TOPICS, `(i / ${namespaces}) * 7 + i % ${namespaces}`)} as topic

@@ -29,6 +29,16 @@ describe('gateway RateLimiter: per token, per workspace, failed authentications 
     assert.equal(await rl.take({ tokenId: 9, rateLimitPerMinute: 100, workspace: ws(8) }), null, 'another workspace');
   });
 
+  it("a token over its own limit does not use up its workspace's: its refused requests are given back", async () => {
+    const rl = new RateLimiter(memoryLimiterStore(), { workspacePerMinute: 6, authFailuresPerMinute: 10 });
+    const a = [];
+    for (let i = 0; i < 5; i++) a.push(await rl.take({ tokenId: 1, rateLimitPerMinute: 2, workspace: ws(3) }));
+    assert.equal(a.filter((x) => x === null).length, 2);
+    const b = [];
+    for (let i = 0; i < 5; i++) b.push(await rl.take({ tokenId: 2, rateLimitPerMinute: 100, workspace: ws(3) }));
+    assert.equal(b.filter((x) => x === null).length, 4, 'the workspace had 6, token 1 used 2');
+  });
+
   it('refuses an address after too many failed authentications, with the seconds to wait; other addresses are not', async () => {
     const rl = new RateLimiter(memoryLimiterStore(), { workspacePerMinute: 1000, authFailuresPerMinute: 3 });
     for (let i = 0; i < 3; i++) await rl.authFailed('203.0.113.9');

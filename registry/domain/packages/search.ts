@@ -69,17 +69,41 @@ export class SkillSearch {
         : base.where('visibility', '!=', 'public').where(access.visibleSkills(viewer));
     for (const term of terms) base = base.where('search_text', 'like', `%${escapeLike(term)}%`);
     const first = terms[0] ?? '';
-    const rows = await base
-      .select(['name', 'namespace', 'latest_version', 'description', 'keywords', 'visibility', 'updated_at'])
-      .select(sql<number>`count(*) over ()`.as('total'))
-      // Exact name first, then names containing the text, then the most recently updated.
-      .orderBy(
-        sql`case when slug = ${first} or name = ${first} then 0 when name like ${`%${escapeLike(first)}%`} then 1 else 2 end`,
+    // Exact name first, then names containing the text, then the most recently updated. The matches
+    // are ranked and counted with their few ordering columns only (a materialized CTE), and whole rows
+    // are read for the page alone: a frequent word matches 10,000 of 100,000 skills, and counting and
+    // sorting those as whole rows took a third of the time.
+    const rank = sql<number>`case when slug = ${first} or name = ${first} then 0 when name like ${`%${escapeLike(first)}%`} then 1 else 2 end`;
+    const rows = await db
+      .with(
+        (w) => w('m').materialized(),
+        () => base.select(['id', 'name', 'updated_at', rank.as('rank')]),
       )
-      .orderBy('updated_at', 'desc')
-      .orderBy('name')
-      .limit(q.size)
-      .offset(q.from)
+      .with('page', (qc) =>
+        qc
+          .selectFrom('m')
+          .select(['id', 'rank', 'updated_at', 'name'])
+          .orderBy('rank')
+          .orderBy('updated_at', 'desc')
+          .orderBy('name')
+          .limit(q.size)
+          .offset(q.from),
+      )
+      .selectFrom('page')
+      .innerJoin('skills as s', 's.id', 'page.id')
+      .select([
+        's.name',
+        's.namespace',
+        's.latest_version',
+        's.description',
+        's.keywords',
+        's.visibility',
+        's.updated_at',
+      ])
+      .select((eb) => eb.selectFrom('m').select(eb.fn.countAll<number>().as('n')).as('total'))
+      .orderBy('page.rank')
+      .orderBy('page.updated_at', 'desc')
+      .orderBy('page.name')
       .execute();
     // A page past the end has no row to carry the total: ask for it alone.
     const total = rows.length
