@@ -13,8 +13,8 @@ import { request } from '../helpers/api.js';
 import { accountLinkFrom, mailsTo, nthMail, RESET_SUBJECT, VERIFY_SUBJECT } from '../helpers/account-mail.js';
 import { cliUser, type CliUser } from '../helpers/cli.js';
 import { cliExpect } from '../helpers/cli-expect.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import type { TestRegistry } from '../helpers/registry.js';
+import { type SmtpSink, startMailingRegistry, startSmtpSink } from '../helpers/smtp.js';
 
 const { names, prints, fails, json } = cliExpect();
 const P1 = 'first password 1';
@@ -70,7 +70,7 @@ describe('aerostack password and account verify (CLI end to end, mail over SMTP)
 
   before(async () => {
     smtp = await startSmtpSink();
-    r = await startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
+    r = await startMailingRegistry(smtp);
     [alice, laptop] = await Promise.all([cliUser(r.url), cliUser(r.url)]);
     names.set(alice, 'alice').set(laptop, 'laptop');
     await prints(

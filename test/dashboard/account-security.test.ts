@@ -9,8 +9,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signup } from '../helpers/api.js';
 import { accountLinkFrom, nthMail, RESET_SUBJECT, VERIFY_SUBJECT } from '../helpers/account-mail.js';
 import { launchBrowser, newContext, screenshot, screenshotAll } from '../helpers/browser.js';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import type { TestRegistry } from '../helpers/registry.js';
+import { type SmtpSink, startMailingRegistry, startSmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new password';
@@ -52,7 +52,7 @@ describe('dashboard: forgot, reset and change password, verify email (Chromium)'
 
   before(async () => {
     [smtp, browser] = await Promise.all([startSmtpSink(), launchBrowser()]);
-    r = await startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
+    r = await startMailingRegistry(smtp);
     await signup(r.url, 'alice', PASSWORD);
     [here, elsewhere] = await Promise.all([newContext(browser, r.url), newContext(browser, r.url)]);
     [page, other] = await Promise.all([here.newPage(), elsewhere.newPage()]);

@@ -5,7 +5,7 @@ import { publishBody, request, signup } from '../helpers/api.js';
 import { launchBrowser, newContext, screenshot, screenshotAll } from '../helpers/browser.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
-import { joinCodeFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { joinCodeFrom, type SmtpSink, startMailingRegistry, startSmtpSink } from '../helpers/smtp.js';
 
 const PASSWORD = 'correct horse battery';
 const MAILER_HOST = 'api.example.com:443';
@@ -92,7 +92,7 @@ describe('admin dashboard in a real headless Chromium', function () {
 
   before(async () => {
     [smtp, browser] = await Promise.all([startSmtpSink(), launchBrowser()]);
-    r = await startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
+    r = await startMailingRegistry(smtp);
     acmeToken = await signup(r.url, 'acme', PASSWORD);
     await signup(r.url, 'mallory', PASSWORD);
     await publish('@acme/crm', '1.0.0', 'team', { 'README.md': HOSTILE_README });

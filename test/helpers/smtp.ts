@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { startTestRegistry, type TestRegistry } from './registry.js';
 
 export interface SmtpSink {
   url: string;
@@ -64,4 +65,9 @@ export function joinCodeFrom(mail: ParsedMail): { link: string; code: string } {
   const m = /(https?:\/\/\S+\/join\/([A-Za-z0-9_-]+))/.exec(mail.text ?? '');
   if (!m) throw new Error(`no join link in mail: ${mail.text}`);
   return { link: m[1]!, code: m[2]! };
+}
+
+/** A test registry that mails through `smtp` (SMTP_URL), from the address the tests expect. */
+export function startMailingRegistry(smtp: SmtpSink): Promise<TestRegistry> {
+  return startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { request, publishBody, signup } from '../helpers/api.js';
 import { freePort, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
-import { joinCodeFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { joinCodeFrom, type SmtpSink, startMailingRegistry, startSmtpSink } from '../helpers/smtp.js';
 import { setVerifiedEmail } from '../helpers/teams.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -17,7 +17,7 @@ describe('teams: invitations over real SMTP, joining, members, removal', functio
 
   before(async () => {
     smtp = await startSmtpSink();
-    r = await startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
+    r = await startMailingRegistry(smtp);
     acme = await signup(r.url, 'acme');
     const tgz = skillTarball('@acme/crm', '1.0.0');
     assert.equal(

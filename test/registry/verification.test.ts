@@ -14,9 +14,9 @@ import { Migrator, sql, type Migration } from 'kysely';
 import { migrateToLatest } from '@aerostack/registry/db/migrate.js';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { accountLinkFrom, mailsTo, nthMail, NOTICE_SUBJECT, VERIFY_SUBJECT } from '../helpers/account-mail.js';
-import { openTestDatabase, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import { openTestDatabase, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
-import { joinCodeFrom, startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
+import { joinCodeFrom, type SmtpSink, startMailingRegistry, startSmtpSink } from '../helpers/smtp.js';
 
 const HOUR = 3600 * 1000;
 const PASSWORD = 'correct horse battery';
@@ -30,7 +30,7 @@ describe('email verification: mailed links, joining, and what sign-up reveals', 
 
   before(async () => {
     smtp = await startSmtpSink();
-    r = await startTestRegistry({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Aerostack <noreply@aerostack.test>' } });
+    r = await startMailingRegistry(smtp);
     acme = await signup(r.url, 'acme');
     for (const [name, visibility] of [
       ['@acme/crm', 'team'],
