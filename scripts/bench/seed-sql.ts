@@ -338,7 +338,7 @@ export const SEEDED_PASSWORD_HASH = 'seeded-no-login';
 
 const arr = (xs: string[]) => `(array[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(',')}])`;
 /** `xs[expr % len]` as SQL (arrays are 1-based). */
-const pick = (xs: string[], expr: string) => `${arr(xs)}[1 + ((${expr}) % ${xs.length})]`;
+const pick = (xs: string[], expr: string) => `${arr(xs)}[(1 + ((${expr}) % ${xs.length}))::int]`;
 
 /** The statements, in order; run them in one transaction. */
 export function seedStatements(skills = 100_000): string[] {
@@ -372,7 +372,7 @@ export function seedStatements(skills = 100_000): string[] {
               now() - ((i * 7919) % 730) * interval '1 day' - (i % 86400) * interval '1 second' as created
        from (
          select i, i % ${namespaces} as k, i / ${namespaces} as j, ${pick(TOPICS, `(i / ${namespaces}) * 7 + i % ${namespaces}`)} as topic
-         from generate_series(0, ${skills - 1}) as i
+         from generate_series(0::bigint, ${skills - 1}) as i
        ) a
      ) b`,
     `insert into skill_versions (skill_id, version, manifest, aerostack, readme, integrity, shasum, blob_key, size, file_count, unpacked_size, published_by, published_at)
