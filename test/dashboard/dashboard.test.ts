@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { publishBody, request, signup } from '../helpers/api.js';
-import { launchBrowser, newContext, screenshot, screenshotAll } from '../helpers/browser.js';
+import { launchBrowser, newContext, screenshot, screenshotAll, signIn as signInAs } from '../helpers/browser.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
 import { joinCodeFrom, type SmtpSink, startMailingRegistry, startSmtpSink } from '../helpers/smtp.js';
@@ -82,13 +82,7 @@ describe('admin dashboard in a real headless Chromium', function () {
     assert.deepEqual(unlabelled, [], `unlabelled controls on ${page.url()}`);
     await screenshot(page, name);
   };
-  const signIn = async (page: Page, username: string) => {
-    await page.goto('/signin');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/skills');
-  };
+  const signIn = (page: Page, username: string) => signInAs(page, username, PASSWORD);
 
   before(async () => {
     [smtp, browser] = await Promise.all([startSmtpSink(), launchBrowser()]);

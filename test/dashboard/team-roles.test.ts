@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request, signup } from '../helpers/api.js';
-import { launchBrowser, newContext, screenshot, screenshotAll } from '../helpers/browser.js';
+import { launchBrowser, newContext, screenshot, screenshotAll, signIn as signInAs } from '../helpers/browser.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { addMember, setVerifiedEmail } from '../helpers/teams.js';
 
@@ -24,13 +24,7 @@ describe('dashboard: team roles (Chromium)', function () {
   const flash = (page: Page) => page.locator('.flash').first();
   const memberRow = (page: Page, email: string) =>
     page.getByRole('table', { name: 'Members of @acme' }).locator('tbody tr', { hasText: email });
-  const signIn = async (page: Page, username: string) => {
-    await page.goto('/signin');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/skills');
-  };
+  const signIn = (page: Page, username: string) => signInAs(page, username, PASSWORD);
 
   before(async () => {
     browser = await launchBrowser();

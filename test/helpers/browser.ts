@@ -50,3 +50,12 @@ export async function screenshotAll(contexts: Array<BrowserContext | undefined>,
   }
   return files.filter(Boolean);
 }
+
+/** Signs `username` in through the dashboard's sign-in form, as a person would, and waits for the skills page. */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/signin');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/skills');
+}
