@@ -147,6 +147,16 @@ const mcpManifest = z.looseObject({
     }),
 });
 
+/**
+ * An Agent Skill (agentskills.io): a folder with `SKILL.md` at the package root, plus `scripts/`,
+ * `references/` and `assets/`. It runs in the user's agent, not in the gateway, so it has no tool,
+ * command or main; its SKILL.md frontmatter is checked against the manifest at publish.
+ */
+const agentSkillManifest = z.looseObject({
+  ...baseFields,
+  type: z.literal('agent-skill'),
+});
+
 function safeTarget(t: string): boolean {
   try {
     parseNetworkTarget(t);
@@ -166,13 +176,14 @@ export function declaredNetwork(m: AerostackManifest): string[] {
   return [...new Set((m.network ?? []).map((t) => t.toLowerCase()))];
 }
 
-export const aerostackManifestSchema = z.discriminatedUnion('type', [skillManifest, mcpManifest], {
-  error: 'must be "skill" or "mcp"',
+export const aerostackManifestSchema = z.discriminatedUnion('type', [skillManifest, mcpManifest, agentSkillManifest], {
+  error: 'must be "skill", "mcp" or "agent-skill"',
 });
 
 export type AerostackManifest = z.infer<typeof aerostackManifestSchema>;
 export type SkillManifest = z.infer<typeof skillManifest>;
 export type McpManifest = z.infer<typeof mcpManifest>;
+export type AgentSkillManifest = z.infer<typeof agentSkillManifest>;
 
 /** `tool.input_schema.type`, `tags[2]`: how a user would point at the field. */
 function fieldName(path: readonly PropertyKey[]): string {

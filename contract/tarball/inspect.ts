@@ -357,7 +357,7 @@ function checkContents(read: ReadTarball, schemas: SchemaCompiler): InspectedTar
       if (!(err instanceof SchemaError)) throw err;
       throw badRequest(`Invalid aerostack.json: tool.input_schema ${err.message}`, 'invalid_manifest');
     }
-  } else if (!read.files.includes(packagePath(manifest.args[0]))) {
+  } else if (manifest.type === 'mcp' && !read.files.includes(packagePath(manifest.args[0]))) {
     throw badRequest(`args[0] "${show(manifest.args[0])}" (the server file) is not in the tarball`);
   }
 

@@ -78,6 +78,8 @@ export class RuntimePool {
         { name: m.tool.name, description: m.tool.description, inputSchema: m.tool.input_schema as Tool['inputSchema'] },
       ];
     }
+    // An Agent Skill runs in the member's own agent: the gateway serves it in the skills index, not as tools.
+    if (m.type === 'agent-skill') return [];
     return (await this.process(workspaceId, v, grant)).tools();
   }
 
@@ -131,6 +133,8 @@ export class RuntimePool {
     }
     this.logger.debug({ skill: v.name, version: v.version }, 'starting skill process');
     const m = v.manifest;
+    if (m.type === 'agent-skill')
+      throw new SkillCallError(`${v.name} is an Agent Skill: it has no server to run`, 'error');
     const egress =
       this.egress && grant.network.length > 0
         ? await this.egress.open({
