@@ -147,12 +147,55 @@ export const Packument = z.looseObject({
 });
 export const Unpublished = Ok.extend({ unpublished: z.array(z.string()) });
 
+/** One tool a skill provides: as aerostack.json declares it (`skill`) or as its server listed it (`mcp`). */
+export const ProvidedTool = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  /** The JSON Schema of its arguments; null when the server's was larger than the registry keeps. */
+  inputSchema: z.record(z.string(), z.unknown()).nullable(),
+});
+/**
+ * What one version of a skill provides (`GET /-/api/v1/skills/@ns%2fskill/provides?version=`): the
+ * skill page, `aerostack skill info` and a workspace admin deciding what to install all read this.
+ */
+export const SkillProvides = z.object({
+  name: z.string(),
+  version: z.string(),
+  type: z.enum(['skill', 'mcp', 'agent-skill']),
+  /**
+   * `skill`: its one tool. `mcp`: what its server listed the first time this version ran in a
+   * workspace, null until then. `agent-skill`: none (it runs in the member's own agent).
+   */
+  tools: z.array(ProvidedTool).nullable(),
+  /** When an `mcp` server's tools were captured; null otherwise. */
+  toolsCapturedAt: iso.nullable(),
+  /** The server listed more (or larger) tools than the registry keeps: `tools` is the first of them. */
+  toolsTruncated: z.boolean(),
+  /** An Agent Skill's SKILL.md (first 64 KiB); null for other types. */
+  skillMd: z.string().nullable(),
+  /** The files in the tarball (the first PROVIDES_LIMITS.maxFiles); null for versions published before the registry kept them. */
+  files: z.array(z.string()).nullable(),
+  fileCount: z.number(),
+  /** The secrets it reads, set per workspace (`aerostack workspace secret set`). */
+  env: z.array(z.object({ name: z.string(), description: z.string().nullable(), required: z.boolean() })),
+  /** The `host:port` entries it reaches, approved at install. */
+  network: z.array(z.string()),
+});
+
 /** `/-/v1/search?scope=`: `public` (default) is the marketplace; `team` the team and private skills the caller may read. */
 export const SEARCH_SCOPES = ['public', 'team'] as const;
 export type SearchScope = (typeof SEARCH_SCOPES)[number];
+/**
+ * Search counts its matches up to this many (or to the end of the page asked for, if further); past
+ * that, `total` is a lower bound and `totalIsLowerBound` is true ("1000+"). Counting every match of a
+ * common word is what made search slow at 100k skills.
+ */
+export const SEARCH_COUNT_LIMIT = 1000;
 
 export const SearchResult = z.looseObject({
+  /** The number of matches; a lower bound when `totalIsLowerBound` (see SEARCH_COUNT_LIMIT). */
   total: z.number(),
+  totalIsLowerBound: z.boolean().optional(),
   objects: z.array(
     z.looseObject({
       package: z.looseObject({
@@ -236,6 +279,8 @@ export const CreatedWorkspace = z.object({ slug: z.string(), namespace: z.string
 export const InstalledSkill = z.object({
   name: z.string(),
   version: z.string(),
+  /** The installed version's aerostack.json `type`: an `agent-skill` gives the gateway no tool, members unpack it into their agent. */
+  type: z.enum(['skill', 'mcp', 'agent-skill']),
   visibility,
   installedBy: z.string(),
   installedAt: iso,
@@ -324,6 +369,8 @@ export type CreatedToken = z.infer<typeof CreatedToken>;
 export type ListedSkill = z.infer<typeof ListedSkill>;
 export type VersionDoc = z.infer<typeof VersionDoc>;
 export type Packument = z.infer<typeof Packument>;
+export type ProvidedTool = z.infer<typeof ProvidedTool>;
+export type SkillProvides = z.infer<typeof SkillProvides>;
 export type SearchResult = z.infer<typeof SearchResult>;
 export type PublishResult = z.infer<typeof PublishResult>;
 export type InviteResult = z.infer<typeof InviteResult>;

@@ -26,6 +26,24 @@ export const UNPUBLISH_WINDOW_MS = 72 * 3600 * 1000;
 /** Largest workspace secret value (a PEM key fits; an environment variable is no place for more). */
 export const MAX_SECRET_BYTES = 16 * 1024;
 
+/**
+ * What the registry keeps per version to show what a skill provides (the skill page, `skill info`):
+ * the file list, and the tools an MCP server listed the first time it ran. The server is hostile, so
+ * each tool's schema and the whole list are bounded; what does not fit is dropped and said so.
+ */
+export const PROVIDES_LIMITS = Object.freeze({
+  maxFiles: 1000,
+  /** The listed paths together, in characters. */
+  maxFilesChars: 128 * 1024,
+  maxTools: 128,
+  maxToolNameChars: 128,
+  maxToolDescriptionChars: 2048,
+  /** A tool's input schema as JSON; a larger one is kept as null ("too large to show"). */
+  maxSchemaBytes: 16 * 1024,
+  /** All the tools together, as JSON. */
+  maxToolsBytes: 256 * 1024,
+});
+
 /** Password length bounds, the same for sign-up, reset and change (and the dashboard's form hints). */
 export const PASSWORD_LENGTH = Object.freeze({ min: 8, max: 1024 });
 

@@ -6,6 +6,8 @@ import { authenticate } from './http/authenticate.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { retryAfter } from './http/retry-after.js';
 import { hotReads } from './http/hot-reads.js';
+import { countRequests } from './http/count-requests.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { jsonBodies } from './http/json-body.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { accountSecurityRoutes } from './http/routes/account-security.js';
@@ -22,6 +24,9 @@ import { dashboardRoutes } from './dashboard/index.js';
 import { browserErrorPages } from './dashboard/error-pages.js';
 import { workspaceRoutes } from './http/routes/workspaces.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
+import { GATEWAY_VERSION } from './gateway/gateway-version.js';
+import { mcpRegistryRoutes } from './http/routes/mcp-registry.js';
+import { agentSkillsIndexRoutes, workspaceSkillsIndexRoutes } from './http/routes/agent-skills-index.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
 import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from './gateway/runtime/limits.js';
 import { outputValidator } from './gateway/runtime/output-validator.js';
@@ -70,6 +75,9 @@ export function createApp(deps: AppDependencies): {
           logger: deps.logger,
           allowLoopback: gateway.egressAllowLoopback,
         }),
+    // What an MCP server lists is kept per version for the skill page and `skill info`.
+    services.provides,
+    services.metrics,
   );
   const app = express();
   app.disable('x-powered-by');
@@ -85,6 +93,8 @@ export function createApp(deps: AppDependencies): {
     }),
   );
   app.use(healthRoutes(services, () => sandbox.report()));
+  // Only under AEROSTACK_METRICS=1 (else a 404 like any unknown path); its bearer is no user token.
+  if (services.metrics.enabled) app.use(metricsRoutes(services.metrics, deps.config.metrics.token));
   // The gateway authenticates with workspace tokens (mwt_), not user tokens: it comes first. It
   // checks Host and Origin, then the token, and only then reads the body, with its own limit.
   app.use(
@@ -101,7 +111,8 @@ export function createApp(deps: AppDependencies): {
           authFailuresPerMinute: gateway.authFailuresPerMinute,
         }),
         logger: deps.logger,
-        version: '0.1.0',
+        version: GATEWAY_VERSION,
+        metrics: services.metrics,
       },
       {
         publicUrl: deps.config.publicUrl,
@@ -110,6 +121,14 @@ export function createApp(deps: AppDependencies): {
         bodyLimitBytes: gateway.bodyLimitBytes,
       },
     ),
+  );
+  // A workspace's Agent Skills index and archives take the gateway's mwt_ token: before the aer_ check too.
+  app.use(
+    workspaceSkillsIndexRoutes(services, {
+      publicUrl: deps.config.publicUrl,
+      allowedHosts: gateway.allowedHosts,
+      allowedOrigins: gateway.allowedOrigins,
+    }),
   );
   // Before any body is read: a bad token is refused without reading it, and only a signed-in
   // publisher is allowed the big body (below).
@@ -129,6 +148,8 @@ export function createApp(deps: AppDependencies): {
   app.use(accountSecurityRoutes(services));
   app.use(tokenRoutes(services));
   app.use(searchRoutes(services));
+  app.use(mcpRegistryRoutes(services));
+  app.use(agentSkillsIndexRoutes(services));
   app.use(skillRoutes(services));
   app.use(teamRoutes(services));
   app.use(joinPageRoutes(services));
@@ -145,11 +166,13 @@ export function createApp(deps: AppDependencies): {
   app.use(pages.errors);
   app.use(errorHandler(deps.logger));
   const hot = hotReads(services.cachedReads, deps.logger);
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
+    if (!hot(req, res)) app(req, res);
+  };
   return {
     app,
-    handler: (req, res) => {
-      if (!hot(req, res)) app(req, res);
-    },
+    // Counted only when metrics are on: otherwise the hot reads pay nothing for them.
+    handler: services.metrics.enabled ? countRequests(serve, services.metrics) : serve,
     services,
     close: async () => {
       await runtime.close();

@@ -5,6 +5,7 @@ import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { ConfigError } from './config.js';
 import { loadSecretKey } from './domain/workspaces/secret-box.js';
+import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 
 /** A worker that dies sooner than this after its start is not restarted again at once. */
 const CRASH_WINDOW_MS = 10_000;
@@ -54,6 +55,8 @@ export async function runPrimary(config: RegistryConfig, logger: Logger): Promis
       `Aerostack registry listening on http://${host}:${address.port} (${config.workers} workers)`,
     );
   });
+  // Each worker counts for itself; a scrape of any of them is answered with all of them summed.
+  if (config.metrics.enabled) serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();
 
   const shutdown = (signal: NodeJS.Signals) => {

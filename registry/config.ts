@@ -33,6 +33,14 @@ export interface RegistryConfig {
    * CPU. Only with DATABASE_URL: the embedded PGlite lives in one process.
    */
   workers: number;
+  /** `/metrics` (registry/metrics): off unless AEROSTACK_METRICS=1. */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  enabled: boolean;
+  /** AEROSTACK_METRICS_TOKEN: a scraper sending it as a bearer is served from any address; null: loopback only. */
+  token: string | null;
 }
 
 export interface AccountsConfig {
@@ -204,6 +212,11 @@ const envSchema = z.object({
     })
     .default(1),
   AEROSTACK_REQUEST_TIMEOUT_MS: intIn(1000, 3_600_000).default(300_000),
+  AEROSTACK_METRICS: bool.default(false),
+  AEROSTACK_METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,}$/, 'must be at least 16 printable characters without spaces (openssl rand -hex 32)')
+    .optional(),
   AEROSTACK_ALLOWED_HOSTS: list((h) => {
     const host = parseHost(h);
     return host && (host.port === null ? host.hostname : `${host.hostname}:${host.port}`);
@@ -212,7 +225,13 @@ const envSchema = z.object({
 });
 
 /** Variables whose value is never echoed in an error, even a wrong one. */
-const SECRET_VARIABLES = new Set(['AEROSTACK_SECRET_KEY', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'SMTP_URL']);
+const SECRET_VARIABLES = new Set([
+  'AEROSTACK_METRICS_TOKEN',
+  'AEROSTACK_SECRET_KEY',
+  'S3_SECRET_ACCESS_KEY',
+  'DATABASE_URL',
+  'SMTP_URL',
+]);
 
 /**
  * Reads the configuration from `env`. Throws ConfigError naming the first bad variable, so start-up
@@ -294,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
       requestTimeoutMs: e.AEROSTACK_REQUEST_TIMEOUT_MS,
     },
     workers: e.AEROSTACK_WORKERS === 'auto' ? os.availableParallelism() : e.AEROSTACK_WORKERS,
+    metrics: { enabled: e.AEROSTACK_METRICS, token: e.AEROSTACK_METRICS_TOKEN ?? null },
     accounts: {
       sessionDays: e.AEROSTACK_SESSION_DAYS,
       loginAttempts: e.AEROSTACK_LOGIN_ATTEMPTS,

@@ -5,6 +5,7 @@ import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { clusterPlan, runPrimary, workerId } from './cluster.js';
 import { openBackends, startRegistry } from './server.js';
+import { collectWhenIdle } from './idle-gc.js';
 import { collectGarbage, formatGcReport, parseGcArgs } from './maintenance/gc.js';
 import path from 'node:path';
 
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       // of its own, whatever the log format, for whoever runs the registry to pass on.
       const mailer = createMailer(config, { announce: (line) => process.stderr.write(`${line}\n`) });
       const registry = await startRegistry(config, { logger, mailer });
+      // A serving process (the tests' in-process registries are not): memory back once it goes quiet.
+      collectWhenIdle(registry.server);
       // Under AEROSTACK_WORKERS the primary says it once, for all of them.
       if (workerId() === null)
         logger.info(

@@ -2,11 +2,16 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-/** `~/.aerostack/config.json`: the default registry, a login per registry, the workspace in use. */
+/**
+ * `~/.aerostack/config.json`: the default registry, a login per registry, the workspace in use, and
+ * where Agent Skills are unpacked by default (`{ "agent": "claude-code" }` or `{ "dir": "/abs/path" }`,
+ * set by the first `skill install --agent/--dir`, or by `--set-default`; see agent-target.ts).
+ */
 export interface CliConfig {
   registry?: string;
   auth?: Record<string, { token: string; username: string }>;
   workspace?: string;
+  agentSkills?: { agent: string } | { dir: string };
 }
 
 export const DEFAULT_REGISTRY = 'http://127.0.0.1:4870';

@@ -1,7 +1,16 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { AGENT_SKILL_NAME_RE } from '@aerostack/contract/agent-skill.js';
 import { extractVerified } from '@aerostack/contract/tarball/extract.js';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { tildify } from './agent-target.js';
+import { UsageError } from './errors.js';
+
+/**
+ * The empty file in each Agent Skill folder Aerostack unpacked: only a folder carrying it is ever
+ * replaced or removed, so a skill the user wrote by hand under the same name is never touched.
+ */
+export const AGENT_SKILL_MARKER = '.aerostack-installed';
 
 /** One installed skill, as recorded in the lockfile. */
 export interface LockedSkill {
@@ -11,6 +20,8 @@ export interface LockedSkill {
   visibility: string;
   path: string;
   installedAt: string;
+  /** An Agent Skill, unpacked into an agent's skills folder (`path`) rather than the cache. */
+  agentSkill?: true;
 }
 
 export interface Lockfile {
@@ -74,14 +85,73 @@ export class LocalSkills {
     await rename(tmp, this.lockPath);
   }
 
-  /** Is exactly this version (and these bytes) installed and still on disk? */
-  async isInstalled(name: string, version: string, integrity: string): Promise<boolean> {
+  /** Is exactly this version (and these bytes) installed and still on disk (at `at`, when given)? */
+  async isInstalled(name: string, version: string, integrity: string, at?: string): Promise<boolean> {
     const entry = (await this.readLock()).skills[name];
     if (!entry || entry.version !== version || entry.integrity !== integrity) return false;
+    if (at !== undefined && entry.path !== at) return false;
+    if (entry.agentSkill) return exists(path.join(entry.path, AGENT_SKILL_MARKER));
     return stat(entry.path).then(
       (s) => s.isDirectory(),
       () => false,
     );
+  }
+
+  /** `<skills folder>/<name>/` for an Agent Skill; the name is checked, so it is one folder inside. */
+  agentSkillFolder(name: string, skillsFolder: string): string {
+    const slug = name.split('/')[1] ?? '';
+    // The registry only accepts such names for Agent Skills; a hostile mirror gets the same answer.
+    if (slug.length > 64 || !AGENT_SKILL_NAME_RE.test(slug))
+      throw new UsageError(`${name} cannot be an Agent Skill folder name (a-z 0-9 -)`);
+    return path.join(skillsFolder, slug);
+  }
+
+  /**
+   * An Agent Skill, verified and unpacked (contract/tarball/extract.ts) into `<skills folder>/<name>/`
+   * with the package's files as published, plus the marker. A folder there that Aerostack did not
+   * unpack, or that holds another skill of the same name, is refused before anything is written.
+   */
+  async installAgentSkill(
+    name: string,
+    version: string,
+    tarball: Buffer,
+    meta: { integrity: string; resolved: string; visibility: string },
+    skillsFolder: string,
+  ): Promise<LockedSkill> {
+    const dest = this.agentSkillFolder(name, skillsFolder);
+    await this.checkReplaceable(name, dest);
+    await extractVerified(tarball, meta.integrity, dest, { label: `${name}@${version}`, marker: AGENT_SKILL_MARKER });
+    const entry: LockedSkill = {
+      version,
+      integrity: meta.integrity,
+      resolved: meta.resolved,
+      visibility: meta.visibility,
+      path: dest,
+      installedAt: new Date().toISOString(),
+      agentSkill: true,
+    };
+    const previous = await this.updateLock((lock) => {
+      const before = lock.skills[name];
+      lock.skills[name] = entry;
+      return before;
+    });
+    // Installed elsewhere before (another agent): one place per skill, the newest.
+    if (previous && previous.path !== dest) await removeFiles(previous);
+    return entry;
+  }
+
+  private async checkReplaceable(name: string, dest: string): Promise<void> {
+    const found = await lstat(dest).catch(() => null);
+    if (!found) return;
+    if (!found.isDirectory() || !(await exists(path.join(dest, AGENT_SKILL_MARKER))))
+      throw new UsageError(
+        `${tildify(dest)} already exists and was not installed by aerostack: move it away, or install elsewhere with --dir PATH`,
+      );
+    const holder = Object.entries((await this.readLock()).skills).find(([n, e]) => e.path === dest && n !== name);
+    if (holder)
+      throw new UsageError(
+        `${tildify(dest)} holds ${holder[0]}: uninstall it first (aerostack skill uninstall ${holder[0]}), or install elsewhere with --dir PATH`,
+      );
   }
 
   /** Verified, then extracted in place atomically (contract/tarball/extract.ts): a refused or interrupted install leaves nothing. */
@@ -106,7 +176,7 @@ export class LocalSkills {
       lock.skills[name] = entry;
       return before;
     });
-    if (previous && previous.path !== final) await rm(previous.path, { recursive: true, force: true });
+    if (previous && previous.path !== final) await removeFiles(previous, true);
     return entry;
   }
 
@@ -117,7 +187,26 @@ export class LocalSkills {
       delete lock.skills[name];
       return found;
     });
-    if (entry) await rm(path.dirname(entry.path), { recursive: true, force: true });
+    if (entry) await removeFiles(entry);
     return entry;
+  }
+}
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * An installed skill's files: an Agent Skill's folder only while it still carries the marker (the
+ * user may have replaced it with their own); a cached skill's `@ns/skill/` folder, or with
+ * `versionOnly` just the version folder (an upgrade keeps the skill's folder).
+ */
+async function removeFiles(entry: LockedSkill, versionOnly = false): Promise<void> {
+  if (entry.agentSkill) {
+    if (await exists(path.join(entry.path, AGENT_SKILL_MARKER))) await rm(entry.path, { recursive: true, force: true });
+  } else {
+    await rm(versionOnly ? entry.path : path.dirname(entry.path), { recursive: true, force: true });
   }
 }

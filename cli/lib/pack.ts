@@ -6,6 +6,7 @@ import ignore from 'ignore';
 import ssri from 'ssri';
 import { create } from 'tar';
 import { parseManifest, type AerostackManifest } from '@aerostack/contract/manifest.js';
+import { SKILL_MD } from '@aerostack/contract/agent-skill.js';
 import { inspectTarball } from '@aerostack/contract/tarball/inspect.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { DEFAULT_TARBALL_LIMITS } from '@aerostack/contract/limits.js';
@@ -161,7 +162,11 @@ async function listFiles(dir: string, allow: string[] | null): Promise<string[]>
       if (st.isDirectory()) await walk(relPath);
       else if (
         st.isFile() &&
-        (ALWAYS_INCLUDED.has(relPath) || /^readme(\.|$)/i.test(relPath) || !allowed || allowed.ignores(relPath))
+        (ALWAYS_INCLUDED.has(relPath) ||
+          /^readme(\.|$)/i.test(relPath) ||
+          relPath === SKILL_MD || // an Agent Skill's instructions, like the README, whatever `files` says
+          !allowed ||
+          allowed.ignores(relPath))
       )
         out.push(relPath);
     }

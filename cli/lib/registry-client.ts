@@ -141,6 +141,13 @@ export class RegistryClient {
       `/-/v1/search?${new URLSearchParams({ text, size: String(size), scope }).toString()}`,
     );
   mySkills = async () => (await this.json(api.SkillList, 'GET', '/-/api/v1/skills')).skills;
+  /** What one version provides (its tools, SKILL.md, files, declared secrets and hosts). */
+  provides = (name: string, version: string) =>
+    this.json(
+      api.SkillProvides,
+      'GET',
+      `/-/api/v1/skills/${encodeName(name)}/provides?${new URLSearchParams({ version }).toString()}`,
+    );
   setVisibility = (name: string, visibility: api.Visibility) =>
     this.json(api.VisibilityChanged, 'PUT', `/-/api/v1/skills/${encodeName(name)}/visibility`, { visibility });
   distTags = (name: string) => this.json(api.DistTags, 'GET', `/-/package/${encodeName(name)}/dist-tags`);

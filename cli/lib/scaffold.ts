@@ -4,7 +4,7 @@
  * the installed dependencies into the tarball, since the gateway runs skills with no network and no
  * `npm install`.
  */
-export type SkillKind = 'skill' | 'mcp';
+export type SkillKind = 'skill' | 'mcp' | 'agent-skill';
 
 const snake = (slug: string) =>
   slug
@@ -13,7 +13,12 @@ const snake = (slug: string) =>
     .replace(/^(\d)/, 't_$1') || 'run';
 
 export function scaffoldFiles(kind: SkillKind, slug: string, packageName: string): Record<string, string> {
-  const description = kind === 'skill' ? `The ${slug} skill` : `The ${slug} MCP server`;
+  const description =
+    kind === 'skill'
+      ? `The ${slug} skill`
+      : kind === 'mcp'
+        ? `The ${slug} MCP server`
+        : `Says what ${slug} does and when to use it; agents read this to pick the skill (replace it)`;
   const commonPackage = {
     name: packageName,
     version: '0.1.0',
@@ -26,6 +31,7 @@ export function scaffoldFiles(kind: SkillKind, slug: string, packageName: string
     'package.json': json(commonPackage),
     '.aerostackignore': '# Files listed here are left out of the published tarball (gitignore syntax).\ntest/\n*.log\n',
   };
+  if (kind === 'agent-skill') return { ...common, ...agentSkillFiles(slug, description) };
   if (kind === 'skill') {
     const tool = snake(slug);
     return {
@@ -88,6 +94,51 @@ aerostack skill publish             # public; --private team for your team only
 
 The gateway runs the server with no network and no \`npm install\`: \`publish\` bundles the installed
 production dependencies into the tarball. Native addons cannot run in the sandbox.
+`,
+  };
+}
+
+/**
+ * An Agent Skill (agentskills.io): SKILL.md with the spec's frontmatter (its name is the folder
+ * name agents load it under, so it equals aerostack.json's), a script and a reference it points to.
+ * Scripts are installed with mode 0644, so SKILL.md runs them through their interpreter.
+ */
+function agentSkillFiles(slug: string, description: string): Record<string, string> {
+  return {
+    'aerostack.json': json({ name: slug, type: 'agent-skill', version: '0.1.0', description }),
+    'SKILL.md': `---
+name: ${slug}
+description: ${description}
+---
+
+# ${slug}
+
+Replace these instructions with the steps an agent should follow.
+
+1. Read [the reference](references/REFERENCE.md) for the details this task needs.
+2. Run the helper: \`bash scripts/example.sh "<what to greet>"\`
+3. Report what it printed.
+`,
+    'scripts/example.sh': `#!/bin/bash
+# An example helper the agent runs (bash scripts/example.sh NAME); replace it with your own.
+set -euo pipefail
+echo "${slug}: hello, \${1:-world}"
+`,
+    'references/REFERENCE.md': `# ${slug} reference
+
+Details the agent reads only when SKILL.md sends it here: formats, edge cases, examples.
+`,
+    'README.md': `# ${slug}
+
+An Agent Skill: \`SKILL.md\` (name and description in its frontmatter) with \`scripts/\` and \`references/\`.
+
+## Publish and install
+
+\`\`\`sh
+aerostack skill publish --dry-run
+aerostack skill publish --private team              # or public
+aerostack skill install @you/${slug} --agent claude-code   # ~/.claude/skills/${slug}/
+\`\`\`
 `,
   };
 }

@@ -1,3 +1,4 @@
+import { SKILL_AGENTS } from '@aerostack/contract/agent-skill.js';
 import { shellWord } from './workspace-editor-config.js';
 
 export interface OnboardingSkill {
@@ -5,6 +6,8 @@ export interface OnboardingSkill {
   spec: string;
   /** Adds the product page's `# public skill` remark. */
   public?: boolean;
+  /** An Agent Skill: unpacked into the member's agent folder (`--agent` / `--skills-dir`, else their default). */
+  agentSkill?: boolean;
 }
 
 export interface OnboardingInput {
@@ -16,6 +19,8 @@ export interface OnboardingInput {
   skills: OnboardingSkill[];
   /** The editor configured when the script is run without --client (default: detect). */
   client?: string;
+  /** The agent Agent Skills go to when the script is run without --agent / --skills-dir (default: the member's). */
+  agent?: string;
 }
 
 /** A double-quoted shell string: `$`, backquote, `"` and `\` escaped, so nothing is expanded. */
@@ -32,6 +37,11 @@ const dq = (s: string): string => `"${s.replace(/[\\"$`]/g, '\\$&')}"`;
  */
 export function onboardingScript(input: OnboardingInput): string {
   const { workspace, registry, url, skills } = input;
+  // The Agent Skill options appear only in a script that installs one, so other scripts stay as they were.
+  const agents = skills.some((s) => s.agentSkill);
+  const usage = `--client cursor|vscode|claude-code|claude-desktop|print${agents ? `, --agent ${SKILL_AGENTS.join('|')}, --skills-dir PATH` : ''}, --dry-run`;
+  const install = (s: OnboardingSkill) =>
+    `aerostack skill install ${shellWord(s.spec)} --local${s.agentSkill ? ' ${SKILLS_AGENT:+--agent "$SKILLS_AGENT"} ${SKILLS_DIR:+--dir "$SKILLS_DIR"}' : ''}${s.public ? '  # public skill' : ''}`;
   const lines = [
     '#!/bin/bash',
     '# team-setup.sh — run this when a new dev joins',
@@ -40,19 +50,34 @@ export function onboardingScript(input: OnboardingInput): string {
     '# the registry, signs in, installs local copies of the team skills (the workspace itself is never',
     '# changed) and connects your editor with your own token. Safe to re-run.',
     '#',
-    '#   bash team-setup.sh [--client cursor|vscode|claude-code|claude-desktop|print] [--dry-run]',
+    `#   bash team-setup.sh [--client cursor|vscode|claude-code|claude-desktop|print]${agents ? ` [--agent ${SKILL_AGENTS.join('|')} | --skills-dir PATH]` : ''} [--dry-run]`,
+    ...(agents
+      ? [
+          "#   Agent Skills (SKILL.md) are unpacked into that agent's skills folder, or PATH/<name>/; without either,",
+          '#   into your default (the first `aerostack skill install --agent/--dir` you ran)',
+        ]
+      : []),
     '#   AEROSTACK_TOKEN=aer_…  signs in without a prompt (CI, a machine with no terminal)',
     'set -euo pipefail',
     '',
     `export AEROSTACK_REGISTRY=${shellWord(registry)}`,
     `CLIENT=${input.client ? shellWord(input.client) : ''}`,
+    ...(agents ? [`SKILLS_AGENT=${input.agent ? shellWord(input.agent) : ''}`, 'SKILLS_DIR='] : []),
     'DRY_RUN=',
     'while [ $# -gt 0 ]; do',
     '  case "$1" in',
     '    --client) CLIENT="${2:-}"; shift 2 || shift ;;',
     '    --client=*) CLIENT="${1#--client=}"; shift ;;',
+    ...(agents
+      ? [
+          '    --agent) SKILLS_AGENT="${2:-}"; SKILLS_DIR=; shift 2 || shift ;;',
+          '    --agent=*) SKILLS_AGENT="${1#--agent=}"; SKILLS_DIR=; shift ;;',
+          '    --skills-dir) SKILLS_DIR="${2:-}"; SKILLS_AGENT=; shift 2 || shift ;;',
+          '    --skills-dir=*) SKILLS_DIR="${1#--skills-dir=}"; SKILLS_AGENT=; shift ;;',
+        ]
+      : []),
     '    --dry-run) DRY_RUN=1; shift ;;',
-    '    *) echo "✗ invalid: unknown option $1 (use --client cursor|vscode|claude-code|claude-desktop|print, --dry-run)" >&2; exit 2 ;;',
+    `    *) echo "✗ invalid: unknown option $1 (use ${usage})" >&2; exit 2 ;;`,
     '  esac',
     'done',
     '',
@@ -110,7 +135,7 @@ export function onboardingScript(input: OnboardingInput): string {
     '# 4–5. The workspace, and local copies of its skills at its versions (the workspace is not changed)',
     `aerostack workspace use ${shellWord(workspace)}`,
     '',
-    ...skills.map((s) => `aerostack skill install ${shellWord(s.spec)} --local${s.public ? '  # public skill' : ''}`),
+    ...skills.map(install),
     ...(skills.length ? [''] : []),
     'echo "✓ All team skills installed."',
     'echo "Add this to your editor MCP config:"',

@@ -14,6 +14,7 @@ import { DomainError, badRequest, payloadTooLarge } from '../errors.js';
 import { SchemaError, type SchemaCompiler } from '../json-schema.js';
 import type { TarballLimits } from '../limits.js';
 import { parseManifest, type AerostackManifest } from '../manifest.js';
+import { SKILL_MD, checkSkillMd } from '../agent-skill.js';
 
 export interface InspectedTarball {
   fileCount: number;
@@ -22,6 +23,8 @@ export interface InspectedTarball {
   packageJson: Record<string, unknown>;
   manifest: AerostackManifest;
   readme: string | null;
+  /** `package/SKILL.md` (an Agent Skill's instructions), first 64 KiB, or null when there is none. */
+  skillMd: string | null;
   /** Regular files only, relative to `package/`, in tarball order. */
   files: string[];
 }
@@ -95,6 +98,7 @@ interface ReadTarball {
   manifest?: Buffer;
   /** Lower-cased README name -> first 64 KiB. */
   readmes: Map<string, Buffer>;
+  skillMd?: Buffer;
 }
 
 function readEntries(tar: Buffer, limits: TarballLimits): Promise<ReadTarball> {
@@ -196,6 +200,8 @@ function acceptEntry(entry: ReadEntry, limits: TarballLimits, out: ReadTarball, 
   if (rel === 'package.json' || rel === 'aerostack.json') {
     if (entry.size > MAX_JSON_BYTES) throw badRequest(`${rel} is larger than ${MAX_JSON_BYTES} bytes`);
     collect(entry, MAX_JSON_BYTES, (buf) => (rel === 'package.json' ? (out.packageJson = buf) : (out.manifest = buf)));
+  } else if (rel === SKILL_MD) {
+    collect(entry, MAX_README_BYTES, (buf) => (out.skillMd = buf));
   } else if (README_NAMES.includes(lower)) {
     collect(entry, MAX_README_BYTES, (buf) => out.readmes.set(lower, buf));
   } else {
@@ -359,6 +365,9 @@ function checkContents(read: ReadTarball, schemas: SchemaCompiler): InspectedTar
     }
   } else if (manifest.type === 'mcp' && !read.files.includes(packagePath(manifest.args[0]))) {
     throw badRequest(`args[0] "${show(manifest.args[0])}" (the server file) is not in the tarball`);
+  } else if (manifest.type === 'agent-skill') {
+    if (!read.skillMd) throw missingSkillMd(read.files);
+    checkSkillMd(read.skillMd.toString('utf8'), manifest.name);
   }
 
   const readmeName = README_NAMES.find((name) => read.readmes.has(name));
@@ -371,8 +380,18 @@ function checkContents(read: ReadTarball, schemas: SchemaCompiler): InspectedTar
     manifest,
     // A multi-byte character cut at 64 KiB decodes to U+FFFD, which is fine for display.
     readme: readmeBytes === undefined ? null : readmeBytes.toString('utf8'),
+    skillMd: read.skillMd === undefined ? null : read.skillMd.toString('utf8'),
     files: read.files,
   };
+}
+
+/** An Agent Skill without `SKILL.md` at its root; a near miss (`skill.md`, `src/SKILL.md`) is named. */
+function missingSkillMd(files: string[]): DomainError {
+  const near = files.find((f) => f.split('/').pop()?.toLowerCase() === 'skill.md');
+  return badRequest(
+    `SKILL.md is missing: an Agent Skill (type "agent-skill") needs it at the package root${near ? ` (found ${show(near)})` : ''}`,
+    'invalid_skill_md',
+  );
 }
 
 /** `./lib//x.js` → `lib/x.js`, as the file list names it. */

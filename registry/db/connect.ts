@@ -38,6 +38,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Db> {
     // its own (→ 503) and the pool drops the broken client when it is released.
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pgPools.set(db, pool);
     if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
     return db;
   }
@@ -117,4 +118,12 @@ export function kyselyOnPglite(pglite: PGlite): Db {
 /** The embedded database behind `db`, or undefined when it is a Postgres server. */
 export function embeddedPglite(db: Db): PGlite | undefined {
   return pglites.get(db);
+}
+
+// Which pg pool backs a Kysely instance: /metrics reports its connections (registry/metrics).
+const pgPools = new WeakMap<Db, import('pg').Pool>();
+
+/** The pg pool behind `db`, or undefined when it is the embedded PGlite. */
+export function pgPool(db: Db): import('pg').Pool | undefined {
+  return pgPools.get(db);
 }

@@ -9,6 +9,10 @@ import * as m0006 from './migrations/0006-search-pending-list.js';
 import * as m0007 from './migrations/0007-workspace-secrets.js';
 import * as m0008 from './migrations/0008-rate-limits.js';
 import * as m0009 from './migrations/0009-account-codes.js';
+import * as m0010 from './migrations/0010-skill-provides.js';
+import * as m0011 from './migrations/0011-rate-limits-unlogged.js';
+import * as m0012 from './migrations/0012-search-order.js';
+import * as m0013 from './migrations/0013-tarball-sha256.js';
 
 /** Migrations are listed here (not read from disk) so the same list runs from source, dist or a bundle. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +25,10 @@ const migrations: Record<string, Migration> = {
   '0007-workspace-secrets': m0007,
   '0008-rate-limits': m0008,
   '0009-account-codes': m0009,
+  '0010-skill-provides': m0010,
+  '0011-rate-limits-unlogged': m0011,
+  '0012-search-order': m0012,
+  '0013-tarball-sha256': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -8,7 +8,7 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type Role = 'owner' | 'admin' | 'member';
 export type { Visibility } from '@aerostack/contract/api.js';
-import type { Visibility } from '@aerostack/contract/api.js';
+import type { ProvidedTool, Visibility } from '@aerostack/contract/api.js';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -80,6 +80,8 @@ export interface SkillVersionsTable {
   readme: string | null;
   integrity: string;
   shasum: string;
+  /** Hex SHA-256 of the tarball, for the MCP Registry API and the Agent Skills index; null before 0013. */
+  sha256: string | null;
   blob_key: string;
   size: number;
   file_count: number;
@@ -207,6 +209,18 @@ export interface AccountCodesTable {
   used_at: NullableTimestamp;
 }
 
+/** What a version provides (migration 0010): files, SKILL.md and a skill's tool from publish, an MCP server's tools from its first run. */
+export interface SkillVersionProvidesTable {
+  version_id: number;
+  /** The tarball's files (the first PROVIDES_LIMITS.maxFiles); null: not known (published before 0010). */
+  files: ColumnType<string[] | null, string | null | undefined, string | null>;
+  skill_md: string | null;
+  /** A `skill`'s tool, or the tools an `mcp` server listed (bounded, as contract/api.ts ProvidedTool); null: not run yet. */
+  tools: ColumnType<ProvidedTool[] | null, string | null | undefined, string | null>;
+  tools_truncated: ColumnType<boolean, boolean | undefined, boolean>;
+  tools_captured_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -224,6 +238,7 @@ export interface Database {
   change_epoch: ChangeEpochTable;
   account_codes: AccountCodesTable;
   rate_limits: RateLimitsTable;
+  skill_version_provides: SkillVersionProvidesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -14,6 +14,7 @@ import { SkillSearch } from './packages/search.js';
 import { PackageDocuments } from './packages/package-documents.js';
 import { SERVED_CLI_TARBALL, ServedCli } from './packages/served-cli.js';
 import { MemberSkills } from './packages/skill-list.js';
+import { SkillProvidesService } from './packages/skill-provides.js';
 import { Readiness } from './readiness.js';
 import { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { Teams } from './teams/teams.js';
@@ -24,12 +25,20 @@ import { WorkspaceSecrets } from './workspaces/workspace-secrets.js';
 import { loadSecretKey, type SecretBox } from './workspaces/secret-box.js';
 import { CachedReads } from './cache/cached-reads.js';
 import { watchChangeEpoch, type ChangeEpoch } from '../db/change-epoch.js';
-import { limiterStore, type LimiterStore } from './throttle/limiter-store.js';
+import { countingRefusals, limiterStore, type LimiterStore } from './throttle/limiter-store.js';
 import { createThrottles, type Throttles } from './throttle/throttles.js';
 import { AccountCodes } from './accounts/account-codes.js';
 import { EmailVerification } from './accounts/email-verification.js';
 import { Passwords } from './accounts/passwords.js';
 import { BackgroundMail } from '../mail/background-mail.js';
+import { TarballDigests } from './discovery/tarball-digests.js';
+import { McpServers } from './discovery/mcp-servers.js';
+import { AgentSkillsIndexes } from './discovery/agent-skills-index.js';
+import { GATEWAY_VERSION } from '../gateway/gateway-version.js';
+import cluster from 'node:cluster';
+import { pgPool } from '../db/connect.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { createMetrics } from '../metrics/prom-metrics.js';
 
 /** The explicit dependencies everything is built from; nothing lives in module-level singletons. */
 export interface AppDependencies {
@@ -74,6 +83,14 @@ export interface Services {
   accountMail: BackgroundMail;
   /** The aerostack CLI, served as the unscoped npm package `aerostack`. */
   servedCli: ServedCli;
+  /** The MCP Registry read API (`/v0.1/servers`): mcp skills and the caller's workspaces as server.json. */
+  mcpServers: McpServers;
+  /** The Agent Skills well-known indexes: the registry's public ones and a workspace's installed ones. */
+  agentSkillsIndexes: AgentSkillsIndexes;
+  /** What /metrics reports (AEROSTACK_METRICS); a no-op when off. */
+  metrics: Metrics;
+  /** What each version provides (tools, SKILL.md, files, declared secrets and hosts). */
+  provides: SkillProvidesService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -82,7 +99,11 @@ export function createServices(deps: AppDependencies): Services {
   const schemas = new SchemaCompiler();
   const reads = new SkillReads(db, access, blobs, config.publicUrl);
   const userTokens = new UserTokens(db, clock, config.accounts.sessionDays);
-  const limiters = limiterStore(db);
+  // One per app, never a module-level singleton: tests build many apps in one process.
+  const metrics = createMetrics(config.metrics.enabled, { pool: pgPool(db) ?? null, clusterWorker: cluster.isWorker });
+  const limiters = metrics.enabled
+    ? countingRefusals(limiterStore(db), (l) => metrics.rateLimited(l))
+    : limiterStore(db);
   const throttles = createThrottles(limiters, config.accounts);
   const changeEpoch = watchChangeEpoch(db);
   const audit = new AuditLog(db, clock);
@@ -95,6 +116,7 @@ export function createServices(deps: AppDependencies): Services {
     clock,
     config.gateway.rateLimitPerMinute,
     changeEpoch,
+    metrics,
   );
   // Loaded on first use, once: server.ts asks for it at start-up, so a bad key file stops the start.
   let box: Promise<SecretBox> | undefined;
@@ -132,6 +154,7 @@ export function createServices(deps: AppDependencies): Services {
     resendThrottle: throttles.verificationResend,
   });
   const accounts = new Accounts(db, clock, throttles.signIn, (user) => verification.mailLink(user));
+  const digests = new TarballDigests(blobs);
   return {
     deps,
     access,
@@ -155,6 +178,8 @@ export function createServices(deps: AppDependencies): Services {
     publishDeps: { db, blobs, access, clock, limits: config.limits, schemas },
     search: new SkillSearch(db, access),
     servedCli: new ServedCli({ tarball: SERVED_CLI_TARBALL, publicUrl: config.publicUrl, access }),
+    mcpServers: new McpServers(db, access, digests, config.publicUrl, GATEWAY_VERSION),
+    agentSkillsIndexes: new AgentSkillsIndexes(db, access, reads, digests, config.publicUrl),
     memberSkills: new MemberSkills(db, access),
     readiness: new Readiness(db, blobs),
     schemas,
@@ -166,6 +191,7 @@ export function createServices(deps: AppDependencies): Services {
       documents: new PackageDocuments(reads),
       clock,
       tarballCacheBytes: config.tarballCacheMb * 1024 * 1024,
+      metrics,
     }),
     limiters,
     throttles,
@@ -181,5 +207,7 @@ export function createServices(deps: AppDependencies): Services {
       forgotThrottle: throttles.passwordReset,
     }),
     accountMail,
+    metrics,
+    provides: new SkillProvidesService(db, reads, clock),
   };
 }

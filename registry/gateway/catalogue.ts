@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
 import { EpochCache } from '../domain/cache/epoch-cache.js';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
 import type { Workspaces } from '../domain/workspaces/workspaces.js';
@@ -36,15 +37,24 @@ export interface Catalogue {
  * is tried again on the next request.
  */
 export class CatalogueCache {
-  private readonly cache = new EpochCache<Catalogue>({
-    max: 2_000,
-    maxSize: 200_000,
-    sizeOf: (c) => c.tools.length + 1,
-  });
+  private readonly cache: EpochCache<Catalogue>;
 
   constructor(
-    private readonly deps: { workspaces: Workspaces; secrets: WorkspaceSecrets; pool: RuntimePool; logger: Logger },
-  ) {}
+    private readonly deps: {
+      workspaces: Workspaces;
+      secrets: WorkspaceSecrets;
+      pool: RuntimePool;
+      logger: Logger;
+      metrics: Metrics;
+    },
+  ) {
+    this.cache = new EpochCache<Catalogue>({
+      max: 2_000,
+      maxSize: 200_000,
+      sizeOf: (c) => c.tools.length + 1,
+      stats: deps.metrics.cache('gateway_catalogues'),
+    });
+  }
 
   async get(p: GatewayPrincipal, epoch: number): Promise<Catalogue> {
     // What a caller may see depends on the workspace and, for a member-bound token, on that member.

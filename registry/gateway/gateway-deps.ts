@@ -6,6 +6,7 @@ import type { Workspaces } from '../domain/workspaces/workspaces.js';
 import type { WorkspaceSecrets } from '../domain/workspaces/workspace-secrets.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RuntimePool } from './runtime/runtime-pool.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** What the gateway is built from (app.ts, the composition root, passes them in). */
 export interface GatewayDeps {
@@ -20,4 +21,6 @@ export interface GatewayDeps {
   limiter: RateLimiter;
   logger: Logger;
   version: string;
+  /** Counts tool calls by workspace, skill and outcome, and the catalogue cache's lookups. */
+  metrics: Metrics;
 }

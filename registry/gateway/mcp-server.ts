@@ -100,6 +100,7 @@ function mcpServerFor(
       if (!(err instanceof SkillCallError)) deps.logger.error({ err, skill: entry.source.skill }, 'tool call failed');
       return { isError: true, content: [{ type: 'text', text: `${entry.name} failed: ${message}` }] };
     } finally {
+      deps.metrics.gatewayCall(p.workspace.slug, entry.source.skill, status);
       // Who, which skill and tool, how long, how it ended: never the arguments or the result.
       // Queued before the answer goes out and written in the background (reads of the log wait for it).
       deps.audit.recordInBackground(

@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { loadConfig } from '@aerostack/registry/config.js';
 import { startRegistry } from '@aerostack/registry/server.js';
+import { collectWhenIdle } from '@aerostack/registry/idle-gc.js';
 
 type Command =
   | { id: number; cmd: 'sql'; statements: string[] }
@@ -24,6 +25,8 @@ type Command =
 const config = loadConfig(process.env);
 const logger = pino({ level: config.logLevel });
 const registry = await startRegistry(config, { logger });
+// As `aerostack-registry serve` does (registry/main.ts).
+collectWhenIdle(registry.server);
 process.stdout.write(`AEROSTACK_BENCH_URL ${registry.url}\n`);
 
 let session: Session | undefined;

@@ -56,9 +56,9 @@ const PUBLISH_KEYS = [
   'visibility',
 ];
 const INSTALL_KEYS = ['alreadyInstalled', 'integrity', 'name', 'path', 'version', 'visibility'];
-const LIST_ROW_KEYS = ['installed', 'latest', 'name', 'source', 'visibility'];
+const LIST_ROW_KEYS = ['installed', 'latest', 'name', 'path', 'source', 'visibility'];
 const SEARCH_ROW_KEYS = ['description', 'name', 'version', 'visibility'];
-const INFO_KEYS = ['description', 'distTags', 'name', 'readmeSummary', 'type', 'versions', 'visibility'];
+const INFO_KEYS = ['description', 'distTags', 'name', 'provides', 'readmeSummary', 'type', 'versions', 'visibility'];
 const INFO_VERSION_KEYS = ['deprecated', 'published', 'version'];
 const LOCK_ENTRY_KEYS = ['installedAt', 'integrity', 'path', 'resolved', 'version', 'visibility'];
 const FAILURE_KEYS = ['error', 'ok', 'status'];
@@ -685,8 +685,32 @@ describe('aerostack skill (CLI end to end)', function () {
         distTags: { latest: '0.1.0' },
         versions: [{ version: '0.1.0', published, deprecated: null }],
         type: 'skill',
+        provides: {
+          name: CRM,
+          version: '0.1.0',
+          type: 'skill',
+          tools: [
+            {
+              name: 'internal_crm_skill',
+              description: 'Echo a message back (replace with what internal-crm-skill does)',
+              inputSchema: {
+                type: 'object',
+                properties: { message: { type: 'string', description: 'What to echo' } },
+                required: ['message'],
+              },
+            },
+          ],
+          toolsCapturedAt: null,
+          toolsTruncated: false,
+          skillMd: null,
+          files: info.provides.files,
+          fileCount: info.provides.files.length,
+          env: [],
+          network: [],
+        },
         readmeSummary: 'The internal-crm-skill skill.',
       });
+      assert.ok(info.provides.files.includes('index.js'));
       printed(ok(text), [
         `${CRM} (team)`,
         'The internal-crm-skill skill',
@@ -695,6 +719,17 @@ describe('aerostack skill (CLI end to end)', function () {
         'versions:  0.1.0',
         'type:      skill  tool: internal_crm_skill',
         `published: ${published.slice(0, 10)}  created: ${published.slice(0, 10)}`,
+        '',
+        'Provides (0.1.0):',
+        '',
+        'Tool internal_crm_skill',
+        '  Echo a message back (replace with what internal-crm-skill does)',
+        '  ARGUMENT  TYPE    REQUIRED  DESCRIPTION',
+        '  message   string  yes       What to echo',
+        '',
+        'Secrets:   none',
+        'Network:   none',
+        /^Files \(\d+\): .*index\.js/,
         '',
         'The internal-crm-skill skill.',
       ]);
@@ -940,7 +975,14 @@ describe('aerostack skill (CLI end to end)', function () {
       ]);
       fails(again, 5, `✗ 404: ${CRM} is not installed`);
       const crmRow = parseJson(ok(list)).skills.find((s: any) => s.name === CRM);
-      assert.deepEqual(crmRow, { name: CRM, latest: '0.1.0', visibility: 'team', installed: null, source: 'team' });
+      assert.deepEqual(crmRow, {
+        name: CRM,
+        latest: '0.1.0',
+        visibility: 'team',
+        installed: null,
+        path: null,
+        source: 'team',
+      });
     });
   });
 

@@ -361,6 +361,7 @@ describe('aerostack workspace (CLI end to end)', function () {
         'installedBy',
         'name',
         'network',
+        'type',
         'version',
         'visibility',
       ]);

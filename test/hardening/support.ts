@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -331,6 +332,36 @@ export async function spawnRegistry(
       }
     },
   };
+}
+
+/** A GET on a connection of its own: a cluster's primary hands each new connection to a worker in turn. */
+export function freshGet(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      url,
+      { agent: false, headers: { connection: 'close', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+/** The worker that answered /readyz on a fresh connection (undefined: not clustered). */
+export const workerOf = async (base: string) =>
+  (JSON.parse((await freshGet(`${base}/readyz`)).body) as { worker?: number }).worker;
+
+/** Workers finish starting one after the other: the worker ids seen once two answered (bounded wait). */
+export async function twoWorkersAnswering(base: string): Promise<(number | undefined)[]> {
+  const seen = new Set<number | undefined>();
+  for (let i = 0; i < 100 && seen.size < 2; i++) {
+    seen.add(await workerOf(base));
+    if (seen.size < 2) await sleep(50);
+  }
+  return [...seen].sort();
 }
 
 /** Runs `aerostack-registry <args>` to completion (bounded) and returns its exit code and output. */

@@ -19,7 +19,7 @@ export function folderTarball(files: FileMap): Buffer {
   return makeSkillTarball({ files, omit: DEFAULT_FILES.filter((f) => !(f in files)) });
 }
 
-/** Publishes `files` (a skill folder) as `@ns/slug@version`; asserts the registry accepted it. */
+/** Publishes `files` (a skill folder) as `@ns/slug@version`; asserts the registry accepted it. Returns the tarball. */
 export async function publishFolder(
   base: string,
   token: string,
@@ -27,13 +27,14 @@ export async function publishFolder(
   version: string,
   files: FileMap,
   visibility: 'public' | 'team' | 'private' = 'team',
-): Promise<void> {
+): Promise<Buffer> {
   const tgz = folderTarball(files);
   const res = await request(base, 'PUT', `/${fullName.replace('/', '%2f')}`, {
     token,
     body: publishBody(fullName, version, tgz, { visibility }),
   });
   assert.equal(res.status, 201, `publish ${fullName}@${version}: ${res.status} ${JSON.stringify(res.body)}`);
+  return tgz;
 }
 
 /**

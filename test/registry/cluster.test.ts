@@ -5,37 +5,19 @@
  * and one process serves.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { freePort, TEST_DATABASE_URL } from '../helpers/registry.js';
 import { skillTarball } from '../helpers/skills.js';
 import {
   freshDataDir,
+  freshGet,
   freshPostgresDatabase,
   removeDir,
-  sleep,
   spawnRegistry,
+  twoWorkersAnswering,
+  workerOf,
   type ChildRegistry,
 } from '../hardening/support.js';
-
-/** A GET on a connection of its own: the cluster's primary hands each new connection to a worker in turn. */
-function freshGet(url: string, token?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(
-      url,
-      { agent: false, headers: { connection: 'close', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-  });
-}
-
-const workerOf = async (base: string) =>
-  (JSON.parse((await freshGet(`${base}/readyz`)).body) as { worker?: number }).worker;
 
 describe('AEROSTACK_WORKERS', function () {
   this.timeout(120_000);
@@ -85,13 +67,7 @@ describe('AEROSTACK_WORKERS', function () {
         LOG_FORMAT: 'json',
       });
       const base = reg.url;
-      // Workers finish starting one after the other: wait until both have answered.
-      const seen = new Set<number | undefined>();
-      for (let i = 0; i < 100 && seen.size < 2; i++) {
-        seen.add(await workerOf(base));
-        if (seen.size < 2) await sleep(50);
-      }
-      assert.deepEqual([...seen].sort(), [1, 2], 'both workers answer on the one port');
+      assert.deepEqual(await twoWorkersAnswering(base), [1, 2], 'both workers answer on the one port');
       assert.match(reg.output(), /Aerostack registry listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/);
 
       const owner = await signup(base, 'acme');

@@ -76,6 +76,15 @@ describe('configuration from the environment', () => {
     assert.equal(set.gateway.egressAllowLoopback, true);
   });
 
+  it('keeps /metrics off unless AEROSTACK_METRICS=1; reads its token', () => {
+    assert.deepEqual(loadConfig({}).metrics, { enabled: false, token: null });
+    const token = 'cd'.repeat(32);
+    assert.deepEqual(loadConfig({ AEROSTACK_METRICS: '1', AEROSTACK_METRICS_TOKEN: token }).metrics, {
+      enabled: true,
+      token,
+    });
+  });
+
   const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
     [
       { AEROSTACK_SANDBOX: 'off' },
@@ -116,6 +125,11 @@ describe('configuration from the environment', () => {
       /^Invalid configuration: DATABASE_URL must be a URL starting with postgres:\/\/ or postgresql:\/\/$/,
     ],
     [{ AEROSTACK_EGRESS_ALLOW_LOOPBACK: 'yes' }, /AEROSTACK_EGRESS_ALLOW_LOOPBACK/],
+    [{ AEROSTACK_METRICS: 'on' }, /^Invalid configuration: AEROSTACK_METRICS /],
+    [
+      { AEROSTACK_METRICS_TOKEN: 'short one' },
+      /^Invalid configuration: AEROSTACK_METRICS_TOKEN must be at least 16 printable characters without spaces \(openssl rand -hex 32\)$/,
+    ],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} with one line naming the variable`, () => {

@@ -61,8 +61,8 @@ describe('parseManifest', () => {
     refuses(skill({ name: 'a'.repeat(65) }), /name must be a URL-safe slug/);
     refuses(skill({ name: 'we/ather' }), /name must be a URL-safe slug/);
     refuses(skill({ name: undefined }), /name is required/);
-    refuses(skill({ type: 'plugin' }), /type must be "skill" or "mcp"/);
-    refuses(skill({ type: undefined }), /type must be "skill" or "mcp"/);
+    refuses(skill({ type: 'plugin' }), /type must be "skill", "mcp" or "agent-skill"/);
+    refuses(skill({ type: undefined }), /type must be "skill", "mcp" or "agent-skill"/);
     refuses(skill({ version: 'v1.0.0' }), /version must be a valid semver/);
     refuses(skill({ version: '1.0' }), /version must be a valid semver/);
     refuses(skill({ version: '=1.0.0' }), /version must be a valid semver/);

@@ -146,7 +146,22 @@ const TABLE: Array<[Action, Resources[Action], Row]> = [
   ['account.email.resend', {}, ['mail a new verification link', '✓', '✓', '✓', '✓', 401, '✓', '✓', '✓']],
   ['cli.read', {}, ['install the served aerostack CLI', '✓', '✓', '✓', '✓', '✓', '✓', '✓', '✓']],
   ['cli.publish', {}, ['publish the name aerostack', 403, 403, 403, 403, 403, 403, 403, 403]],
+  ...metricsRows(),
 ];
+
+/** /metrics: decided by the address and the operator's token, the same for every account. */
+function metricsRows(): Array<[Action, Resources[Action], Row]> {
+  const rows: Array<[label: string, r: Resources['metrics.read'], outcome: '✓' | 401 | 403]> = [
+    ['from loopback', { loopback: true, bearer: 'none', tokenSet: false }, '✓'],
+    ['from loopback, a wrong token', { loopback: true, bearer: 'other', tokenSet: true }, '✓'],
+    ['from elsewhere, no token set', { loopback: false, bearer: 'none', tokenSet: false }, 403],
+    ['from elsewhere, a bearer but no token set', { loopback: false, bearer: 'other', tokenSet: false }, 403],
+    ['from elsewhere, without the token', { loopback: false, bearer: 'none', tokenSet: true }, 401],
+    ['from elsewhere, a wrong token', { loopback: false, bearer: 'other', tokenSet: true }, 401],
+    ['from elsewhere, the token', { loopback: false, bearer: 'operator', tokenSet: true }, '✓'],
+  ];
+  return rows.map(([label, r, o]) => ['metrics.read', r, [`scrape /metrics ${label}`, o, o, o, o, o, o, o, o]]);
+}
 
 describe('policy: who may do what (the decision table)', () => {
   for (const [action, resource, [label, ...outcomes]] of TABLE) {

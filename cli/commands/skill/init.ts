@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { AGENT_SKILL_NAME_RE } from '@aerostack/contract/agent-skill.js';
 import path from 'node:path';
 import { SKILL_SLUG_RE } from '@aerostack/contract/names.js';
 import { AerostackCommand } from '../../base-command.js';
@@ -12,6 +13,7 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
   static override examples = [
     '<%= config.bin %> skill init internal-crm-skill',
     '<%= config.bin %> skill init files --type mcp',
+    '<%= config.bin %> skill init pdf-forms --type agent-skill',
     '<%= config.bin %> skill init .',
   ];
   static override args = {
@@ -20,8 +22,8 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
   static override flags = {
     type: Flags.string({
       description:
-        'skill: one tool from a JS module; mcp: a stdio MCP server on the MCP SDK (npm install it; publish bundles node_modules)',
-      options: ['skill', 'mcp'],
+        'skill: one tool from a JS module; mcp: a stdio MCP server on the MCP SDK (npm install it; publish bundles node_modules); agent-skill: a SKILL.md folder for Claude Code, Codex and other agents',
+      options: ['skill', 'mcp', 'agent-skill'],
       default: 'skill',
     }),
     name: Flags.string({ description: 'skill name (default: the folder name)' }),
@@ -39,6 +41,11 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
         .replace(/^[^a-z0-9]+/, '');
     if (!SKILL_SLUG_RE.test(slug))
       throw new UsageError(`"${slug}" is not a valid skill name: use lowercase letters, digits, ".", "_" and "-"`);
+    // The Agent Skills spec is stricter, and its frontmatter name must equal aerostack.json's.
+    if (this.flags.type === 'agent-skill' && (slug.length > 64 || !AGENT_SKILL_NAME_RE.test(slug)))
+      throw new UsageError(
+        `"${slug}" is not a valid Agent Skill name: use lowercase letters, digits and single "-" (not first or last), such as pdf-forms`,
+      );
     await mkdir(dir, { recursive: true });
     const existing = (await readdir(dir)).filter((f) => !f.startsWith('.git'));
     if (existing.length && !this.flags.force)
@@ -47,8 +54,10 @@ export default class SkillInit extends AerostackCommand<typeof SkillInit> {
     // Scope the package with the signed-in user when known; publish fills it in otherwise.
     const username = ctx.config.auth?.[registryKey(ctx.registry)]?.username;
     const files = scaffoldFiles(this.flags.type as SkillKind, slug, username ? `@${username}/${slug}` : slug);
-    for (const [file, content] of Object.entries(files))
+    for (const [file, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
       await writeFile(path.join(dir, file), content, { flag: this.flags.force ? 'w' : 'wx' });
+    }
     this.success(`Created ${this.flags.type} "${slug}" in ${dir}`);
     // The mcp template imports the MCP SDK: it must be installed before publish can bundle it.
     const install = this.flags.type === 'mcp' ? 'npm install && ' : '';

@@ -1,6 +1,7 @@
 import { AerostackCommand } from '../../base-command.js';
 import { configDir } from '../../lib/config-store.js';
 import { table } from '../../lib/format.js';
+import { tildify } from '../../lib/agent-target.js';
 import { LocalSkills } from '../../lib/local-skills.js';
 
 interface Row {
@@ -8,6 +9,8 @@ interface Row {
   latest: string | null;
   visibility: string;
   installed: string | null;
+  /** Where the installed copy is: the local skill cache, or for an Agent Skill the folder it was unpacked into. */
+  path: string | null;
   source: 'yours' | 'team' | 'installed';
 }
 
@@ -27,6 +30,7 @@ export default class SkillList extends AerostackCommand<typeof SkillList> {
           latest: s.latest,
           visibility: s.visibility,
           installed: lock.skills[s.name]?.version ?? null,
+          path: lock.skills[s.name]?.path ?? null,
           source: s.namespace === me.username ? 'yours' : 'team',
         });
       }
@@ -38,6 +42,7 @@ export default class SkillList extends AerostackCommand<typeof SkillList> {
           latest: null,
           visibility: entry.visibility,
           installed: entry.version,
+          path: entry.path,
           source: 'installed',
         });
     }
@@ -58,13 +63,18 @@ export default class SkillList extends AerostackCommand<typeof SkillList> {
           ? 'No skills yet: publish one with aerostack skill publish'
           : 'No skills installed (aerostack login to see your skills)',
       );
-    else
+    else {
+      // A FOLDER column once an Agent Skill is installed: where the agent loads it from.
+      const agentSkills = new Set(Object.keys(lock.skills).filter((n) => lock.skills[n]!.agentSkill));
+      const folder = (r: Row) =>
+        agentSkills.has(r.name) && r.path ? [tildify(r.path)] : agentSkills.size ? ['-'] : [];
       this.log(
         table(
-          list.map((r) => [r.name, r.latest ?? '-', r.visibility, r.installed ?? '-']),
-          { header: ['SKILL', 'LATEST', 'VISIBILITY', 'INSTALLED'] },
+          list.map((r) => [r.name, r.latest ?? '-', r.visibility, r.installed ?? '-', ...folder(r)]),
+          { header: ['SKILL', 'LATEST', 'VISIBILITY', 'INSTALLED', ...(agentSkills.size ? ['FOLDER'] : [])] },
         ),
       );
+    }
     return { skills: list };
   }
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { AerostackCommand } from '../../base-command.js';
 import { UsageError } from '../../lib/errors.js';
-import { parseSkillSpec } from '../../lib/skill-spec.js';
+import { SKILL_AGENTS } from '@aerostack/contract/agent-skill.js';
+import type { RegistryClient } from '../../lib/registry-client.js';
+import { parseSkillSpec, resolveVersion } from '../../lib/skill-spec.js';
 import { CONNECT_CLIENTS } from '../../lib/editor-configs.js';
 import { onboardingScript, type OnboardingSkill } from '../../lib/workspace-onboarding.js';
 import { resolveWorkspace, workspaceArg } from '../../lib/workspace-target.js';
@@ -13,7 +15,8 @@ export default class WorkspaceOnboardingScript extends AerostackCommand<typeof W
   static override description =
     'The registry URL and the workspace are baked in. On a new laptop the script checks Node 20+, installs the CLI from the registry with npm, ' +
     'signs in (AEROSTACK_TOKEN, else aerostack login on a terminal), uses the workspace, installs local copies of its skills at its versions ' +
-    "(never changing the workspace), and connects the editor with the member's own mwt_ token (aerostack workspace connect). " +
+    "(never changing the workspace; Agent Skills go into the member's agent folder: the script's --agent or --skills-dir, else their default), " +
+    "and connects the editor with the member's own mwt_ token (aerostack workspace connect). " +
     'It can be re-run safely and takes --client and --dry-run. By default it installs the skills installed in the workspace; --skills names them instead.';
   static override examples = [
     '<%= config.bin %> workspace onboarding-script acme-team > team-setup.sh',
@@ -31,6 +34,11 @@ export default class WorkspaceOnboardingScript extends AerostackCommand<typeof W
       description:
         'the editor the script configures when run without --client (default: the ones it finds, else print)',
       options: [...CONNECT_CLIENTS],
+    }),
+    agent: Flags.string({
+      description:
+        "the agent whose skills folder the workspace's Agent Skills go to when the script is run without --agent or --skills-dir (default: the member's default)",
+      options: [...SKILL_AGENTS],
     }),
     output: Flags.string({
       char: 'o',
@@ -52,11 +60,22 @@ export default class WorkspaceOnboardingScript extends AerostackCommand<typeof W
       if (!names.length) throw new UsageError('--skills names no skill');
       // Validated here (a usage error names the bad one); written as given, as the seed writes `johndoe/github-skill`.
       for (const raw of names) parseSkillSpec(raw);
-      skills = names.map((spec) => ({ spec }));
+      skills = await Promise.all(names.map(async (spec) => ({ spec, agentSkill: await isAgentSkill(client, spec) })));
     } else {
-      skills = ws.skills.map((s) => ({ spec: s.name, public: s.visibility === 'public' }));
+      skills = ws.skills.map((s) => ({
+        spec: s.name,
+        public: s.visibility === 'public',
+        agentSkill: s.type === 'agent-skill',
+      }));
     }
-    const script = onboardingScript({ workspace: slug, registry, url: ws.url, skills, client: this.flags.client });
+    const script = onboardingScript({
+      workspace: slug,
+      registry,
+      url: ws.url,
+      skills,
+      client: this.flags.client,
+      agent: this.flags.agent,
+    });
     const result = { workspace: slug, registry, url: ws.url, skills: skills.map((s) => s.spec), script };
     if (this.flags.output) {
       const file = path.resolve(this.flags.output);
@@ -68,5 +87,20 @@ export default class WorkspaceOnboardingScript extends AerostackCommand<typeof W
     // Printed as is (no trailing extra newline), so `> team-setup.sh` is the exact script.
     if (!this.jsonEnabled()) process.stdout.write(script);
     return result;
+  }
+}
+
+/**
+ * Whether a skill named with --skills is an Agent Skill (the version the spec picks). One the caller
+ * cannot read is written as given, as before: the member running the script may well read it.
+ */
+async function isAgentSkill(client: RegistryClient, raw: string): Promise<boolean> {
+  const spec = parseSkillSpec(raw);
+  const doc = await client.packument(spec.full).catch(() => null);
+  if (!doc) return false;
+  try {
+    return doc.versions[resolveVersion(doc, spec.spec)]?.aerostack?.type === 'agent-skill';
+  } catch {
+    return false;
   }
 }

@@ -9,6 +9,7 @@ import { param } from '../../http/context.js';
 import { html } from '../html.js';
 import { cli, csrfField, time, visibilityBadge } from '../layout.js';
 import { send, type DashboardRouter } from '../render.js';
+import { providesSection } from './skill-provides-section.js';
 import { dash } from '../session.js';
 
 const SEARCH_PAGE_SIZE = 20;
@@ -23,7 +24,7 @@ const skillUrl = (name: string) => `/skills/${name}`;
 // marked and sanitize-html load with the first README shown, not with every registry.
 const renderReadme = async (markdown: string) => (await import('../readme.js')).renderReadme(markdown);
 
-/** My skills and my teams' skills, a skill's page (versions, tags, readme, visibility), the marketplace. */
+/** My skills and my teams' skills, a skill's page (versions, tags, what it provides, readme, visibility), the marketplace. */
 export function skillPages(d: DashboardRouter): void {
   const { s } = d;
 
@@ -65,6 +66,9 @@ ${cli('aerostack skill list')}`,
       const live = versions.filter((v) => v.unpublished_at === null).reverse();
       const latest = live.find((v) => v.version === tags.latest) ?? live[0];
       const readme = latest?.readme ? await renderReadme(latest.readme) : null;
+      const provides = latest
+        ? await providesSection(await s.provides.forVersion(skill, latest.version), renderReadme)
+        : '';
       const canManage = (await s.access.can(ctx.viewer, 'skill.manage', skill)).allowed;
 
       const visibilityForm = canManage
@@ -83,6 +87,7 @@ ${cli('aerostack skill list')}`,
 <div class="card"><h2>Dist-tags</h2><table><thead><tr><th scope="col">Tag</th><th scope="col">Version</th></tr></thead><tbody>${Object.entries(tags).map(([t, v]) => html`<tr><td>${t}</td><td>${v}</td></tr>`)}</tbody></table></div></div>
 <h2>Versions</h2><table><thead><tr><th scope="col">Version</th><th scope="col">Published</th><th scope="col">Size</th><th scope="col">Note</th></tr></thead>
 <tbody>${live.map((v) => html`<tr><td>${v.version}</td><td>${time(v.published_at.toISOString())}</td><td>${(v.unpacked_size / 1024).toFixed(1)} KiB, ${v.file_count} files</td><td>${v.deprecated ? html`<span class="error">deprecated: ${v.deprecated}</span>` : ''}</td></tr>`)}</tbody></table>
+${provides}
 <h2>Readme</h2>${readme ? html`<article class="readme" id="readme">${readme}</article>` : html`<p class="muted">This skill has no README.</p>`}`,
       });
     },
@@ -112,7 +117,7 @@ ${cli('aerostack skill list')}`,
       const q = typeof req.query.q === 'string' ? req.query.q : '';
       const rawFrom = typeof req.query.from === 'string' ? req.query.from : '0';
       const query = parseSearchQuery({ text: q, size: String(SEARCH_PAGE_SIZE), from: rawFrom });
-      const { total, hits } = await s.search.search(anonymousViewer, query);
+      const { total, totalIsLowerBound, hits } = await s.search.search(anonymousViewer, query);
       const more = query.from + hits.length < total;
       const link = (from: number) => `/search?${new URLSearchParams({ q: query.text, from: String(from) }).toString()}`;
       send(res, {
@@ -120,7 +125,7 @@ ${cli('aerostack skill list')}`,
         active: 'marketplace',
         body: html`<h1>Skill marketplace</h1><p>Public skills anyone can install. Team and private skills are never listed here.</p>
 <form method="get" action="/search" class="row card" role="search"><div class="field"><label for="q">Search skills</label><input id="q" name="q" type="search" value="${query.text}" placeholder="crm, github, weather…"></div><button type="submit">Search</button></form>
-<p class="muted" role="status">${total} ${total === 1 ? 'skill' : 'skills'}${query.text ? html` matching “${query.text}”` : ''}</p>
+<p class="muted" role="status">${total}${totalIsLowerBound ? '+' : ''} ${total === 1 && !totalIsLowerBound ? 'skill' : 'skills'}${query.text ? html` matching “${query.text}”` : ''}</p>
 <ul class="hits">${hits.map(
           (h) =>
             html`<li><a href="${skillUrl(h.name)}"><strong>${h.name}</strong></a> ${visibilityBadge(h.visibility)} <span class="muted">v${h.version} · ${time(h.date.toISOString())}</span><br>${h.description}${h.keywords.length ? html`<br><span class="muted">${h.keywords.join(' · ')}</span>` : ''}</li>`,

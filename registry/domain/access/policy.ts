@@ -84,6 +84,19 @@ export interface Resources {
   'cli.read': Record<string, never>;
   /** Publish, tag, deprecate or unpublish that name: the registry builds it from its own code. */
   'cli.publish': Record<string, never>;
+  /**
+   * Scrape `/metrics` (AEROSTACK_METRICS). Granted by where the request comes from or by the
+   * operator's AEROSTACK_METRICS_TOKEN, never by an account: the figures name every workspace and
+   * skill, and no user's role reaches past their own namespaces.
+   */
+  'metrics.read': {
+    /** The client address (express's `req.ip`, so behind a loopback proxy the forwarded one) is loopback. */
+    loopback: boolean;
+    /** The bearer sent, compared in constant time with AEROSTACK_METRICS_TOKEN. */
+    bearer: 'none' | 'operator' | 'other';
+    /** AEROSTACK_METRICS_TOKEN is set. */
+    tokenSet: boolean;
+  };
 }
 export type Action = keyof Resources;
 
@@ -263,6 +276,17 @@ const RULES: { [A in Action]: Rule<A> } = {
   'cli.read': () => allow,
   // Nobody, the registry's own operator included: a published `aerostack` would shadow the real CLI.
   'cli.publish': () => deny(403, CLI_RESERVED),
+  'metrics.read': (_a, r) => {
+    if (r.loopback || (r.tokenSet && r.bearer === 'operator')) return allow;
+    if (!r.tokenSet)
+      return deny(403, 'Metrics are served to loopback only; set AEROSTACK_METRICS_TOKEN to scrape from elsewhere');
+    return deny(
+      401,
+      r.bearer === 'none'
+        ? 'Send the metrics token: Authorization: Bearer <AEROSTACK_METRICS_TOKEN>'
+        : 'This is not the metrics token (AEROSTACK_METRICS_TOKEN)',
+    );
+  },
 };
 
 function manageTeam(a: Actor, namespace: string): Decision {

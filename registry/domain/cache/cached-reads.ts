@@ -4,6 +4,7 @@ import ssri from 'ssri';
 import { DomainError } from '@aerostack/contract/errors.js';
 import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Skill } from '../../db/schema.js';
+import type { CacheStats, Metrics } from '../../metrics/metrics.js';
 import { anonymousViewer, type Viewer } from '../access/viewer.js';
 import { LAST_USED_GRANULARITY_MS, type UserTokens } from '../accounts/user-tokens.js';
 import type { Clock } from '../clock.js';
@@ -31,22 +32,19 @@ export type TarballBody = TarballRef & ({ bytes: Buffer; size: number } | { stre
  * is decided per epoch like the rest.
  */
 export class CachedReads {
-  private readonly tokens = new CredentialCache<Viewer>(LAST_USED_GRANULARITY_MS);
+  private readonly tokens: CredentialCache<Viewer>;
   /** `<user id or anon>|<name>` → the skill, once the access module has let that viewer read it. */
-  private readonly grants = new EpochCache<Skill>({ max: 50_000 });
+  private readonly grants: EpochCache<Skill>;
   /**
    * `<user id or anon>|<name>` → why the access module refused (401, 403, 404). Kept apart from the
    * grants, so that requests for made-up names cannot push those out: refusals then cost what hits
    * cost, and a publish, a new member or a visibility switch still shows on the next request.
    */
-  private readonly refusals = new EpochCache<DomainError>({ max: 20_000 });
-  private readonly documents = new EpochCache<PackumentBody>({
-    max: 5_000,
-    maxSize: 64 * MB,
-    sizeOf: (d) => d.body.length || 1,
-  });
-  private readonly tarballRefs = new EpochCache<TarballRef>({ max: 20_000 });
+  private readonly refusals: EpochCache<DomainError>;
+  private readonly documents: EpochCache<PackumentBody>;
+  private readonly tarballRefs: EpochCache<TarballRef>;
   private readonly blobBytes: LRUCache<string, Buffer> | null;
+  private readonly blobStats: CacheStats;
 
   constructor(
     private readonly deps: {
@@ -57,8 +55,25 @@ export class CachedReads {
       clock: Clock;
       /** Memory for tarball bytes (0: none). */
       tarballCacheBytes: number;
+      /** Where each cache's hits and misses are counted. */
+      metrics: Metrics;
     },
   ) {
+    const { metrics } = deps;
+    this.tokens = new CredentialCache<Viewer>(LAST_USED_GRANULARITY_MS, {
+      accepted: metrics.cache('user_tokens'),
+      refused: metrics.cache('user_token_refusals'),
+    });
+    this.grants = new EpochCache<Skill>({ max: 50_000, stats: metrics.cache('grants') });
+    this.refusals = new EpochCache<DomainError>({ max: 20_000, stats: metrics.cache('refusals') });
+    this.documents = new EpochCache<PackumentBody>({
+      max: 5_000,
+      maxSize: 64 * MB,
+      sizeOf: (d) => d.body.length || 1,
+      stats: metrics.cache('documents'),
+    });
+    this.tarballRefs = new EpochCache<TarballRef>({ max: 20_000, stats: metrics.cache('tarball_refs') });
+    this.blobStats = metrics.cache('tarball_bytes');
     const maxSize = deps.tarballCacheBytes;
     this.blobBytes =
       maxSize > 0
@@ -85,7 +100,11 @@ export class CachedReads {
       this.deps.reads.tarballRef(skill, fileName),
     );
     const cached = this.blobBytes?.get(ref.blobKey);
-    if (cached) return { ...ref, bytes: cached, size: cached.length };
+    if (cached) {
+      this.blobStats.hit();
+      return { ...ref, bytes: cached, size: cached.length };
+    }
+    if (this.blobBytes) this.blobStats.miss();
     const blob = await this.deps.reads.openTarball(skill, ref);
     if (!this.blobBytes || blob.size > MAX_CACHED_TARBALL_BYTES) return { ...ref, ...blob };
     const bytes = Buffer.concat(await blob.stream.toArray());

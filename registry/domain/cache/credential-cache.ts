@@ -1,4 +1,5 @@
 import { DomainError } from '@aerostack/contract/errors.js';
+import type { CacheStats } from '../../metrics/metrics.js';
 import { sha256Hex } from '../accounts/secrets.js';
 import { EpochCache } from './epoch-cache.js';
 
@@ -23,10 +24,17 @@ const KEPT_REFUSALS = new Set([401, 403, 404]);
  * the time-based ones (expired, idle) never turn back.
  */
 export class CredentialCache<T> {
-  private readonly accepted = new EpochCache<CheckedCredential<T>>({ max: 10_000 });
-  private readonly refused = new EpochCache<DomainError>({ max: 10_000 });
+  private readonly accepted: EpochCache<CheckedCredential<T>>;
+  private readonly refused: EpochCache<DomainError>;
 
-  constructor(private readonly lastUsedEveryMs: number) {}
+  constructor(
+    private readonly lastUsedEveryMs: number,
+    /** Where the lookups of each half are counted (/metrics). */
+    stats: { accepted?: CacheStats; refused?: CacheStats } = {},
+  ) {
+    this.accepted = new EpochCache({ max: 10_000, stats: stats.accepted });
+    this.refused = new EpochCache({ max: 10_000, stats: stats.refused });
+  }
 
   async get(
     scope: string,

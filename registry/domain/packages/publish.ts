@@ -16,6 +16,7 @@ import { inspectTarball, type InspectedTarball } from '@aerostack/contract/tarba
 import type { SchemaCompiler } from '@aerostack/contract/json-schema.js';
 import { decodeAttachment, type PackageBody } from './publish-body.js';
 import { recomputeLatest, setTag } from './dist-tags.js';
+import { recordPublishedProvides } from './skill-provides.js';
 import { DIST_TAG_RE } from '@aerostack/contract/names.js';
 import type { PublishResult } from '@aerostack/contract/api.js';
 
@@ -54,6 +55,7 @@ export async function publishSkill(
 
   const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
   const shasum = createHash('sha1').update(bytes).digest('hex');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (meta.dist?.integrity && !ssri.checkData(bytes, meta.dist.integrity)) {
     throw badRequest(
       `Integrity mismatch: the tarball does not match dist.integrity (${meta.dist.integrity.slice(0, 24)}…)`,
@@ -133,7 +135,7 @@ export async function publishSkill(
           `Version ${version} must be greater than the highest published version of ${name.full} (${highest})`,
         );
       }
-      await trx
+      const { id: versionId } = await trx
         .insertInto('skill_versions')
         .values({
           skill_id: skill.id,
@@ -143,6 +145,7 @@ export async function publishSkill(
           readme: inspected.readme,
           integrity,
           shasum,
+          sha256,
           blob_key: blobKey,
           size: bytes.length,
           file_count: inspected.fileCount,
@@ -151,7 +154,9 @@ export async function publishSkill(
           published_by: viewer.user!.id,
           published_at: now,
         })
-        .execute();
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await recordPublishedProvides(trx, versionId, inspected);
       const visibility = requestedVisibility ?? skill.visibility;
       await trx
         .updateTable('skills')

@@ -22,3 +22,11 @@ function expandIPv6(ip: string): string[] {
   const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   return groups.map((g) => (g.includes('.') ? g : parseInt(g, 16).toString(16)));
 }
+
+/** Whether a client address (express's `req.ip`) is this host's loopback: 127.0.0.0/8 or ::1, mapped or not. */
+export function isLoopbackAddress(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const v4 = /^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/i.exec(ip);
+  if (v4) return v4[1] === '127';
+  return ip === '::1';
+}

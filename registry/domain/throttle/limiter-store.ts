@@ -1,5 +1,10 @@
 import { CompiledQuery } from 'kysely';
-import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { embeddedPglite } from '../../db/connect.js';
 import type { Db } from '../../db/schema.js';
 
@@ -50,6 +55,27 @@ export function limiterStore(db: Db): LimiterStore {
 /** Counters in this process only. */
 export function memoryLimiterStore(): LimiterStore {
   return { kind: 'memory', limiter: (opts) => new RateLimiterMemory(opts) };
+}
+
+/**
+ * `store`, with every refusal — a `consume` past a counter's points, or of a key locked out — told to
+ * `onRefused` with the counter's name (its keyPrefix: `gw_token`, `signin_address`…), for /metrics.
+ * One place sees every limit and throttle the registry has, gateway and sign-in alike.
+ */
+export function countingRefusals(store: LimiterStore, onRefused: (limit: string) => void): LimiterStore {
+  return {
+    kind: store.kind,
+    limiter: (opts) => {
+      const limiter = store.limiter(opts);
+      const consume = limiter.consume.bind(limiter);
+      limiter.consume = (key, points, options) =>
+        consume(key, points, options).catch((err: unknown) => {
+          if (err instanceof RateLimiterRes) onRefused(opts.keyPrefix);
+          throw err;
+        });
+      return limiter;
+    },
+  };
 }
 
 /**

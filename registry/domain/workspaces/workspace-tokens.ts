@@ -2,6 +2,7 @@ import type { ChangeEpoch } from '../../db/change-epoch.js';
 import type { Db, Workspace } from '../../db/schema.js';
 import { actorLabel, type AuditLog } from '../audit/audit-log.js';
 import { CredentialCache, type CheckedCredential } from '../cache/credential-cache.js';
+import { noMetrics, type Metrics } from '../../metrics/metrics.js';
 import { isUniqueViolation } from '../accounts/accounts.js';
 import { newSecret, sha256Hex } from '../accounts/secrets.js';
 import { LAST_USED_GRANULARITY_MS } from '../accounts/user-tokens.js';
@@ -30,7 +31,7 @@ export interface GatewayPrincipal {
 /** `mwt_` tokens: one per editor (or a shared one), stored as SHA-256 only, revocable at once. */
 export class WorkspaceTokens {
   /** Per workspace slug and token: the principal it checked out as, for one change epoch. */
-  private readonly principals = new CredentialCache<GatewayPrincipal>(LAST_USED_GRANULARITY_MS);
+  private readonly principals: CredentialCache<GatewayPrincipal>;
 
   constructor(
     private readonly db: Db,
@@ -40,7 +41,13 @@ export class WorkspaceTokens {
     private readonly clock: Clock,
     private readonly defaultRateLimit: number,
     private readonly changeEpoch: ChangeEpoch,
-  ) {}
+    metrics: Metrics = noMetrics,
+  ) {
+    this.principals = new CredentialCache<GatewayPrincipal>(LAST_USED_GRANULARITY_MS, {
+      accepted: metrics.cache('workspace_tokens'),
+      refused: metrics.cache('workspace_token_refusals'),
+    });
+  }
 
   /**
    * Mints a token. Bound to `input.user`; without one, an owner's or admin's token is shared (bound

@@ -170,13 +170,24 @@ export class Workspaces {
       .selectFrom('workspace_skills as ws')
       .innerJoin('skills as s', 's.id', 'ws.skill_id')
       .innerJoin('users as u', 'u.id', 'ws.installed_by')
-      .select(['s.name', 's.visibility', 'ws.version', 'u.username', 'ws.installed_at', 'ws.approved_network'])
+      .innerJoin('skill_versions as v', (j) => j.onRef('v.skill_id', '=', 's.id').onRef('v.version', '=', 'ws.version'))
+      .select([
+        's.name',
+        's.visibility',
+        'ws.version',
+        'v.aerostack',
+        'u.username',
+        'ws.installed_at',
+        'ws.approved_network',
+      ])
       .where('ws.workspace_id', '=', workspaceId)
       .orderBy('s.name')
       .execute();
     return rows.map((r) => ({
       name: r.name,
       version: r.version,
+      // Validated at publish; the onboarding script unpacks an `agent-skill` into the member's agent.
+      type: parseManifest(r.aerostack).type,
       visibility: r.visibility,
       installedBy: r.username,
       installedAt: r.installed_at.toISOString(),

@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
 import { CONTEXT_META_KEY } from './runner/protocol.mjs';
 import type { LaunchRequest, Sandbox } from './sandbox/sandbox.js';
-import { SkillProcess } from './skill-process.js';
+import type { SkillProcess } from './skill-process.js';
 import type { SkillUnpacker } from './unpacker.js';
 import type { EgressProxy } from './egress/egress-proxy.js';
+import { noMetrics, type Metrics } from '../../metrics/metrics.js';
 
 /** A skill version as the runtime needs it. */
 export interface RunnableVersion {
@@ -31,6 +32,14 @@ export interface SkillGrant {
 }
 
 /**
+ * Where the tools an MCP server lists are kept for the skill page (a domain service: the gateway
+ * never touches the database itself). The first capture of a version is the one kept.
+ */
+export interface ServerToolsRecorder {
+  recordServerTools(versionId: number, tools: readonly Tool[]): Promise<void>;
+}
+
+/**
  * Out-of-process skill execution: one sandboxed process per (workspace, skill version), started on
  * first use, reused, stopped when idle, and started afresh after a crash or a hang. Both kinds of
  * skill are MCP servers on stdio: `type: "skill"` through the gateway's runner, `type: "mcp"` as
@@ -43,7 +52,11 @@ export class RuntimePool {
   private readonly retired = new Set<SkillProcess>();
   /** Parsed aerostack.json by version id: published versions never change, so parsing once is enough. */
   private readonly manifests = new Map<number, AerostackManifest>();
+  /** Versions whose server's tools this process has recorded (or is recording): once per version is enough. */
+  private readonly recorded = new Set<number>();
   private readonly reaper: NodeJS.Timeout;
+  /** Keys whose last process was killed or crashed and then reaped: the next start is a restart (/metrics). */
+  private readonly died = new Set<string>();
 
   constructor(
     private readonly unpacker: SkillUnpacker,
@@ -54,9 +67,14 @@ export class RuntimePool {
     private readonly logger: Logger,
     /** The egress proxy for skills that declare `network`; null where the sandbox leaves the network open. */
     private readonly egress: EgressProxy | null,
+    /** Told what each `type: "mcp"` version's server lists, the first time this process asks it. */
+    private readonly recorder: ServerToolsRecorder | null = null,
+    /** Counts starts, restarts, kills and the live processes. */
+    private readonly metrics: Metrics = noMetrics,
   ) {
     this.reaper = setInterval(() => this.reapIdle(), Math.min(limits.idleMs, 30_000));
     this.reaper.unref();
+    metrics.watchSkillProcesses(() => this.live);
   }
 
   /** The version's aerostack.json; throws a 400 DomainError if a stored one no longer validates. */
@@ -80,7 +98,22 @@ export class RuntimePool {
     }
     // An Agent Skill runs in the member's own agent: the gateway serves it in the skills index, not as tools.
     if (m.type === 'agent-skill') return [];
-    return (await this.process(workspaceId, v, grant)).tools();
+    const tools = await (await this.process(workspaceId, v, grant)).tools();
+    await this.record(v, tools);
+    return tools;
+  }
+
+  /** Keeps what a version's server listed, once; a failure is logged and tried again on a later listing. */
+  private async record(v: RunnableVersion, tools: Tool[]): Promise<void> {
+    if (!this.recorder || this.recorded.has(v.versionId)) return;
+    if (this.recorded.size >= 10_000) this.recorded.clear();
+    this.recorded.add(v.versionId);
+    try {
+      await this.recorder.recordServerTools(v.versionId, tools);
+    } catch (err) {
+      this.recorded.delete(v.versionId);
+      this.logger.warn({ err, skill: v.name, version: v.version }, "could not record the server's tools");
+    }
   }
 
   /** Calls `tool`; `context` reaches a `type: "skill"` function as its second argument. */
@@ -107,12 +140,15 @@ export class RuntimePool {
     let starting = this.starting.get(key);
     if (!starting) {
       const base = `${workspaceId}:${v.versionId}:`;
+      // A dead process still in the map was killed or crashed (the idle ones are taken out when stopped).
+      const replacesDead = existing !== undefined;
       starting = this.start(v, grant)
         .then((c) => {
+          this.countLife(c, key, replacesDead);
           for (const [k, old] of this.children)
             if (k.startsWith(base) && k !== key) {
               this.children.delete(k);
-              if (old.busy === 0) old.stop();
+              if (old.busy === 0) old.stop('retired');
               else this.retired.add(old);
             }
           this.children.set(key, c);
@@ -155,8 +191,11 @@ export class RuntimePool {
         : { skillDir: dir, entry: { file: m.args[0] }, args: m.args.slice(1), ...given };
     let child: SkillProcess;
     try {
+      // The MCP SDK's client comes with it: loaded by the first skill started, not by every registry.
+      const { SkillProcess } = await import('./skill-process.js');
       child = await SkillProcess.start(this.sandbox, launch, this.limits, this.outputValidator);
     } catch (err) {
+      this.metrics.skillProcessStarted('failed');
       await egress?.close();
       throw err;
     }
@@ -168,16 +207,43 @@ export class RuntimePool {
     const now = Date.now();
     for (const c of this.retired) {
       if (!c.alive || c.busy === 0) {
-        c.stop();
+        c.stop('retired');
         this.retired.delete(c);
       }
     }
     for (const [key, c] of this.children) {
       if (!c.alive || (c.busy === 0 && now - c.lastUsed > this.limits.idleMs)) {
-        c.stop();
+        c.stop('idle');
         this.children.delete(key);
       }
     }
+  }
+
+  /**
+   * A started process, on /metrics: a first start or a restart (it replaces one that was killed or
+   * crashed, whether or not the reaper had taken that one out yet), and how it ends.
+   */
+  private countLife(c: SkillProcess, key: string, replacesDead: boolean): void {
+    const again = this.died.delete(key) || replacesDead;
+    this.metrics.skillProcessStarted(again ? 'restart' : 'first');
+    void c.ended.then(() => {
+      const why = c.endedBy ?? 'exited';
+      this.metrics.skillProcessEnded(why);
+      // Not replaced yet (still in the map, or reaped): the next start of its key is the restart.
+      const killed = why === 'timeout' || why === 'limit' || why === 'protocol' || why === 'exited';
+      if (killed && (this.children.get(key) ?? c) === c) {
+        if (this.died.size >= 10_000) this.died.clear();
+        this.died.add(key);
+      }
+    });
+  }
+
+  /** Processes alive, retired ones finishing their calls included (/metrics). */
+  private get live(): number {
+    let n = 0;
+    for (const c of this.children.values()) if (c.alive) n++;
+    for (const c of this.retired) if (c.alive) n++;
+    return n;
   }
 
   /** Number of running children (for health and tests). */
@@ -187,7 +253,7 @@ export class RuntimePool {
 
   async close(): Promise<void> {
     clearInterval(this.reaper);
-    for (const c of [...this.children.values(), ...this.retired]) c.stop();
+    for (const c of [...this.children.values(), ...this.retired]) c.stop('shutdown');
     this.children.clear();
     this.retired.clear();
     await this.sandbox.close();

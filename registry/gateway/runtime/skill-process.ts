@@ -6,6 +6,7 @@ import { CappedStdioTransport } from './capped-stdio-transport.js';
 import { SkillCallError, type RuntimeLimits } from './limits.js';
 import { OUTPUT_TOO_LARGE_CODE } from './runner/protocol.mjs';
 import type { LaunchRequest, Sandbox, SandboxedProcess } from './sandbox/sandbox.js';
+import type { SkillProcessEnd } from '../../metrics/metrics.js';
 
 /** How much of a child's stderr is kept, for the error when it fails to start or crashes. */
 const STDERR_TAIL_BYTES = 4096;
@@ -31,6 +32,10 @@ export class SkillProcess {
   private stderrTail = Buffer.alloc(0);
   /** How the process ended ("exited with code 1"), once it has; the sandbox is released by then. */
   readonly ended: Promise<string>;
+  /** Why it ended, for /metrics: set once `ended` has resolved. */
+  endedBy: SkillProcessEnd | null = null;
+  /** Who stopped it, and why, when the gateway did (see stop()). */
+  private stoppedFor: 'idle' | 'retired' | 'shutdown' | 'timeout' | null = null;
   lastUsed = Date.now();
 
   private constructor(
@@ -52,6 +57,7 @@ export class SkillProcess {
     }).then(async ({ code, signal }) => {
       const limit = await proc.limitHit().catch(() => null);
       await proc.dispose().catch(() => {});
+      this.endedBy = limit ? 'limit' : (this.stoppedFor ?? (this.failure ? 'protocol' : 'exited'));
       return describeExit(code, signal, limit);
     });
     client.onerror = (err) => {
@@ -156,7 +162,7 @@ export class SkillProcess {
     const code = err instanceof McpError ? err.code : undefined;
     if (code === ErrorCode.RequestTimeout) {
       // A call that never answers may be an endless loop that blocks every other call: restart.
-      this.stop();
+      this.stop('timeout');
       return new SkillCallError(`The skill did not answer within ${this.limits.callTimeoutMs} ms`, 'timeout');
     }
     if (this.exited || code === ErrorCode.ConnectionClosed) {
@@ -180,8 +186,10 @@ export class SkillProcess {
     return text ? `. Its last output on stderr:\n${text}` : '';
   }
 
-  stop(): void {
+  /** Stops the process; `why` is what /metrics says of it (the pool's housekeeping, or a hung call). */
+  stop(why: 'idle' | 'retired' | 'shutdown' | 'timeout' = 'shutdown'): void {
     if (this.exited) return;
+    this.stoppedFor = why;
     // Dead from now on, not when 'exit' arrives: the pool must not hand the next call to a process
     // that is being killed (it would fail with "killed during the call" for nothing it did).
     this.exited = true;

@@ -7,7 +7,7 @@ export function searchRoutes(s: Services): Router {
   const r = Router();
   r.get('/-/v1/search', async (req, res) => {
     const q = parseSearchQuery(req.query);
-    const { total, hits } = await s.search.search(req.viewer, q);
+    const { total, totalIsLowerBound, hits } = await s.search.search(req.viewer, q);
     const base = s.deps.config.publicUrl;
     res.setHeader('Cache-Control', 'private, no-cache');
     res.json({
@@ -28,6 +28,7 @@ export function searchRoutes(s: Services): Router {
         searchScore: 1,
       })),
       total,
+      totalIsLowerBound,
       time: new Date().toISOString(),
     });
   });

@@ -10,6 +10,12 @@ export function skillRoutes(s: Services): Router {
   r.get('/-/api/v1/skills', async (req, res) => {
     res.json({ skills: await s.memberSkills.list(req.viewer) });
   });
+  // What a version provides (tools, SKILL.md, files, secrets, hosts): readable by whoever may read the skill.
+  r.get('/-/api/v1/skills/:name/provides', async (req, res) => {
+    const spec = typeof req.query.version === 'string' ? req.query.version.slice(0, 256) : null;
+    const answer: api.SkillProvides = await s.provides.forSpec(req.viewer, param(req, 'name'), spec);
+    res.json(answer);
+  });
   r.put('/-/api/v1/skills/:name/visibility', async (req, res) => {
     const { visibility } = parseBody(api.VisibilityRequest, req.body);
     const skill = await s.changes.setVisibility(req.viewer, param(req, 'name'), visibility);
