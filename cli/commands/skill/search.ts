@@ -38,6 +38,7 @@ export default class SkillSearch extends AerostackCommand<typeof SkillSearch> {
           { header: ['SKILL', 'VERSION', 'VISIBILITY', 'DESCRIPTION'] },
         ),
       );
-    return { total: res.total, results };
+    // Past SEARCH_COUNT_LIMIT matches the registry stops counting: `total` is then a lower bound.
+    return { total: res.total, ...(res.totalIsLowerBound ? { totalIsLowerBound: true } : {}), results };
   }
 }
