@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import { request, signup } from '../helpers/api.js';
 import { cliUser, type CliUser } from '../helpers/cli.js';
-import { cliExpect, linesOf } from '../helpers/cli-expect.js';
+import { AUDIT_EVENT_KEYS, cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { addMember, setVerifiedEmail } from '../helpers/teams.js';
 
@@ -202,17 +202,7 @@ describe('team roles, honest invitations, audit DETAIL and unknown commands (CLI
       await prints(acme, ['team', 'remove', 'carol@acme.com'], ['✓ Removed carol@acme.com from @acme'], as(acme));
 
       const { events } = await json(acme, ['workspace', 'audit', WS], 0, as(acme));
-      for (const e of events)
-        assert.deepEqual(Object.keys(e).sort(), [
-          'action',
-          'at',
-          'detail',
-          'durationMs',
-          'skill',
-          'status',
-          'tool',
-          'user',
-        ]);
+      for (const e of events) assert.deepEqual(keys(e), AUDIT_EVENT_KEYS);
       const byAction = (a: string) => events.filter((e: any) => e.action === a);
       assert.deepEqual(
         byAction('member_role_changed').map((e: any) => [e.user, e.detail]),

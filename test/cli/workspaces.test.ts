@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { publishBody, request, signup } from '../helpers/api.js';
 import { AEROSTACK_BIN, cliUser, signInAs, type CliUser } from '../helpers/cli.js';
-import { cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
+import { AUDIT_EVENT_KEYS, cliExpect, keys, linesOf } from '../helpers/cli-expect.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { createIssueSkillTarball, skillTarball } from '../helpers/skills.js';
 
@@ -741,16 +741,7 @@ describe('aerostack workspace (CLI end to end)', function () {
         fails(acme, ['workspace', 'audit', 'nope'], 5, '✗ 404: No workspace "nope"'),
       ]);
       assert.deepEqual(keys(installs), ['events', 'workspace']);
-      assert.deepEqual(keys(installs.events[0]), [
-        'action',
-        'at',
-        'detail',
-        'durationMs',
-        'skill',
-        'status',
-        'tool',
-        'user',
-      ]);
+      assert.deepEqual(keys(installs.events[0]), AUDIT_EVENT_KEYS);
       assert.equal(installs.events.length, 7);
       assert.ok(installs.events.every((e: any) => e.action === 'install'));
       assert.deepEqual(new Set(crm.events.map((e: any) => e.skill)), new Set([CRM]));

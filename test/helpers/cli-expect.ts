@@ -7,6 +7,8 @@ const STACK_LINE = /^\s+at /m;
 
 export const linesOf = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
 export const keys = (o: object): string[] => Object.keys(o).sort();
+/** The keys of one event in `aerostack workspace audit --json`, sorted. */
+export const AUDIT_EVENT_KEYS = ['action', 'at', 'detail', 'durationMs', 'skill', 'status', 'tool', 'user'];
 
 /**
  * Assertions on what the CLI printed, shared by the CLI suites. `names` labels users in failure
