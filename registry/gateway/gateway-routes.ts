@@ -1,8 +1,6 @@
-import { Router, type ErrorRequestHandler, type Request } from 'express';
-import { DomainError } from '@aerostack/contract/errors.js';
+import { Router, type Request } from 'express';
 import type { GatewayPrincipal } from '../domain/workspaces/workspace-tokens.js';
-import { bearerSecret } from '../http/authenticate.js';
-import { askForToken, refuseToken } from '../http/bearer-challenge.js';
+import { isRefusedToken, workspaceBearer, workspaceTokenChallenges } from '../http/workspace-bearer.js';
 import { hostOriginGuard, type HostOriginRules } from '../http/host-origin-guard.js';
 import { jsonBody } from '../http/json-body.js';
 import type { GatewayDeps } from './gateway-deps.js';
@@ -29,8 +27,7 @@ export function gatewayRoutes(deps: GatewayDeps, http: GatewayHttp): Router {
     const { principal, epoch } = await authenticate(deps, req, slug).catch(async (err: unknown) => {
       // Tokens refused are counted per client address (a request without one guesses nothing): past
       // the limit, a 429 instead.
-      if (err instanceof DomainError && err.status === 401 && err.code !== NO_TOKEN)
-        await deps.limiter.authFailed(req.ip);
+      if (isRefusedToken(err)) await deps.limiter.authFailed(req.ip);
       throw err;
     });
     const refusal = await deps.limiter.take(principal);
@@ -54,7 +51,7 @@ export function gatewayRoutes(deps: GatewayDeps, http: GatewayHttp): Router {
     const gateway = await (mcp ??= loadMcpServer().then((m) => m.mcpGateway(deps)));
     await gateway.serve(principal, epoch, req, res);
   });
-  r.use('/ws/:slug', tokenChallenges);
+  r.use('/ws/:slug', workspaceTokenChallenges);
   return r;
 }
 
@@ -63,32 +60,11 @@ export interface GatewayHttp extends HostOriginRules {
   bodyLimitBytes: number;
 }
 
-/** A request that carried no token (the RFC 6750 challenge then names no error). */
-const NO_TOKEN = 'token_missing';
-/** The domain's words for a token it does not hold for this workspace (none such, another's, malformed). */
-const UNKNOWN_TOKEN = 'Invalid workspace token';
-
-/** The gateway's 401s as MCP clients understand them: why a token was refused, in the challenge and the body. */
-const tokenChallenges: ErrorRequestHandler = (err, _req, res, next) => {
-  if (!(err instanceof DomainError) || err.status !== 401) return next(err);
-  if (err.code === NO_TOKEN) return askForToken(res, err.message);
-  refuseToken(res, err.message === UNKNOWN_TOKEN ? 'This workspace token is unknown' : err.message);
-};
-
 /** The caller, and the change epoch it was checked under (what the catalogue cache is keyed by). */
 async function authenticate(
   deps: GatewayDeps,
   req: Request,
   slug: string,
 ): Promise<{ principal: GatewayPrincipal; epoch: number }> {
-  // The API's parser; the gateway answers a missing and a malformed header alike, naming what to send.
-  const secret = (() => {
-    try {
-      return bearerSecret(req.headers.authorization);
-    } catch {
-      return null;
-    }
-  })();
-  if (secret === null) throw new DomainError(401, 'Send the workspace token: Authorization: Bearer mwt_…', NO_TOKEN);
-  return deps.tokens.authenticateAt(slug, secret);
+  return deps.tokens.authenticateAt(slug, workspaceBearer(req));
 }

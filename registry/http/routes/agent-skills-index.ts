@@ -1,11 +1,9 @@
-import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { Services } from '../../domain/services.js';
 import type { Archive } from '../../domain/discovery/agent-skills-index.js';
 import type { GatewayPrincipal } from '../../domain/workspaces/workspace-tokens.js';
-import { DomainError } from '@aerostack/contract/errors.js';
-import { bearerSecret } from '../authenticate.js';
-import { askForToken, refuseToken } from '../bearer-challenge.js';
+import { workspaceBearer, workspaceTokenChallenges } from '../workspace-bearer.js';
 import { hostOriginGuard, type HostOriginRules } from '../host-origin-guard.js';
 import { param } from '../context.js';
 
@@ -60,29 +58,13 @@ export function workspaceSkillsIndexRoutes(s: Services, http: HostOriginRules): 
     );
     await sendArchive(req, res, archive, 'private, max-age=300');
   });
-  r.use('/ws/:ws/.well-known', challenges);
+  r.use('/ws/:ws/.well-known', workspaceTokenChallenges);
   return r;
 }
 
-const NO_TOKEN = 'token_missing';
-
 async function principalOf(s: Services, req: Request): Promise<GatewayPrincipal> {
-  let secret: string | null;
-  try {
-    secret = bearerSecret(req.headers.authorization);
-  } catch {
-    secret = null;
-  }
-  if (secret === null) throw new DomainError(401, 'Send the workspace token: Authorization: Bearer mwt_…', NO_TOKEN);
-  return (await s.workspaceTokens.authenticateAt(param(req, 'ws'), secret)).principal;
+  return (await s.workspaceTokens.authenticateAt(param(req, 'ws'), workspaceBearer(req))).principal;
 }
-
-/** The gateway's 401s: a bare challenge without a token, `invalid_token` with the reason for a refused one. */
-const challenges: ErrorRequestHandler = (err, _req, res, next) => {
-  if (!(err instanceof DomainError) || err.status !== 401) return next(err);
-  if (err.code === NO_TOKEN) return askForToken(res, err.message);
-  refuseToken(res, err.message === 'Invalid workspace token' ? 'This workspace token is unknown' : err.message);
-};
 
 /** The stored tarball, byte for byte: the digest in the index is of exactly these bytes. */
 async function sendArchive(req: Request, res: Response, archive: Archive, cache: string): Promise<void> {
